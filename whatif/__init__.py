@@ -1,0 +1,31 @@
+"""whatif — how many cruise missiles would it take to disrupt Shahed-type drone production,
+and what would that buy against attacks on Ukraine's power grid?
+
+>>> from whatif import Scenario, simulate, missiles_needed
+>>> result = simulate(Scenario.default(), samples=0)
+>>> round(float(result.summary.loc["capacity_loss", "p50"]), 3)
+0.685
+"""
+
+from whatif.engine import OBJECTIVES, OUTPUTS, missiles_needed, simulate, tornado
+from whatif.errors import ParameterError, ScenarioError, WhatifError
+from whatif.params import REGISTRY, Assumption, Parameter, Stage
+from whatif.scenario import Scenario
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "OBJECTIVES",
+    "OUTPUTS",
+    "REGISTRY",
+    "Assumption",
+    "Parameter",
+    "ParameterError",
+    "Scenario",
+    "ScenarioError",
+    "Stage",
+    "WhatifError",
+    "missiles_needed",
+    "simulate",
+    "tornado",
+]

@@ -1,0 +1,326 @@
+"""Engine: run a scenario through the model. Glue only; the maths is in :mod:`whatif.model`.
+
+* :func:`simulate` — deterministic (``samples=0``, central values and expected strike
+  outcomes) or Monte Carlo (parameters and strike outcomes drawn, seeded).
+* :func:`missiles_needed` — the smallest salvo for which
+  ``P(objective >= at_least) >= confidence``, with the whole curve.
+* :func:`tornado` — each assumption at its low and high, the others central.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from whatif.errors import ParameterError
+from whatif.model import chain
+from whatif.model.campaign import SERIES, SERIES_UNITS
+from whatif.params import NUMERIC, REGISTRY
+from whatif.sampling import outcome_key, ppf, unit_sample
+from whatif.scenario import Scenario
+
+MAX_SAMPLES = 2_000_000
+MAX_SALVO = 1000
+STATS = ("mean", "p10", "p50", "p90")
+
+
+@dataclass(frozen=True)
+class Output:
+    """One model output: label and unit for tables, charts and the brief."""
+
+    name: str
+    label: str
+    unit: str
+    objective: bool = True  # non-decreasing in missiles: usable by missiles_needed
+    upper: float | None = None  # largest possible value (shares: 1)
+
+
+OUTPUTS: dict[str, Output] = {
+    o.name: o
+    for o in (
+        Output("capacity_loss", "Plant capacity lost (first salvo)", "share", upper=1.0),
+        Output("drones_denied", "Drones denied over the horizon", "drones"),
+        Output("target_share_denied", "Drones denied as a share of the 1,000/day target", "share",
+               upper=1.0),
+        Output("days_disrupted", "Days national output is below 90% of baseline", "days"),
+        Output("energy_hits_averted", "Hits on energy infrastructure averted", "hits"),
+        Output("energy_hit_reduction", "Reduction in energy hits vs no strike", "share", upper=1.0),
+        Output("grid_gw_days_averted", "Grid outage averted", "GW·days"),
+        Output("cost_exchange_ratio", "Cost exchange ratio (value denied / missiles spent)",
+               "USD per USD", objective=False),
+        Output("strike_cost_usd", "Cost of the missiles fired", "USD", objective=False),
+    )
+}
+assert tuple(OUTPUTS) == chain.OUTPUTS
+OBJECTIVES = tuple(name for name, o in OUTPUTS.items() if o.objective)
+
+
+@dataclass(frozen=True)
+class CompiledScenario:
+    """A scenario's inputs as the model takes them (one row per sample)."""
+
+    theta: np.ndarray  # (samples, len(chain.INPUTS))
+    stage_aimpoints: np.ndarray
+    bottleneck: bool
+    logistic: int
+    exponential: int
+    horizon_days: int
+    key: np.uint64
+    stochastic: bool
+
+
+def _check_samples(samples: int) -> int:
+    if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or not (
+        0 <= samples <= MAX_SAMPLES
+    ):
+        raise ParameterError("samples", f"{samples!r} is out of range; allowed 0 to {MAX_SAMPLES} "
+                             "samples (whole numbers; 0 = deterministic)")
+    return int(samples)
+
+
+def _check_seed(seed) -> int | None:
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ParameterError("seed", f"{seed!r} is not allowed; allowed a whole number >= 0")
+    return int(seed)
+
+
+def draw_inputs(scenario: Scenario, samples: int, seed: int | None) -> pd.DataFrame:
+    """The numeric assumptions per sample [each parameter's unit]: drawn, or central if 0.
+
+    Columns follow the registry order; every column is drawn from its own column of
+    one unit sample, so changing one assumption leaves the others' draws unchanged.
+    """
+    if samples == 0:
+        return pd.DataFrame({name: [float(scenario.central(name))] for name in NUMERIC})
+    unit = unit_sample(samples, len(NUMERIC), seed)
+    return pd.DataFrame(
+        {name: ppf(scenario.values[name], unit[:, i], REGISTRY[name]) for i, name in enumerate(NUMERIC)}
+    )
+
+
+def compile_scenario(scenario: Scenario, samples: int = 0, seed: int | None = 0) -> tuple[
+    CompiledScenario, pd.DataFrame
+]:
+    samples = _check_samples(samples)
+    seed = _check_seed(seed)
+    inputs = draw_inputs(scenario, samples, seed)
+    theta = np.ascontiguousarray(inputs[list(chain.INPUTS)].to_numpy(dtype=float))
+    compiled = CompiledScenario(
+        theta=theta,
+        stage_aimpoints=np.array([s.aimpoints for s in scenario.stages], dtype=np.int64),
+        bottleneck=scenario.central("allocation") == "bottleneck",
+        logistic=int(scenario.central("ramp_shape") == "logistic"),
+        exponential=int(scenario.central("recovery") == "exponential"),
+        horizon_days=int(scenario.central("horizon_days")),
+        key=outcome_key(seed),
+        stochastic=samples > 0,
+    )
+    return compiled, inputs
+
+
+def _run(c: CompiledScenario, theta: np.ndarray | None = None, record: bool = False):
+    return chain.run_samples(
+        c.theta if theta is None else theta, c.stage_aimpoints, c.bottleneck, c.logistic,
+        c.exponential, c.horizon_days, c.key, c.stochastic, record,
+    )
+
+
+def summarise(values: np.ndarray, axis: int = 0) -> dict[str, np.ndarray]:
+    """Mean, P10, P50 and P90 along ``axis``."""
+    p10, p50, p90 = np.percentile(values, [10, 50, 90], axis=axis)
+    return {"mean": values.mean(axis=axis), "p10": p10, "p50": p50, "p90": p90}
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """What :func:`simulate` returns.
+
+    Attributes
+    ----------
+    outputs : DataFrame
+        One row per sample, one column per output (see :data:`OUTPUTS` for units).
+    inputs : DataFrame
+        The assumptions each sample used.
+    summary : DataFrame
+        Index: outputs; columns: mean, p10, p50, p90.
+    series : DataFrame or None
+        Daily series with bands: index ``day``; columns ``(series, stat)``.
+    """
+
+    scenario: Scenario
+    samples: int
+    seed: int | None
+    outputs: pd.DataFrame
+    inputs: pd.DataFrame
+    summary: pd.DataFrame
+    series: pd.DataFrame | None
+
+    def to_dict(self) -> dict:
+        """JSON-ready: title, samples, seed, outputs {name: {mean, p10, p50, p90}}, assumptions."""
+        return {
+            "title": self.scenario.title,
+            "samples": self.samples,
+            "seed": self.seed,
+            "outputs": {name: {k: float(v) for k, v in row.items()} for name, row in
+                        self.summary.iterrows()},
+            "assumptions": self.scenario.assumptions_dict(),
+        }
+
+
+def simulate(scenario: Scenario, samples: int = 10_000, seed: int | None = 0, series: bool = False
+             ) -> SimulationResult:
+    """Run ``scenario`` through the whole chain.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    samples : int
+        Monte Carlo samples; 0 runs the deterministic chain (central values, expected
+        strike outcome).
+    seed : int or None
+        Same scenario and seed give identical numbers.
+    series : bool
+        Also return daily series (production, launches, energy hits, damaged grid
+        capacity; baseline and after the strike) with mean and P10/P50/P90 bands.
+    """
+    compiled, inputs = compile_scenario(scenario, samples, seed)
+    values, daily = _run(compiled, record=series)
+    if not np.isfinite(values).all():  # a model defect, never user input: fail loudly
+        raise FloatingPointError("the model produced a non-finite output")
+    outputs = pd.DataFrame(values, columns=list(chain.OUTPUTS))
+    summary = pd.DataFrame(summarise(values), index=list(chain.OUTPUTS))
+    summary.index.name = "output"
+    table = series_frame(daily) if series else None
+    return SimulationResult(scenario, compiled.theta.shape[0] if samples else 0, seed, outputs,
+                            inputs, summary, table)
+
+
+def series_frame(daily: np.ndarray) -> pd.DataFrame:
+    """Daily series ``(samples, series, days)`` → DataFrame of mean/P10/P50/P90 per day."""
+    stats = summarise(daily, axis=0)  # each (series, days)
+    columns = pd.MultiIndex.from_product([SERIES, STATS], names=["series", "stat"])
+    data = np.stack([stats[s] for s in STATS], axis=1)  # (series, stat, days)
+    frame = pd.DataFrame(data.reshape(-1, daily.shape[2]).T, columns=columns)
+    frame.index.name = "day"
+    frame.attrs["units"] = dict(zip(SERIES, SERIES_UNITS))
+    return frame
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    """What :func:`missiles_needed` returns."""
+
+    objective: str
+    at_least: float
+    confidence: float
+    missiles_needed: int | None  # None: no salvo up to max_missiles reaches it
+    curve: pd.DataFrame  # columns: missiles, probability
+    samples: int
+    seed: int | None
+
+    @property
+    def max_missiles(self) -> int:
+        return int(self.curve["missiles"].iloc[-1])
+
+    def to_dict(self) -> dict:
+        return {
+            "objective": self.objective,
+            "at_least": self.at_least,
+            "confidence": self.confidence,
+            "samples": self.samples,
+            "seed": self.seed,
+            "missiles_needed": self.missiles_needed,
+            "curve": [[int(m), float(p)] for m, p in self.curve.itertuples(index=False)],
+        }
+
+
+def _check_objective(objective: str, at_least: float, confidence: float, max_missiles: int):
+    if objective not in OBJECTIVES:
+        raise ParameterError("objective", f"{objective!r} is not allowed; allowed one of "
+                             f"{', '.join(OBJECTIVES)}")
+    spec = OUTPUTS[objective]
+    upper = spec.upper
+    if isinstance(at_least, bool) or not isinstance(at_least, (int, float, np.floating)) or not (
+        np.isfinite(at_least) and 0 <= at_least and (upper is None or at_least <= upper)
+    ):
+        allowed = f"0 to {upper:g} {spec.unit}" if upper is not None else f">= 0 {spec.unit}"
+        raise ParameterError("at_least", f"{at_least!r} is out of range for {objective}; "
+                             f"allowed {allowed}")
+    if isinstance(confidence, bool) or not isinstance(confidence, (int, float, np.floating)) or not (
+        0 < confidence <= 1
+    ):
+        raise ParameterError("confidence", f"{confidence!r} is out of range; allowed above 0 "
+                             "up to 1 probability")
+    if isinstance(max_missiles, bool) or not isinstance(max_missiles, (int, np.integer)) or not (
+        1 <= max_missiles <= MAX_SALVO
+    ):
+        raise ParameterError("max_missiles", f"{max_missiles!r} is out of range; allowed 1 to "
+                             f"{MAX_SALVO} missiles")
+
+
+def missiles_needed(scenario: Scenario, objective: str = "capacity_loss", at_least: float = 0.5,
+                    confidence: float = 0.8, samples: int = 10_000, seed: int | None = 0,
+                    max_missiles: int = 300) -> SolveResult:
+    """The smallest salvo for which ``P(objective >= at_least) >= confidence``.
+
+    The probability is over the scenario's uncertain assumptions and the strike's random
+    outcome (``samples`` Monte Carlo samples). With ``samples=0`` the chain is
+    deterministic and the probability is 0 or 1. The curve covers 0 … ``max_missiles``
+    missiles per salvo (re-strikes use the same salvo size). The scenario's own
+    ``missiles`` value is ignored: it is what is being solved for.
+    """
+    _check_objective(objective, at_least, confidence, max_missiles)
+    compiled, _ = compile_scenario(scenario, samples, seed)
+    index = chain.OUTPUTS.index(objective)
+    salvo = np.arange(max_missiles + 1)
+    if samples == 0:
+        theta = np.repeat(compiled.theta, salvo.size, axis=0)
+        theta[:, chain.MISSILES] = salvo
+        values, _ = _run(compiled, theta)
+        probability = (values[:, index] >= at_least).astype(float)
+    else:
+        needed = chain.salvo_needed(
+            compiled.theta, compiled.stage_aimpoints, compiled.bottleneck, compiled.logistic,
+            compiled.exponential, compiled.horizon_days, compiled.key, compiled.stochastic,
+            index, float(at_least), max_missiles,
+        )
+        counts = np.bincount(needed, minlength=max_missiles + 2)[: max_missiles + 1]
+        probability = np.cumsum(counts) / needed.size
+    reached = np.flatnonzero(probability >= confidence - 1e-12)
+    answer = int(salvo[reached[0]]) if reached.size else None
+    curve = pd.DataFrame({"missiles": salvo, "probability": probability})
+    return SolveResult(objective, float(at_least), float(confidence), answer, curve,
+                       compiled.theta.shape[0] if samples else 0, seed)
+
+
+def tornado(scenario: Scenario, output: str = "drones_denied") -> pd.DataFrame:
+    """One-at-a-time sensitivity: ``output`` with each assumption at its low and high.
+
+    Deterministic; the others stay central. Rows are sorted by swing (largest first);
+    columns ``low_value``, ``high_value``, ``output_at_low``, ``output_at_high``, ``swing``.
+    """
+    if output not in OUTPUTS:
+        raise ParameterError("output", f"{output!r} is not allowed; allowed one of {', '.join(OUTPUTS)}")
+    compiled, _ = compile_scenario(scenario, 0, 0)
+    names = [n for n in chain.INPUTS if scenario.values[n].low < scenario.values[n].high]
+    theta = np.repeat(compiled.theta, 2 * len(names) + 1, axis=0)
+    for i, name in enumerate(names):
+        col = chain.INPUTS.index(name)
+        theta[1 + 2 * i, col] = scenario.values[name].low
+        theta[2 + 2 * i, col] = scenario.values[name].high
+    values, _ = _run(compiled, theta)
+    out = values[:, chain.OUTPUTS.index(output)]
+    frame = pd.DataFrame({
+        "parameter": names,
+        "low_value": [scenario.values[n].low for n in names],
+        "high_value": [scenario.values[n].high for n in names],
+        "output_at_low": out[1::2],
+        "output_at_high": out[2::2],
+    })
+    frame["swing"] = (frame["output_at_high"] - frame["output_at_low"]).abs()
+    frame.attrs["central"] = float(out[0])
+    return frame.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)

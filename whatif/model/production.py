@@ -1,0 +1,142 @@
+"""Production over time (MODEL.md §2).
+
+Time runs in whole days ``t = 0 … horizon_days - 1``; the strike lands at the start
+of day 0. Each day's value of a recovering quantity is the day's *average* of the
+continuous curve, so sums over days equal the integrals exactly (e.g. a linear
+recovery of length ``T`` loses ``L T / 2`` plant-days, not ``L (T + 1) / 2``).
+
+The elementwise functions are numba ufuncs: they broadcast like NumPy functions
+from Python, and the compiled daily loop in :mod:`whatif.model.campaign` calls the
+very same code.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from whatif.model._compile import scalar, ufunc
+
+RAMP_SHAPES = ("linear", "logistic")
+RECOVERY_SHAPES = ("linear", "exponential")
+LOGISTIC_STEEPNESS = 10.0  # logistic ramp: 1/(1+exp(-k(x-1/2))), rescaled to run 0→1 over the ramp
+EXPONENTIAL_TIME_CONSTANT = 1.0 / 3.0  # exponential recovery: time constant = repair_days / 3
+DISRUPTED_BELOW = 0.9  # a day is disrupted while national output < 90 % of baseline
+
+@scalar
+def _ramp_fraction(day, ramp_days, logistic):
+    """Share of the climb from ``production_now`` to the target done by ``day`` [share].
+
+    Linear: ``min(1, t / R)``. Logistic (``logistic=1``): an S-curve
+    ``σ(k (t/R - 1/2))`` with ``k = 10``, rescaled to be exactly 0 at ``t = 0`` and 1 at
+    ``t = R``. ``R = 0`` means no ramp: output stays at ``production_now`` (share 0).
+    """
+    if ramp_days <= 0.0:
+        return 0.0
+    x = day * (1.0 / ramp_days)  # reciprocal: hoisted out of daily loops
+    if x >= 1.0:
+        return 1.0
+    if x <= 0.0:
+        return 0.0
+    if logistic == 0:
+        return x
+    k = LOGISTIC_STEEPNESS
+    lo = 1.0 / (1.0 + math.exp(0.5 * k))  # σ(-k/2)
+    hi = 1.0 / (1.0 + math.exp(-0.5 * k))  # σ(+k/2)
+    return (1.0 / (1.0 + math.exp(-k * (x - 0.5))) - lo) / (hi - lo)
+
+
+@scalar
+def _baseline_production(day, production_now, production_target, ramp_days, logistic):
+    """National output without a strike on ``day`` [drones/day].
+
+    ``P(t) = P0 + (P_target - P0) f(t)`` with ``f`` the :func:`ramp_fraction`.
+
+    Examples
+    --------
+    >>> float(baseline_production(73.0, 100.0, 1000.0, 365.0, 0))
+    280.0
+    """
+    return production_now + (production_target - production_now) * _ramp_fraction(
+        day, ramp_days, logistic
+    )
+
+
+@scalar
+def _ramp_day_average(day, length):
+    """Average over day ``[t, t+1)`` of ``min(1, τ / length)`` [share]; 1 if ``length <= 0``."""
+    if length <= 0.0:
+        return 1.0
+    half_rate = 0.5 / length  # hoisted out of daily loops
+    a = day
+    b = day + 1.0
+    # integral of min(1, τ/L) from 0 to x is x²/(2L) for x <= L, x - L/2 after
+    ia = a * a * half_rate if a <= length else a - 0.5 * length
+    ib = b * b * half_rate if b <= length else b - 0.5 * length
+    return ib - ia
+
+
+@scalar
+def _recovery_remaining(days_since, repair_days, exponential):
+    """Share of a salvo's loss still out on the day ``days_since`` after it [share].
+
+    Linear: ``max(0, 1 - τ/T)``; exponential (``exponential=1``): ``exp(-3 τ / T)``
+    (time constant ``T/3``), each averaged over the day. 0 before the salvo.
+
+    Examples
+    --------
+    A 10-day linear repair: the first day averages ``1 - 0.5/10``.
+
+    >>> float(recovery_remaining(0.0, 10.0, 0))
+    0.95
+    """
+    if days_since < 0.0:
+        return 0.0
+    if exponential == 0:
+        return 1.0 - _ramp_day_average(days_since, repair_days)
+    rate = 1.0 / (EXPONENTIAL_TIME_CONSTANT * repair_days)
+    return math.exp(-rate * days_since) * (1.0 - math.exp(-rate)) / rate
+
+
+@scalar
+def _dispersal_makeup(day, dispersal_share, dispersal_days):
+    """Share of the plant's lost output that other sites make up on ``day`` [share].
+
+    Other sites ramp up linearly from the strike, reaching ``dispersal_share`` after
+    ``dispersal_days`` (day-averaged).
+    """
+    return dispersal_share * _ramp_day_average(day, dispersal_days)
+
+
+@scalar
+def plant_lost_share(day, salvo_losses, restrike_interval_days, repair_days, exponential):
+    """Share of the plant's capacity out of action on ``day`` [share].
+
+    Salvo ``k`` lands on day ``k × restrike_interval_days`` and knocks out
+    ``salvo_losses[k]``; a re-strike adds its loss to what is still out, capped at 1.
+    """
+    lost = 0.0
+    for k in range(salvo_losses.shape[0]):
+        since = day - k * restrike_interval_days
+        if since >= 0.0:  # (no early break: it keeps the loop cheap to compile)
+            lost += salvo_losses[k] * _recovery_remaining(since, repair_days, exponential)
+    return min(lost, 1.0)
+
+
+@scalar
+def _production_after_strike(baseline, site_share, lost_share, makeup):
+    """National output after the strike [drones/day].
+
+    ``P_strike = P_base (1 - s ℓ (1 - d))``: the plant's share ``s`` of output loses the
+    share ``ℓ`` still out, less the share ``d`` of it that other sites make up.
+    """
+    return baseline * (1.0 - site_share * lost_share * (1.0 - makeup))
+
+
+# Broadcasting NumPy ufuncs over the same code.
+ramp_fraction = ufunc(_ramp_fraction, "float64(float64, float64, int64)")
+baseline_production = ufunc(_baseline_production, "float64(float64, float64, float64, float64, int64)")
+ramp_day_average = ufunc(_ramp_day_average, "float64(float64, float64)")
+recovery_remaining = ufunc(_recovery_remaining, "float64(float64, float64, int64)")
+dispersal_makeup = ufunc(_dispersal_makeup, "float64(float64, float64, float64)")
+production_after_strike = ufunc(_production_after_strike, "float64(float64, float64, float64, float64)")

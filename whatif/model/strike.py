@@ -1,0 +1,258 @@
+"""Strike → capacity lost (MODEL.md §1).
+
+A salvo of ``missiles`` is launched at a plant made of serial production stages,
+each with parallel aimpoints. Missiles launch and fly with ``launch_reliability``;
+the site's air defence engages at most ``defense_engagements`` of them and destroys
+each engaged missile with ``intercept_probability``; an arriving missile puts its
+aimpoint out of action with ``aimpoint_kill_probability``. A stage keeps the share
+of its aimpoints that survive and the plant keeps the smallest of those shares
+(a bottleneck, Leontief production).
+
+Two evaluations of the same model:
+
+* :func:`capacity_loss` — expected values (deterministic mode), NumPy, vectorised.
+* :func:`sampled_salvo_loss` — one random outcome per sample (Monte Carlo mode),
+  missile by missile, numba-compiled; its draws come from :mod:`whatif.model.rng`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from whatif.model._compile import JIT_OPTIONS, scalar, ufunc
+
+from whatif.model.rng import sub_key, uniform
+
+ALLOCATIONS = ("even", "bottleneck")
+
+
+@scalar
+def _expected_arrivals(missiles, launch_reliability, defense_engagements, intercept_probability):
+    """Expected missiles reaching the target area, with saturating defences [missiles].
+
+    Parameters
+    ----------
+    missiles : array_like
+        Missiles launched in the salvo [missiles].
+    launch_reliability : array_like
+        Probability a missile launches and flies to the target area [probability].
+    defense_engagements : array_like
+        Most missiles the site's air defence can engage in one salvo [missiles].
+    intercept_probability : array_like
+        Probability an engaged missile is destroyed [probability].
+
+    Returns
+    -------
+    numpy.ndarray
+        Expected arrivals [missiles].
+
+    Notes
+    -----
+    ``arrivals = N r - p_i min(N r, D)``: the defence engages missiles until its
+    ``D`` engagements are used up, so a large salvo saturates it (MODEL.md §1).
+
+    Examples
+    --------
+    >>> float(expected_arrivals(30, 0.9, 8, 0.5))
+    23.0
+    """
+    launched = missiles * launch_reliability
+    return launched - intercept_probability * min(launched, defense_engagements)
+
+
+@scalar
+def _arrival_probability(missiles, launch_reliability, defense_engagements, intercept_probability):
+    """Per-missile probability of arriving, ``expected_arrivals / missiles`` [probability].
+
+    For a salvo of zero missiles this is the limit as the salvo shrinks to nothing:
+    ``r (1 - p_i)`` if ``D > 0``, else ``r``.
+
+    Examples
+    --------
+    >>> round(float(arrival_probability(30, 0.9, 8, 0.5)), 4)
+    0.7667
+    """
+    if missiles <= 0.0:
+        if defense_engagements > 0.0:
+            return launch_reliability * (1.0 - intercept_probability)
+        return launch_reliability
+    return (
+        _expected_arrivals(missiles, launch_reliability, defense_engagements, intercept_probability)
+        / missiles
+    )
+
+
+@scalar
+def _aimpoint_destroyed_probability(missiles_per_aimpoint, arrival_probability, aimpoint_kill_probability):
+    """Probability an aimpoint given ``k`` missiles is put out of action [probability].
+
+    ``1 - (1 - a q)^k`` (Przemieniecki 2000; Washburn & Kress 2009), with ``a`` the
+    per-missile arrival probability and ``q`` the kill probability of one arrival.
+
+    Examples
+    --------
+    >>> round(float(aimpoint_destroyed_probability(2, 0.5, 0.8)), 4)
+    0.64
+    """
+    return 1.0 - (1.0 - arrival_probability * aimpoint_kill_probability) ** missiles_per_aimpoint
+
+
+def targeted_aimpoints(stage_aimpoints, allocation: str) -> int:
+    """Aimpoints the salvo is spread over: all of them ("even") or the smallest stage's."""
+    sizes = np.asarray(stage_aimpoints, dtype=np.int64)
+    if allocation == "even":
+        return int(sizes.sum())
+    if allocation == "bottleneck":
+        return int(sizes.min())
+    raise ValueError(f"allocation must be one of {ALLOCATIONS}, not {allocation!r}")
+
+
+def capacity_loss(
+    missiles,
+    launch_reliability,
+    defense_engagements,
+    intercept_probability,
+    aimpoint_kill_probability,
+    stage_aimpoints=(1,),
+    allocation: str = "even",
+):
+    """Expected share of the plant's output capacity lost to one salvo [share].
+
+    Parameters
+    ----------
+    missiles, launch_reliability, defense_engagements, intercept_probability
+        As in :func:`expected_arrivals`.
+    aimpoint_kill_probability : array_like
+        Probability one arriving missile puts its aimpoint out of action [probability].
+    stage_aimpoints : sequence of int
+        Aimpoints of each serial stage [aimpoints].
+    allocation : {"even", "bottleneck"}
+        Spread missiles over all aimpoints, or concentrate them on the stage with
+        the fewest aimpoints.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``capacity_loss`` in [0, 1] [share].
+
+    Notes
+    -----
+    Each targeted aimpoint receives ``k = N / A`` missiles (``A`` targeted aimpoints);
+    the targeted stages keep ``(1 - a q)^k`` of their aimpoints in expectation and the
+    plant keeps the minimum over stages, so ``capacity_loss = 1 - (1 - a q)^(N/A)``.
+
+    Examples
+    --------
+    One stage of 10 aimpoints, 20 missiles, a = 0.5, q = 0.8:
+    ``1 - 0.6**2 = 0.64``.
+
+    >>> round(float(capacity_loss(20, 0.5, 0, 0.0, 0.8, (10,))), 4)
+    0.64
+    """
+    targeted = float(targeted_aimpoints(stage_aimpoints, allocation))
+    return expected_salvo_loss(
+        missiles, launch_reliability, defense_engagements, intercept_probability,
+        aimpoint_kill_probability, targeted,
+    )
+
+
+@scalar
+def _expected_salvo_loss(
+    missiles,
+    launch_reliability,
+    defense_engagements,
+    intercept_probability,
+    aimpoint_kill_probability,
+    targeted_aimpoints,
+):
+    """:func:`capacity_loss` given the number of targeted aimpoints ``A`` [share]."""
+    a = _arrival_probability(missiles, launch_reliability, defense_engagements, intercept_probability)
+    return _aimpoint_destroyed_probability(missiles / targeted_aimpoints, a, aimpoint_kill_probability)
+
+
+@njit(**JIT_OPTIONS)
+def sampled_salvo_loss(
+    key,
+    missiles,
+    launch_reliability,
+    defense_engagements,
+    intercept_probability,
+    aimpoint_kill_probability,
+    stage_aimpoints,
+    bottleneck,
+):
+    """One random outcome of a salvo: the share of capacity lost [share].
+
+    Missile ``i`` launches if ``u1 < r``; the first ``D`` launched missiles are engaged
+    and each is destroyed if ``u2 < p_i``; a missile that arrives destroys its aimpoint if
+    ``u1 < r q`` (given a launch, ``u1 / r`` is again uniform). Missiles go round-robin
+    over the targeted aimpoints, taken in a random order per outcome, so a remainder of
+    ``N mod A`` missiles and the engaged missiles fall on random aimpoints. Arrivals are
+    binomial and kills are per aimpoint, as MODEL.md §1 asks. Draws are indexed by
+    missile, so a larger salvo repeats the smaller one's outcome and adds to it.
+
+    ``key`` is the outcome key of this sample and salvo (see :mod:`whatif.model.rng`).
+    """
+    n_stages = stage_aimpoints.shape[0]
+    if bottleneck:
+        target = 0
+        for j in range(1, n_stages):
+            if stage_aimpoints[j] < stage_aimpoints[target]:
+                target = j
+        n_slots = stage_aimpoints[target]
+    else:
+        target = -1
+        n_slots = 0
+        for j in range(n_stages):
+            n_slots += stage_aimpoints[j]
+    # stage of each slot, shuffled (Fisher-Yates with this outcome's own draws)
+    slot_stage = np.empty(n_slots, dtype=np.int64)
+    pos = 0
+    for j in range(n_stages):
+        if target >= 0 and j != target:
+            continue
+        for _ in range(stage_aimpoints[j]):
+            slot_stage[pos] = j
+            pos += 1
+    if target < 0:
+        order_key = sub_key(key, 1)
+        for i in range(n_slots - 1, 0, -1):
+            j = int(uniform(order_key, i) * (i + 1))
+            tmp = slot_stage[i]
+            slot_stage[i] = slot_stage[j]
+            slot_stage[j] = tmp
+    destroyed = np.zeros(n_slots, dtype=np.bool_)
+    missile_key = sub_key(key, 2)
+    r = launch_reliability
+    kill_threshold = r * aimpoint_kill_probability
+    launched = 0
+    for i in range(int(missiles)):
+        u1 = uniform(missile_key, 2 * i)
+        if u1 >= r:
+            continue
+        engaged = launched < defense_engagements
+        launched += 1
+        if engaged and uniform(missile_key, 2 * i + 1) < intercept_probability:
+            continue
+        if u1 < kill_threshold:
+            destroyed[i % n_slots] = True
+    lost = np.zeros(n_stages)
+    for s in range(n_slots):
+        if destroyed[s]:
+            lost[slot_stage[s]] += 1.0
+    kept = 1.0
+    for j in range(n_stages):
+        share = 1.0 - lost[j] / stage_aimpoints[j]
+        if share < kept:
+            kept = share
+    return 1.0 - kept
+
+
+# Broadcasting NumPy ufuncs over the same code.
+expected_arrivals = ufunc(_expected_arrivals, "float64(float64, float64, float64, float64)")
+arrival_probability = ufunc(_arrival_probability, "float64(float64, float64, float64, float64)")
+aimpoint_destroyed_probability = ufunc(_aimpoint_destroyed_probability, "float64(float64, float64, float64)")
+expected_salvo_loss = ufunc(
+    _expected_salvo_loss, "float64(float64, float64, float64, float64, float64, float64)"
+)

@@ -1,0 +1,145 @@
+"""Scenarios: a title, a note and any subset of the assumptions; the rest are defaults.
+
+A scenario file is YAML::
+
+    title: Kagan's 25-30 missiles
+    note: Free text shown in the brief.
+    assumptions:
+      missiles: 30
+      launch_reliability: {low: 0.8, mode: 0.9, high: 0.95, dist: triangular}
+      allocation: bottleneck
+      stages: [{name: airframes, aimpoints: 4}, {name: engines, aimpoints: 2}]
+
+Scenarios are immutable; :meth:`Scenario.with_values` returns a changed copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+from whatif.errors import ScenarioError
+from whatif.params import REGISTRY, Assumption, Stage, lookup
+
+TOP_LEVEL_KEYS = ("title", "note", "assumptions")
+
+
+def _defaults() -> dict[str, Any]:
+    return {name: p.default for name, p in REGISTRY.items()}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A complete set of assumptions: every registry parameter has a value.
+
+    ``values`` maps each parameter name to an :class:`~whatif.params.Assumption`
+    (numeric parameters), a string (choices) or a tuple of :class:`Stage` (stages).
+    ``overrides`` lists the names the scenario sets itself (the rest are defaults).
+    """
+
+    title: str = "Defaults"
+    note: str = ""
+    values: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType(_defaults()))
+    overrides: tuple[str, ...] = ()
+
+    # --- construction ------------------------------------------------------------------
+    @classmethod
+    def default(cls) -> Scenario:
+        """The defaults of ``data/assumptions.csv``."""
+        return cls()
+
+    @classmethod
+    def from_dict(cls, data: Any, origin: str = "scenario") -> Scenario:
+        """Build a scenario from parsed YAML, validating every value."""
+        if data is None:
+            data = {}
+        if not isinstance(data, Mapping):
+            raise ScenarioError(f"{origin}: expected a mapping with {', '.join(TOP_LEVEL_KEYS)}")
+        unknown = [str(k) for k in data if k not in TOP_LEVEL_KEYS]
+        if unknown:
+            raise ScenarioError(
+                f"{origin}: unknown key(s) {', '.join(unknown)}; a scenario has "
+                f"{', '.join(TOP_LEVEL_KEYS)} (assumptions go under 'assumptions:')"
+            )
+        title = data.get("title", "Untitled scenario")
+        note = data.get("note", "") or ""
+        if not isinstance(title, str) or not isinstance(note, str):
+            raise ScenarioError(f"{origin}: title and note must be text")
+        assumptions = data.get("assumptions") or {}
+        if not isinstance(assumptions, Mapping):
+            raise ScenarioError(f"{origin}: 'assumptions' must be a mapping of name: value")
+        return cls(title=title.strip(), note=note.strip()).with_values(**assumptions)
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> Scenario:
+        """Read a scenario file; a :class:`~whatif.errors.ScenarioError` if it can't be read."""
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ScenarioError(f"{path}: no such scenario file") from None
+        except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+            raise ScenarioError(f"{path}: cannot read the scenario file ({exc.__class__.__name__})") from None
+        return cls.from_text(text, origin=str(path))
+
+    @classmethod
+    def from_text(cls, text: str, origin: str = "scenario") -> Scenario:
+        """Parse scenario YAML text."""
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            problem = getattr(exc, "problem", None) or "malformed YAML"
+            raise ScenarioError(f"{origin}: malformed YAML{where}: {problem}") from None
+        return cls.from_dict(data, origin=origin)
+
+    # --- changes -----------------------------------------------------------------------
+    def with_values(self, **changes: Any) -> Scenario:
+        """A copy with some assumptions changed (numbers, distribution dicts, choices, stages)."""
+        values = dict(self.values)
+        overrides = list(self.overrides)
+        for name, value in changes.items():
+            values[name] = lookup(str(name)).parse(value)
+            if name not in overrides:
+                overrides.append(name)
+        return replace(self, values=MappingProxyType(values), overrides=tuple(overrides))
+
+    def with_text(self, title: str | None = None, note: str | None = None) -> Scenario:
+        return replace(self, title=self.title if title is None else title,
+                       note=self.note if note is None else note)
+
+    # --- reading -----------------------------------------------------------------------
+    def central(self, name: str) -> Any:
+        """The value used in deterministic mode (a float, a choice or the stages)."""
+        value = self.values[name]
+        return value.central if isinstance(value, Assumption) else value
+
+    @property
+    def stages(self) -> tuple[Stage, ...]:
+        return self.values["stages"]
+
+    def assumptions_dict(self, only_overrides: bool = False) -> dict[str, Any]:
+        """Plain YAML/JSON-ready values: numbers, distribution mappings, choices, stage lists."""
+        names = self.overrides if only_overrides else tuple(REGISTRY)
+        out: dict[str, Any] = {}
+        for name in names:
+            value = self.values[name]
+            if isinstance(value, Assumption):
+                out[name] = value.to_yaml_value()
+            elif name == "stages":
+                out[name] = [{"name": s.name, "aimpoints": s.aimpoints} for s in value]
+            else:
+                out[name] = value
+        return out
+
+    def to_yaml(self, only_overrides: bool = False) -> str:
+        """The scenario as a YAML file that :meth:`from_yaml` reads back to the same values."""
+        data = {"title": self.title, "note": self.note,
+                "assumptions": self.assumptions_dict(only_overrides)}
+        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
