@@ -1,0 +1,188 @@
+"""The ``whatif`` command.
+
+    whatif run SCENARIO.yaml [--samples N] [--seed S] [--set name=value ...] [--json]
+    whatif solve SCENARIO.yaml --objective capacity_loss --at-least 0.5 --confidence 0.8 [--json]
+    whatif tornado SCENARIO.yaml [--output drones_denied] [--json]
+    whatif params [--json]
+
+Bad input (a missing or malformed scenario file, an unknown parameter, a value out of
+range or of the wrong type) exits with code 2 and one line on stderr naming the
+parameter, its unit and the allowed range.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, NoReturn
+
+import yaml
+
+from whatif.engine import OBJECTIVES, OUTPUTS, missiles_needed, simulate, tornado
+from whatif.errors import ParameterError, WhatifError
+from whatif.formatting import format_value
+from whatif.params import REGISTRY, Assumption
+from whatif.scenario import Scenario
+
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, no usage dump
+        raise WhatifError(f"{message} (see `{self.prog} --help`)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="whatif", description="How many missiles would it take, and what would it buy?")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def scenario_args(p: argparse.ArgumentParser, samples: int) -> None:
+        p.add_argument("scenario", help="scenario YAML file (e.g. data/scenarios/baseline.yaml)")
+        p.add_argument("--samples", type=int, default=samples,
+                       help=f"Monte Carlo samples; 0 = deterministic (default {samples})")
+        p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+        p.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
+                       help="override an assumption, e.g. --set missiles=60 or "
+                            "--set 'repair_days={low: 30, mode: 60, high: 365, dist: pert}'")
+        p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    run = sub.add_parser("run", help="simulate a scenario and print the summary")
+    scenario_args(run, 10_000)
+    solve = sub.add_parser("solve", help="missiles needed for an objective at a confidence")
+    scenario_args(solve, 10_000)
+    solve.add_argument("--objective", default="capacity_loss", help=f"one of {', '.join(OBJECTIVES)}")
+    solve.add_argument("--at-least", type=float, required=True, help="objective threshold")
+    solve.add_argument("--confidence", type=float, default=0.8, help="required probability (0-1]")
+    solve.add_argument("--max-missiles", type=int, default=300, help="largest salvo tried (default 300)")
+    torn = sub.add_parser("tornado", help="one-at-a-time sensitivity of an output")
+    torn.add_argument("scenario")
+    torn.add_argument("--output", default="drones_denied", help=f"one of {', '.join(OUTPUTS)}")
+    torn.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE")
+    torn.add_argument("--json", action="store_true")
+    params = sub.add_parser("params", help="list every assumption with unit, range, default, source")
+    params.add_argument("--json", action="store_true")
+    return parser
+
+
+def _load(args: argparse.Namespace) -> Scenario:
+    scenario = Scenario.from_yaml(args.scenario)
+    changes: dict[str, Any] = {}
+    for item in args.overrides:
+        name, sep, text = item.partition("=")
+        if not sep or not name.strip():
+            raise WhatifError(f"--set: expected NAME=VALUE, got {item!r}")
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError:
+            raise ParameterError(name.strip(), f"cannot read the value {text!r}") from None
+        changes[name.strip()] = value
+    return scenario.with_values(**changes) if changes else scenario
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, allow_nan=False))
+
+
+def _cmd_run(args: argparse.Namespace) -> None:
+    scenario = _load(args)
+    result = simulate(scenario, samples=args.samples, seed=args.seed)
+    if args.json:
+        _print_json(result.to_dict())
+        return
+    mode = "deterministic (central values)" if args.samples == 0 else f"{args.samples:,} samples, seed {args.seed}"
+    print(f"{scenario.title}\n{mode}\n")
+    width = max(len(o.label) for o in OUTPUTS.values())
+    print(f"{'output':<{width}}  {'mean':>10} {'P10':>10} {'P50':>10} {'P90':>10}")
+    for name, row in result.summary.iterrows():
+        spec = OUTPUTS[name]
+        cells = " ".join(f"{format_value(row[k], spec.unit):>10}" for k in ("mean", "p10", "p50", "p90"))
+        print(f"{spec.label:<{width}}  {cells}")
+
+
+def _cmd_solve(args: argparse.Namespace) -> None:
+    scenario = _load(args)
+    result = missiles_needed(scenario, objective=args.objective, at_least=args.at_least,
+                             confidence=args.confidence, samples=args.samples, seed=args.seed,
+                             max_missiles=args.max_missiles)
+    if args.json:
+        _print_json(result.to_dict())
+        return
+    spec = OUTPUTS[result.objective]
+    goal = f"{spec.label} >= {format_value(result.at_least, spec.unit)}"
+    print(f"{scenario.title}\nGoal: {goal} with probability >= {result.confidence:.0%}")
+    if result.missiles_needed is None:
+        best = result.curve["probability"].iloc[-1]
+        print(f"No salvo up to {result.max_missiles} missiles reaches it "
+              f"(at {result.max_missiles}: probability {best:.1%}).")
+    else:
+        print(f"Missiles needed per salvo: {result.missiles_needed}")
+    print("\nmissiles  P(success)")
+    curve = result.curve
+    step = max(1, len(curve) // 30)
+    for missiles, probability in curve.iloc[::step].itertuples(index=False):
+        print(f"{missiles:>8}  {probability:>9.1%}")
+
+
+def _cmd_tornado(args: argparse.Namespace) -> None:
+    scenario = _load(args)
+    frame = tornado(scenario, args.output)
+    if args.json:
+        _print_json({"output": args.output, "central": frame.attrs["central"],
+                     "rows": frame.to_dict(orient="records")})
+        return
+    unit = OUTPUTS[args.output].unit
+    print(f"{scenario.title}\n{OUTPUTS[args.output].label}: central {format_value(frame.attrs['central'], unit)}\n")
+    for row in frame.itertuples(index=False):
+        print(f"{row.parameter:<28} {format_value(row.output_at_low, unit):>10} .. "
+              f"{format_value(row.output_at_high, unit):<10} (at {row.low_value:g} .. {row.high_value:g})")
+
+
+def _cmd_params(args: argparse.Namespace) -> None:
+    if args.json:
+        rows = []
+        for p in REGISTRY.values():
+            default = p.default.to_yaml_value() if isinstance(p.default, Assumption) else (
+                [str(s) for s in p.default] if p.kind == "stages" else p.default)
+            rows.append({"name": p.name, "group": p.group, "label": p.label, "unit": p.unit,
+                         "kind": p.kind, "range": p.range_text(), "default": default,
+                         "source": p.source, "source_url": p.source_url, "source_date": p.source_date,
+                         "reliability": p.reliability})
+        _print_json(rows)
+        return
+    group = None
+    for p in REGISTRY.values():
+        if p.group != group:
+            group = p.group
+            print(f"\n== {group} ==")
+        d = p.default
+        if isinstance(d, Assumption):
+            default = f"{d.central:g}"
+            if d.dist != "fixed":
+                default += f" ({d.dist} {d.low:g}–{d.high:g})"
+        elif p.kind == "stages":
+            default = "; ".join(map(str, d))
+        else:
+            default = str(d)
+        print(f"{p.name}  [{p.unit or '-'}]  {p.label}")
+        print(f"    range: {p.range_text()}   default: {default}")
+        print(f"    source: {p.source}" + (f" <{p.source_url}>" if p.source_url else ""))
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+        {"run": _cmd_run, "solve": _cmd_solve, "tornado": _cmd_tornado, "params": _cmd_params}[
+            args.command](args)
+    except WhatifError as exc:
+        print(f"whatif: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:  # e.g. `whatif params | head`
+        return 0
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
