@@ -7,9 +7,29 @@ so callers get broadcasting and the loops get speed from the same definition.
 
 from __future__ import annotations
 
+import hashlib
+import os
+from pathlib import Path
+
+import numba
 from numba import njit, vectorize
 
 JIT_OPTIONS = {"cache": True, "fastmath": True}
+
+
+def _cache_dir() -> Path:
+    """Compiled code is cached on disk, keyed by a hash of all model sources.
+
+    numba's own cache notices edits to a function's file but not to functions it
+    inlines from other files; a directory per source hash never serves stale code.
+    """
+    sources = sorted(Path(__file__).parent.glob("*.py"))
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:16]
+    root = Path(os.environ.get("WHATIF_CACHE_DIR", Path.home() / ".cache" / "whatif"))
+    return root / f"numba-{digest}"
+
+
+numba.config.CACHE_DIR = str(_cache_dir())
 
 
 def scalar(func):

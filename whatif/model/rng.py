@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from whatif.model._compile import JIT_OPTIONS
+
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -21,7 +23,7 @@ _S11 = np.uint64(11)
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", **JIT_OPTIONS)
 def mix64(z):
     """SplitMix64 finaliser: a bijective 64-bit hash (Steele, Lea & Flood 2014)."""
     z = z + _GOLDEN
@@ -30,13 +32,13 @@ def mix64(z):
     return z ^ (z >> _S31)
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", **JIT_OPTIONS)
 def sub_key(key, index):
     """The key of a sub-stream, e.g. one sample or one salvo."""
     return mix64(key ^ mix64(np.uint64(index)))
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", **JIT_OPTIONS)
 def uniform(key, index):
     """A Uniform[0, 1) draw, the ``index``-th of stream ``key``."""
     return float(mix64(key + np.uint64(index) * _GOLDEN) >> _S11) * _TO_UNIT
