@@ -4,12 +4,16 @@ As in SALib, the unit sample is drawn once and mapped column by column, so a
 change to one assumption (a slider) changes only that column's values: the
 other draws stay put and Monte Carlo bands do not flicker (common random numbers).
 
-Conventions: samples on axis 0; parameters in registry order on axis 1.
+Conventions: the unit sample is ``(parameters, samples)`` so each parameter's draws are
+contiguous; parameters are in registry order.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+from numba import vectorize
 from scipy import special, stats
 
 from whatif.params import Assumption, Parameter
@@ -29,10 +33,26 @@ def outcome_key(seed: int | None) -> np.uint64:
     return np.uint64(seed_sequences(seed)[1].generate_state(1, dtype=np.uint64)[0])
 
 
-def unit_sample(n_samples: int, n_columns: int, seed: int | None) -> np.ndarray:
-    """Uniform(0, 1) draws of shape ``(n_samples, n_columns)``, reproducible from ``seed``."""
-    rng = np.random.default_rng(seed_sequences(seed)[0])
-    return rng.random((n_samples, n_columns))
+def column_generator(seed: int | None, column: int) -> np.random.Generator:
+    """The generator of one parameter's draws: its own stream, fixed by seed and column."""
+    params = seed_sequences(seed)[0]
+    return np.random.default_rng(
+        np.random.SeedSequence(params.entropy, spawn_key=(*params.spawn_key, column))
+    )
+
+
+def unit_sample(n_samples: int, n_columns: int, seed: int | None,
+                columns: list[int] | None = None) -> np.ndarray:
+    """Uniform(0, 1) draws, reproducible from ``seed``, shape ``(n_columns, n_samples)``.
+
+    Parameters run along axis 0 here (each column's draws are contiguous). Each comes
+    from its own stream, so its draws depend only on the seed and its index.
+    ``columns`` limits the work to those columns (the rest are left at 0.5).
+    """
+    unit = np.full((n_columns, n_samples), 0.5)
+    for column in range(n_columns) if columns is None else columns:
+        column_generator(seed, column).random(n_samples, out=unit[column])
+    return unit
 
 
 def ppf(assumption: Assumption, unit: np.ndarray, parameter: Parameter) -> np.ndarray:
@@ -47,11 +67,11 @@ def ppf(assumption: Assumption, unit: np.ndarray, parameter: Parameter) -> np.nd
     a, m, b = assumption.low, assumption.central, assumption.high
     u = np.asarray(unit, dtype=float)
     if assumption.is_fixed:
-        values = np.full(u.shape, m)
+        return np.full(u.shape, m)
     elif assumption.dist == "uniform":
         values = a + u * (b - a)
     elif assumption.dist == "triangular":
-        values = _triangular_ppf(u, a, m, b)
+        values = triangular_ppf(u, a, m, b)
     elif assumption.dist == "pert":
         alpha = 1 + 4 * (m - a) / (b - a)
         beta = 1 + 4 * (b - m) / (b - a)
@@ -70,9 +90,14 @@ def ppf(assumption: Assumption, unit: np.ndarray, parameter: Parameter) -> np.nd
     return values
 
 
-def _triangular_ppf(u: np.ndarray, a: float, m: float, b: float) -> np.ndarray:
-    span = b - a
-    split = (m - a) / span
-    left = a + np.sqrt(u * span * (m - a))
-    right = b - np.sqrt((1 - u) * span * (b - m))
-    return np.where(u < split, left, right)
+@vectorize(["float64(float64, float64, float64, float64)"], cache=True)
+def triangular_ppf(u, low, mode, high):
+    """Inverse CDF of the triangular distribution on [low, high] with peak at mode.
+
+    >>> float(triangular_ppf(0.5, 0.0, 0.5, 1.0))
+    0.5
+    """
+    span = high - low
+    if u * span < mode - low:
+        return low + math.sqrt(u * span * (mode - low))
+    return high - math.sqrt((1.0 - u) * span * (high - mode))

@@ -13,6 +13,8 @@ the no-strike equilibrium ``G(0) = hits(0) m grid_repair_days``.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 
@@ -90,8 +92,22 @@ def daily_chain(
     grid_mw_days = 0.0
     grid_base = 0.0
     keep = 1.0 - 1.0 / grid_repair_days
+    # With linear recovery nothing is lost from day `settled` on: only the no-strike
+    # launches and the decay of the grid gap remain, summed in closed form below.
+    settled = horizon_days
+    if exponential == 0 and not record:
+        last_salvo = (salvo_losses.shape[0] - 1) * restrike_interval_days
+        settled = min(horizon_days, int(math.ceil(last_salvo + repair_days)))
     for t in range(horizon_days):
         day = float(t)
+        if t >= settled:
+            for rest in range(t, horizon_days):
+                baseline_launches += _baseline_production(
+                    float(rest), production_now, production_target, ramp_days, logistic
+                )
+            # sum of gap·keep^j for j < n days: gap·(1 - keep^n)/(1 - keep), 1 - keep = 1/τ
+            grid_mw_days += grid_gap * grid_repair_days * (1.0 - keep ** (horizon_days - t))
+            break
         base = _baseline_production(day, production_now, production_target, ramp_days, logistic)
         lost = plant_lost_share(day, salvo_losses, restrike_interval_days, repair_days, exponential)
         shortfall = base * site_share * lost * (1.0 - _dispersal_makeup(day, dispersal_share, dispersal_days))

@@ -1,7 +1,9 @@
 """The whole chain for many samples at once: strike → production → launches → grid → cost.
 
 Array conventions: samples on axis 0. ``theta`` holds one row per sample and one
-column per entry of :data:`INPUTS`; daily series are ``(samples, len(SERIES), days)``.
+column per entry of :data:`INPUTS` (callers pass it in Fortran order, so each input's
+column is contiguous); outputs come back the same way; daily series are
+``(samples, len(SERIES), days)``.
 The loops over samples run in parallel (numba ``prange``); each sample's strike
 outcome draws from its own counter-based stream, so results do not depend on
 threads or on how many samples are run.
@@ -17,7 +19,7 @@ from whatif.model._compile import JIT_OPTIONS
 from whatif.model.campaign import SERIES, daily_chain
 from whatif.model.cost import _cost_exchange_ratio
 from whatif.model.rng import sub_key
-from whatif.model.strike import _expected_salvo_loss, sampled_salvo_loss
+from whatif.model.strike import _expected_salvo_loss, sampled_salvo_loss_into
 
 INPUTS = (
     "missiles",
@@ -93,24 +95,36 @@ OUTPUTS = (
 N_SERIES = len(SERIES)
 
 
+CHUNK = 256  # samples per parallel task (scratch arrays are allocated once per task)
+
+
+@njit(**JIT_OPTIONS)
+def scratch(stage_aimpoints, max_salvos):
+    """Work arrays for :func:`sample_outcome`: salvo losses, slot stages, kills, stage losses."""
+    total = stage_aimpoints.sum()
+    return (np.empty(max_salvos), np.empty(total, dtype=np.int64), np.empty(total, dtype=np.bool_),
+            np.empty(stage_aimpoints.shape[0]))
+
+
 @njit(**JIT_OPTIONS)
 def sample_outcome(
     row, missiles, stage_aimpoints, bottleneck, logistic, exponential, horizon_days,
-    key, stochastic, series, record, out,
+    key, stochastic, series, record, out, work,
 ):
     """All outputs of one sample (parameter row ``row``) for a salvo of ``missiles``.
 
     Writes :data:`OUTPUTS` into ``out``. ``stochastic`` draws the strike outcome from
-    stream ``key``; otherwise every salvo takes its expected loss.
+    stream ``key``; otherwise every salvo takes its expected loss. ``work`` comes from
+    :func:`scratch`.
     """
     n_salvos = 1 + int(row[RESTRIKES])
-    losses = np.empty(n_salvos)
+    losses = work[0][:n_salvos]
     if stochastic:
         for k in range(n_salvos):
-            losses[k] = sampled_salvo_loss(
+            losses[k] = sampled_salvo_loss_into(
                 sub_key(key, k), missiles, row[LAUNCH_RELIABILITY], row[DEFENSE_ENGAGEMENTS],
                 row[INTERCEPT_PROBABILITY], row[AIMPOINT_KILL_PROBABILITY], stage_aimpoints,
-                bottleneck,
+                bottleneck, work[1], work[2], work[3],
             )
     else:
         targeted = 0
@@ -156,18 +170,21 @@ def run_samples(
     """Outputs ``(samples, len(OUTPUTS))`` and, if ``record``, daily series
     ``(samples, len(SERIES), horizon_days)`` for every row of ``theta``."""
     n = theta.shape[0]
-    outputs = np.empty((n, len(OUTPUTS)))
+    outputs = np.empty((len(OUTPUTS), n)).T  # each output contiguous (fast summaries)
     if record:
         series = np.empty((n, N_SERIES, horizon_days))
     else:
         series = np.empty((1, N_SERIES, 1))
-    for s in prange(n):
-        row = theta[s]
-        target = series[s] if record else series[0]
-        sample_outcome(
-            row, int(row[MISSILES]), stage_aimpoints, bottleneck, logistic, exponential,
-            horizon_days, sub_key(key, s), stochastic, target, record, outputs[s],
-        )
+    max_salvos = 1 + int(theta[:, RESTRIKES].max()) if n else 1
+    for chunk in prange((n + CHUNK - 1) // CHUNK):
+        work = scratch(stage_aimpoints, max_salvos)
+        for s in range(chunk * CHUNK, min(n, (chunk + 1) * CHUNK)):
+            row = theta[s]
+            target = series[s] if record else series[0]
+            sample_outcome(
+                row, int(row[MISSILES]), stage_aimpoints, bottleneck, logistic, exponential,
+                horizon_days, sub_key(key, s), stochastic, target, record, outputs[s], work,
+            )
     return outputs, series
 
 
@@ -184,25 +201,28 @@ def salvo_needed(
     """
     n = theta.shape[0]
     needed = np.empty(n, dtype=np.int64)
-    dummy = np.empty((N_SERIES, 1))
-    for s in prange(n):
-        row = theta[s]
-        key_s = sub_key(key, s)
+    max_salvos = 1 + int(theta[:, RESTRIKES].max()) if n else 1
+    for chunk in prange((n + CHUNK - 1) // CHUNK):
+        work = scratch(stage_aimpoints, max_salvos)
+        dummy = np.empty((N_SERIES, 1))
         out = np.empty(len(OUTPUTS))
-        sample_outcome(row, max_missiles, stage_aimpoints, bottleneck, logistic, exponential,
-                       horizon_days, key_s, stochastic, dummy, False, out)
-        if out[objective] < at_least:
-            needed[s] = max_missiles + 1
-            continue
-        lo = 0
-        hi = max_missiles  # hi always reaches the objective
-        while lo < hi:
-            mid = (lo + hi) // 2
-            sample_outcome(row, mid, stage_aimpoints, bottleneck, logistic, exponential,
-                           horizon_days, key_s, stochastic, dummy, False, out)
-            if out[objective] >= at_least:
-                hi = mid
-            else:
-                lo = mid + 1
-        needed[s] = lo
+        for s in range(chunk * CHUNK, min(n, (chunk + 1) * CHUNK)):
+            row = theta[s]
+            key_s = sub_key(key, s)
+            sample_outcome(row, max_missiles, stage_aimpoints, bottleneck, logistic, exponential,
+                           horizon_days, key_s, stochastic, dummy, False, out, work)
+            if out[objective] < at_least:
+                needed[s] = max_missiles + 1
+                continue
+            lo = 0
+            hi = max_missiles  # hi always reaches the objective
+            while lo < hi:
+                mid = (lo + hi) // 2
+                sample_outcome(row, mid, stage_aimpoints, bottleneck, logistic, exponential,
+                               horizon_days, key_s, stochastic, dummy, False, out, work)
+                if out[objective] >= at_least:
+                    hi = mid
+                else:
+                    lo = mid + 1
+            needed[s] = lo
     return needed

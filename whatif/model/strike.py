@@ -194,6 +194,36 @@ def sampled_salvo_loss(
 
     ``key`` is the outcome key of this sample and salvo (see :mod:`whatif.model.rng`).
     """
+    total = 0
+    for j in range(stage_aimpoints.shape[0]):
+        total += stage_aimpoints[j]
+    return sampled_salvo_loss_into(
+        key, missiles, launch_reliability, defense_engagements, intercept_probability,
+        aimpoint_kill_probability, stage_aimpoints, bottleneck,
+        np.empty(total, dtype=np.int64), np.empty(total, dtype=np.bool_),
+        np.empty(stage_aimpoints.shape[0]),
+    )
+
+
+@njit(**JIT_OPTIONS)
+def sampled_salvo_loss_into(
+    key,
+    missiles,
+    launch_reliability,
+    defense_engagements,
+    intercept_probability,
+    aimpoint_kill_probability,
+    stage_aimpoints,
+    bottleneck,
+    slot_stage,
+    destroyed,
+    lost,
+):
+    """:func:`sampled_salvo_loss` with scratch arrays supplied by the caller.
+
+    ``slot_stage`` and ``destroyed`` hold at least the total aimpoints; ``lost`` one
+    value per stage. Their contents on entry do not matter.
+    """
     n_stages = stage_aimpoints.shape[0]
     if bottleneck:
         target = 0
@@ -207,7 +237,6 @@ def sampled_salvo_loss(
         for j in range(n_stages):
             n_slots += stage_aimpoints[j]
     # stage of each slot, shuffled (Fisher-Yates with this outcome's own draws)
-    slot_stage = np.empty(n_slots, dtype=np.int64)
     pos = 0
     for j in range(n_stages):
         if target >= 0 and j != target:
@@ -215,19 +244,23 @@ def sampled_salvo_loss(
         for _ in range(stage_aimpoints[j]):
             slot_stage[pos] = j
             pos += 1
-    if target < 0:
+    if target < 0 and n_stages > 1:  # with one stage the order cannot matter
         order_key = sub_key(key, 1)
         for i in range(n_slots - 1, 0, -1):
             j = int(uniform(order_key, i) * (i + 1))
             tmp = slot_stage[i]
             slot_stage[i] = slot_stage[j]
             slot_stage[j] = tmp
-    destroyed = np.zeros(n_slots, dtype=np.bool_)
+    destroyed[:n_slots] = False
     missile_key = sub_key(key, 2)
     r = launch_reliability
     kill_threshold = r * aimpoint_kill_probability
     launched = 0
+    slot = -1  # missile i aims at slot i mod n_slots (counted, not divided: faster)
     for i in range(int(missiles)):
+        slot += 1
+        if slot == n_slots:
+            slot = 0
         u1 = uniform(missile_key, 2 * i)
         if u1 >= r:
             continue
@@ -236,8 +269,8 @@ def sampled_salvo_loss(
         if engaged and uniform(missile_key, 2 * i + 1) < intercept_probability:
             continue
         if u1 < kill_threshold:
-            destroyed[i % n_slots] = True
-    lost = np.zeros(n_stages)
+            destroyed[slot] = True
+    lost[:] = 0.0
     for s in range(n_slots):
         if destroyed[s]:
             lost[slot_stage[s]] += 1.0
@@ -247,6 +280,8 @@ def sampled_salvo_loss(
         if share < kept:
             kept = share
     return 1.0 - kept
+
+
 
 
 # Broadcasting NumPy ufuncs over the same code.
