@@ -65,7 +65,7 @@ class Assumption:
         return self.dist == "fixed" or self.low == self.high
 
     def to_yaml_value(self) -> Any:
-        if self.dist == "fixed":
+        if self.dist == "fixed" and self.low == self.central == self.high:
             return _plain_number(self.central)
         return {
             "low": _plain_number(self.low),
@@ -131,8 +131,9 @@ class Parameter:
             raise self.error(value, "is not a finite number")
         if number < self.lower_bound or number > self.upper_bound:
             raise self.error(value, f"({what}) is out of range" if what != "value" else "is out of range")
-        if self.kind == "integer" and what in ("value",) and number != round(number):
-            raise self.error(value, "is not a whole number")
+        if self.kind == "integer" and number != round(number):
+            raise self.error(value, "is not a whole number" if what == "value"
+                             else f"({what}) is not a whole number")
         return number
 
     def parse(self, value: Any) -> Any:
@@ -174,7 +175,9 @@ class Parameter:
         values = {k: self.check_number(spec[k], k) for k in ("low", "mode", "high") if k in spec}
         if dist == "fixed":
             if "mode" not in values:
-                raise ParameterError(self.name, "a fixed distribution needs mode")
+                raise ParameterError(
+                    self.name, f"a fixed distribution needs mode; allowed {self.range_text()}"
+                )
             m = values["mode"]
             # low/high of a fixed value are kept as its documented range (for sensitivity)
             return Assumption(m, min(values.get("low", m), m), max(values.get("high", m), m), "fixed")
@@ -188,15 +191,22 @@ class Parameter:
                 self.name, f"low {_fmt(low)} is above high {_fmt(high)} {self.unit}".rstrip()
             )
         if dist in ("triangular", "pert") and "mode" not in values:
-            raise ParameterError(self.name, f"a {dist} distribution needs low, mode and high")
+            raise ParameterError(
+                self.name, f"a {dist} distribution needs low, mode and high; allowed {self.range_text()}"
+            )
         if dist == "lognormal":
             if low <= 0:
                 raise ParameterError(
-                    self.name, f"a lognormal distribution needs low > 0 (got {_fmt(low)})"
+                    self.name, f"a lognormal distribution needs low > 0 (got {_fmt(low)}); "
+                    f"allowed {self.range_text()}"
                 )
             central = values.get("mode", math.sqrt(low * high))
+            if self.kind == "integer":
+                central = math.floor(central + 0.5)
         else:
             central = values.get("mode", (low + high) / 2)
+            if self.kind == "integer":
+                central = math.floor(central + 0.5)  # midpoint of whole numbers, half up
         if not low <= central <= high:
             raise ParameterError(
                 self.name,
@@ -237,7 +247,8 @@ def parse_stages(value: Any, parameter: Parameter | None = None) -> tuple[Stage,
     for name, count in items:
         if isinstance(count, str) and re.fullmatch(r"\d+", count.strip()):
             count = int(count)
-        if isinstance(count, bool) or not isinstance(count, (int, float)) or count != int(count):
+        if (isinstance(count, bool) or not isinstance(count, (int, float))
+                or not math.isfinite(count) or count != int(count)):
             raise param.error(count, f"(aimpoints of stage {name}) is not a whole number")
         if not param.lower_bound <= count <= param.upper_bound:
             raise param.error(count, f"(aimpoints of stage {name}) is out of range")

@@ -73,6 +73,12 @@ class Scenario:
         assumptions = data.get("assumptions") or {}
         if not isinstance(assumptions, Mapping):
             raise ScenarioError(f"{origin}: 'assumptions' must be a mapping of name: value")
+        for name in assumptions:
+            if not isinstance(name, str):
+                raise ScenarioError(
+                    f"{origin}: assumption name {name!r} is not a parameter name; "
+                    "see `whatif params`"
+                )
         return cls(title=title.strip(), note=note.strip()).with_values(**assumptions)
 
     @classmethod

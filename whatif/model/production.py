@@ -31,13 +31,11 @@ def _ramp_fraction(day, ramp_days, logistic):
     ``σ(k (t/R - 1/2))`` with ``k = 10``, rescaled to be exactly 0 at ``t = 0`` and 1 at
     ``t = R``. ``R = 0`` means no ramp: output stays at ``production_now`` (share 0).
     """
-    if ramp_days <= 0.0:
+    if ramp_days <= 0.0 or day <= 0.0:
         return 0.0
-    x = day * (1.0 / ramp_days)  # reciprocal: hoisted out of daily loops
-    if x >= 1.0:
+    if day >= ramp_days:
         return 1.0
-    if x <= 0.0:
-        return 0.0
+    x = day * (1.0 / ramp_days)  # 0 < x < 1; the reciprocal is hoisted out of daily loops
     if logistic == 0:
         return x
     k = LOGISTIC_STEEPNESS

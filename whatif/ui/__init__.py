@@ -1,0 +1,1 @@
+"""The app: ipywidgets + bqplot controls and charts that only call the model."""
