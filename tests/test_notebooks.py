@@ -1,0 +1,45 @@
+"""The notebooks run top to bottom on the defaults, and are committed without outputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+
+
+def test_there_is_a_main_notebook():
+    assert any(p.name == "whatif.ipynb" for p in NOTEBOOKS)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_committed_without_outputs(path):
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    code = [c for c in cells if c["cell_type"] == "code"]
+    assert code, "a notebook with no code"
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code)
+    # thin: a few short cells calling the package
+    assert len(code) <= 8
+    assert all(len("".join(c["source"]).splitlines()) <= 12 for c in code)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_executes(path):
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+              if o.get("output_type") == "error"]
+    assert not errors
+    text = "\n".join(
+        o.get("text", "") if o.get("output_type") == "stream" else
+        "".join(o.get("data", {}).get("text/plain", ""))
+        for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+    )
+    if path.name == "whatif.ipynb":
+        assert "Baseline" in text
+        assert "Missiles needed: 19" in text  # the defaults' answer (see test_engine)
