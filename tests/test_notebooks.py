@@ -41,5 +41,7 @@ def test_notebook_executes(path):
         for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
     )
     if path.name == "whatif.ipynb":
-        assert "Baseline" in text
-        assert "Missiles needed: 19" in text  # the defaults' answer (see test_engine)
+        # the app's widget view is displayed (rendered by the browser, not here)
+        views = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+                 if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+        assert views, text

@@ -4,6 +4,7 @@
     whatif solve SCENARIO.yaml --objective capacity_loss --at-least 0.5 --confidence 0.8 [--json]
     whatif tornado SCENARIO.yaml [--output drones_denied] [--json]
     whatif params [--json]
+    whatif app [SCENARIO.yaml] [--port P]
 
 Bad input (a missing or malformed scenario file, an unknown parameter, a value out of
 range or of the wrong type) exits with code 2 and one line on stderr naming the
@@ -14,7 +15,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import socket
+import subprocess
 import sys
+from pathlib import Path
 from typing import Any, NoReturn
 
 import yaml
@@ -22,7 +27,7 @@ import yaml
 from whatif.engine import OBJECTIVES, OUTPUTS, missiles_needed, simulate, tornado
 from whatif.errors import ParameterError, WhatifError
 from whatif.formatting import format_value
-from whatif.params import REGISTRY, Assumption
+from whatif.params import DATA_DIR, REGISTRY, Assumption
 from whatif.scenario import Scenario
 
 EXIT_BAD_INPUT = 2
@@ -62,6 +67,10 @@ def _parser() -> argparse.ArgumentParser:
     torn.add_argument("--json", action="store_true")
     params = sub.add_parser("params", help="list every assumption with unit, range, default, source")
     params.add_argument("--json", action="store_true")
+    app = sub.add_parser("app", help="serve the what-if app on localhost with Voila")
+    app.add_argument("scenario", nargs="?", help="scenario YAML to start from (default: baseline)")
+    app.add_argument("--port", type=int, default=None, help="port (default 8866, or a free one)")
+    app.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     return parser
 
 
@@ -169,11 +178,50 @@ def _cmd_params(args: argparse.Namespace) -> None:
         print(f"    source: {p.source}" + (f" <{p.source_url}>" if p.source_url else ""))
 
 
+def _free_port(preferred: int) -> int:
+    for port in (preferred, 0):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    raise WhatifError("no free port on 127.0.0.1")
+
+
+def app_command(scenario: str | None, host: str, port: int) -> tuple[list[str], dict[str, str]]:
+    """The Voila command line and environment that serve the app."""
+    notebook = DATA_DIR.parent / "notebooks" / "whatif.ipynb"
+    env = dict(os.environ)
+    if scenario:
+        env["WHATIF_SCENARIO"] = str(Path(scenario).resolve())
+    else:
+        env.pop("WHATIF_SCENARIO", None)
+    cmd = [sys.executable, "-m", "voila", str(notebook), f"--port={port}", "--no-browser",
+           f"--Voila.ip={host}", "--show_tracebacks=False", "--theme=light",
+           ]
+    return cmd, env
+
+
+def _cmd_app(args: argparse.Namespace) -> None:
+    if args.scenario:
+        Scenario.from_yaml(args.scenario)  # a bad file stops here, with exit code 2
+    if args.port is not None and not 1 <= args.port <= 65535:
+        raise ParameterError("port", f"{args.port} is out of range; allowed 1 to 65535")
+    port = args.port if args.port is not None else _free_port(8866)
+    cmd, env = app_command(args.scenario, args.host, port)
+    print(f"whatif app: serving on http://{args.host}:{port}/  (Ctrl-C to stop)", flush=True)
+    try:
+        subprocess.run(cmd, env=env, check=False)
+    except KeyboardInterrupt:
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
-        {"run": _cmd_run, "solve": _cmd_solve, "tornado": _cmd_tornado, "params": _cmd_params}[
-            args.command](args)
+        {"run": _cmd_run, "solve": _cmd_solve, "tornado": _cmd_tornado, "params": _cmd_params,
+         "app": _cmd_app}[args.command](args)
     except WhatifError as exc:
         print(f"whatif: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -181,8 +181,8 @@ class SimulationResult:
         }
 
 
-def simulate(scenario: Scenario, samples: int = 10_000, seed: int | None = 0, series: bool = False
-             ) -> SimulationResult:
+def simulate(scenario: Scenario, samples: int = 10_000, seed: int | None = 0, series: bool = False,
+             bands=SERIES) -> SimulationResult:
     """Run ``scenario`` through the whole chain.
 
     Parameters
@@ -195,7 +195,10 @@ def simulate(scenario: Scenario, samples: int = 10_000, seed: int | None = 0, se
         Same scenario and seed give identical numbers.
     series : bool
         Also return daily series (production, launches, energy hits, damaged grid
-        capacity; baseline and after the strike) with mean and P10/P50/P90 bands.
+        capacity; baseline and after the strike) with their mean per day.
+    bands : sequence of str
+        The series that also get P10/P50/P90 per day (default: all of
+        :data:`whatif.model.campaign.SERIES`; fewer is faster).
     """
     compiled, inputs = compile_scenario(scenario, samples, seed)
     values, daily = _run(compiled, record=series)
@@ -204,17 +207,30 @@ def simulate(scenario: Scenario, samples: int = 10_000, seed: int | None = 0, se
     outputs = pd.DataFrame(values, columns=list(chain.OUTPUTS))
     summary = pd.DataFrame(summarise(values), index=list(chain.OUTPUTS))
     summary.index.name = "output"
-    table = series_frame(daily) if series else None
+    unknown = set(bands) - set(SERIES)
+    if unknown:
+        raise ParameterError("bands", f"unknown series {sorted(unknown)}; allowed {', '.join(SERIES)}")
+    table = series_frame(daily, bands) if series else None
     return SimulationResult(scenario, compiled.theta.shape[0] if samples else 0, seed, outputs,
                             inputs, summary, table)
 
 
-def series_frame(daily: np.ndarray) -> pd.DataFrame:
-    """Daily series ``(samples, series, days)`` → DataFrame of mean/P10/P50/P90 per day."""
-    stats = summarise(daily, axis=0)  # each (series, days)
-    columns = pd.MultiIndex.from_product([SERIES, STATS], names=["series", "stat"])
-    data = np.stack([stats[s] for s in STATS], axis=1)  # (series, stat, days)
-    frame = pd.DataFrame(data.reshape(-1, daily.shape[2]).T, columns=columns)
+def series_frame(daily: np.ndarray, bands=SERIES) -> pd.DataFrame:
+    """Daily series ``(samples, series, days)`` → DataFrame indexed by day.
+
+    Every series gets its ``mean``; those named in ``bands`` also get ``p10``, ``p50`` and
+    ``p90``. Columns are ``(series, stat)``; units are in ``frame.attrs["units"]``.
+    """
+    columns: dict[tuple[str, str], np.ndarray] = {}
+    means = daily.mean(axis=0)  # (series, days)
+    for k, name in enumerate(SERIES):
+        columns[(name, "mean")] = means[k]
+        if name in bands:
+            p10, p50, p90 = np.percentile(np.ascontiguousarray(daily[:, k, :].T), [10, 50, 90],
+                                          axis=1)
+            columns[(name, "p10")], columns[(name, "p50")], columns[(name, "p90")] = p10, p50, p90
+    frame = pd.DataFrame(columns)
+    frame.columns.names = ["series", "stat"]
     frame.index.name = "day"
     frame.attrs["units"] = dict(zip(SERIES, SERIES_UNITS))
     return frame

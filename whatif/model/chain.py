@@ -109,13 +109,13 @@ def scratch(stage_aimpoints, max_salvos):
 @njit(**JIT_OPTIONS)
 def sample_outcome(
     row, missiles, stage_aimpoints, bottleneck, logistic, exponential, horizon_days,
-    key, stochastic, series, record, out, work,
+    key, stochastic, series, record, out, work, strike_only=False,
 ):
     """All outputs of one sample (parameter row ``row``) for a salvo of ``missiles``.
 
     Writes :data:`OUTPUTS` into ``out``. ``stochastic`` draws the strike outcome from
     stream ``key``; otherwise every salvo takes its expected loss. ``work`` comes from
-    :func:`scratch`.
+    :func:`scratch`. ``strike_only`` writes the capacity loss alone.
     """
     n_salvos = 1 + int(row[RESTRIKES])
     losses = work[0][:n_salvos]
@@ -138,6 +138,9 @@ def sample_outcome(
         )
         for k in range(n_salvos):
             losses[k] = loss
+    out[CAPACITY_LOSS] = losses[0]
+    if strike_only:  # the capacity loss is all that is asked for: skip the daily chain
+        return
     denied, disrupted, launches_denied, baseline_launches, grid_mw_days = daily_chain(
         row[PRODUCTION_NOW], row[PRODUCTION_TARGET], row[RAMP_DAYS], logistic, row[SITE_SHARE],
         losses, row[RESTRIKE_INTERVAL_DAYS], row[REPAIR_DAYS], exponential,
@@ -145,7 +148,6 @@ def sample_outcome(
         row[DEFEAT_RATE], row[MW_PER_HIT], row[GRID_REPAIR_DAYS], horizon_days, series, record,
     )
     got_through = row[ENERGY_SHARE] * (1.0 - row[DEFEAT_RATE])
-    out[CAPACITY_LOSS] = losses[0]
     out[DRONES_DENIED] = denied
     out[TARGET_SHARE_DENIED] = denied / (row[PRODUCTION_TARGET] * horizon_days)
     out[DAYS_DISRUPTED] = disrupted
@@ -201,6 +203,7 @@ def salvo_needed(
     """
     n = theta.shape[0]
     needed = np.empty(n, dtype=np.int64)
+    strike_only = objective == CAPACITY_LOSS
     max_salvos = 1 + int(theta[:, RESTRIKES].max()) if n else 1
     for chunk in prange((n + CHUNK - 1) // CHUNK):
         work = scratch(stage_aimpoints, max_salvos)
@@ -210,7 +213,8 @@ def salvo_needed(
             row = theta[s]
             key_s = sub_key(key, s)
             sample_outcome(row, max_missiles, stage_aimpoints, bottleneck, logistic, exponential,
-                           horizon_days, key_s, stochastic, dummy, False, out, work)
+                           horizon_days, key_s, stochastic, dummy, False, out, work,
+                           strike_only)
             if out[objective] < at_least:
                 needed[s] = max_missiles + 1
                 continue
@@ -219,7 +223,8 @@ def salvo_needed(
             while lo < hi:
                 mid = (lo + hi) // 2
                 sample_outcome(row, mid, stage_aimpoints, bottleneck, logistic, exponential,
-                               horizon_days, key_s, stochastic, dummy, False, out, work)
+                               horizon_days, key_s, stochastic, dummy, False, out, work,
+                               strike_only)
                 if out[objective] >= at_least:
                     hi = mid
                 else:

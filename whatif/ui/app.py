@@ -1,0 +1,381 @@
+"""The what-if app: controls on the left, headline figures and live charts on the right.
+
+Everything it shows comes from :func:`whatif.engine.simulate` and
+:func:`whatif.engine.missiles_needed`; the app holds an immutable
+:class:`~whatif.scenario.Scenario` and replaces it on every change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as w
+
+from whatif.engine import OBJECTIVES, OUTPUTS, SimulationResult, SolveResult, missiles_needed, simulate
+from whatif.errors import WhatifError
+from whatif.formatting import format_value
+from whatif.params import DATA_DIR, GROUPS, REGISTRY, Assumption
+from whatif.scenario import Scenario
+from whatif.ui.charts import BandChart, CompareChart, SuccessChart, WeeklyHitsChart
+from whatif.ui.controls import ParameterControl
+from whatif.ui.headline import STYLE, headline_figures, headline_html
+
+SCENARIO_DIR = DATA_DIR / "scenarios"
+USER_DIR = SCENARIO_DIR / "user"
+SAMPLE_CHOICES = (500, 1_000, 2_000, 5_000, 10_000)
+CURRENT = "(current settings)"
+#: daily series drawn with P10–P90 bands (the rest are shown as means)
+CHART_BANDS = ("production_baseline", "production_strike", "grid_damaged_baseline",
+               "grid_damaged_strike")
+
+
+def scenario_files() -> dict[str, Path]:
+    """Scenario files offered in the app: ``data/scenarios/*.yaml`` and saved ones."""
+    files = sorted(SCENARIO_DIR.glob("*.yaml")) + sorted(USER_DIR.glob("*.yaml"))
+    return {str(p.relative_to(SCENARIO_DIR)): p for p in files}
+
+
+def shifted(assumption: Assumption, central: float, parameter) -> Any:
+    """The assumption with its central value moved to ``central``.
+
+    A fixed value becomes ``central``. A distribution keeps its shape: it is shifted by
+    the same amount (scaled, for a lognormal), its ends held within the parameter's bounds.
+    """
+    if assumption.is_fixed:
+        return central
+    lo, hi = parameter.lower_bound, parameter.upper_bound
+    if assumption.dist == "lognormal" and assumption.central > 0 and central > 0:
+        ratio = central / assumption.central
+        low, high = assumption.low * ratio, assumption.high * ratio
+    else:
+        delta = central - assumption.central
+        low, high = assumption.low + delta, assumption.high + delta
+    low, high = max(lo, min(low, central)), min(hi, max(high, central))
+    if parameter.kind == "integer":
+        low, high = float(round(low)), float(round(high))
+    spec = {"low": low, "high": high, "dist": assumption.dist}
+    if assumption.dist != "uniform":
+        spec["mode"] = central
+    return spec
+
+
+class WhatifApp(w.VBox):
+    """The whole app. ``WhatifApp()`` starts on the defaults; see :meth:`from_environment`.
+
+    ``immediate=True`` recomputes synchronously on every change (tests); otherwise
+    changes arriving while a run is queued are coalesced into one run.
+    """
+
+    def __init__(self, scenario: Scenario | None = None, immediate: bool = False):
+        self.scenario = scenario or Scenario.from_yaml(SCENARIO_DIR / "baseline.yaml")
+        self.immediate = immediate
+        self.result: SimulationResult | None = None
+        self.solve: SolveResult | None = None
+        self.last_refresh_seconds = 0.0
+        self._pending = False
+        self._dirty = False
+
+        # --- controls, generated from the registry -----------------------------------
+        self.controls = {name: ParameterControl(p, self._parameter_changed)
+                         for name, p in REGISTRY.items()}
+        groups = [w.VBox([c for c in self.controls.values() if c.parameter.group == g])
+                  for g in GROUPS]
+        self.mode = w.ToggleButtons(options=[("Point estimate", "point"), ("Monte Carlo", "mc")],
+                                    value="point", tooltip="Point estimate: central values, "
+                                    "expected strike outcome (instant). Monte Carlo: ranges.")
+        self.samples = w.Dropdown(options=list(SAMPLE_CHOICES), value=2_000,
+                                  description="Samples", layout=w.Layout(width="200px"))
+        self.seed = w.BoundedIntText(value=0, min=0, max=2**31 - 1, description="Seed",
+                                     layout=w.Layout(width="200px"))
+        self.objective = w.Dropdown(options=[(OUTPUTS[o].label, o) for o in OBJECTIVES],
+                                    value="capacity_loss", description="Goal",
+                                    layout=w.Layout(width="420px"))
+        self.at_least = w.Text(value="0.5", description="at least", continuous_update=False,
+                               layout=w.Layout(width="200px"))
+        self.at_least_error = w.HTML("")
+        self.confidence = w.FloatSlider(value=0.8, min=0.5, max=0.99, step=0.01,
+                                        description="Confidence", readout_format=".0%",
+                                        continuous_update=True, layout=w.Layout(width="320px"))
+        for widget in (self.mode, self.samples, self.seed, self.objective, self.confidence):
+            widget.observe(self._settings_changed, names="value")
+        self.at_least.observe(self._at_least_changed, names="value")
+        uncertainty = w.VBox([self.mode, self.samples, self.seed, self.objective,
+                              w.HBox([self.at_least, self.at_least_error]), self.confidence])
+        self.accordion = w.Accordion(children=groups + [uncertainty],
+                                     titles=tuple(GROUPS) + ("Uncertainty",), selected_index=0)
+        self.reset_button = w.Button(description="Reset to defaults", icon="undo")
+        self.reset_button.on_click(lambda _: self.load(Scenario.default()))
+
+        # --- scenarios ----------------------------------------------------------------
+        self.scenario_picker = w.Dropdown(options=[CURRENT, *scenario_files()], value=CURRENT,
+                                          description="Scenario", layout=w.Layout(width="360px"))
+        self.scenario_picker.observe(self._pick_scenario, names="value")
+        self.upload = w.FileUpload(accept=".yaml,.yml", multiple=False, description="Upload YAML")
+        self.upload.observe(self._uploaded, names="value")
+        self.save_name = w.Text(placeholder="name for the saved scenario", layout=w.Layout(width="220px"))
+        self.save_button = w.Button(description="Save as YAML", icon="save")
+        self.save_button.on_click(lambda _: self.save())
+        self.download = w.HTML("")
+        self.status = w.HTML("")
+        self.status.add_class("whatif-status")
+        self.title = w.HTML("")
+        scenario_bar = w.VBox([
+            w.HBox([self.scenario_picker, self.upload, self.reset_button]),
+            w.HBox([self.save_name, self.save_button, self.download]),
+            self.status,
+        ])
+
+        # --- outputs ------------------------------------------------------------------
+        self.headline = w.HTML("")
+        self.headline.add_class("whatif-headline")
+        self.production_chart = BandChart("National Shahed-type production per day",
+                                          "drones/day", "production_baseline",
+                                          "production_strike", target=True)
+        self.success_chart = SuccessChart()
+        self.hits_chart = WeeklyHitsChart()
+        self.grid_chart = BandChart("Grid capacity out of action", "GW",
+                                    "grid_damaged_baseline", "grid_damaged_strike",
+                                    scale=1e-3, y_format=",.1f")
+        charts = w.GridBox([c.figure for c in (self.production_chart, self.success_chart,
+                                               self.hits_chart, self.grid_chart)],
+                           layout=w.Layout(grid_template_columns="repeat(2, minmax(380px, 1fr))"))
+        self.compare_a = w.Dropdown(options=[CURRENT, *scenario_files()], value=CURRENT,
+                                    description="A", layout=w.Layout(width="360px"))
+        self.compare_b = w.Dropdown(options=[CURRENT, *scenario_files()],
+                                    value="kagan-25-30.yaml", description="B",
+                                    layout=w.Layout(width="360px"))
+        self.compare_button = w.Button(description="Compare", icon="columns")
+        self.compare_button.on_click(lambda _: self.compare())
+        self.compare_table = w.HTML("")
+        self.compare_chart = CompareChart()
+        compare = w.VBox([w.HBox([self.compare_a, self.compare_b, self.compare_button]),
+                          self.compare_table, self.compare_chart.figure])
+        self.tabs = w.Tab(children=[charts, compare], titles=("Charts", "Compare scenarios"))
+
+        left = w.VBox([self.accordion], layout=w.Layout(width="560px", min_width="520px"))
+        right = w.VBox([self.title, scenario_bar, self.headline, self.tabs],
+                       layout=w.Layout(flex="1 1 auto"))
+        super().__init__([w.HTML(STYLE), w.HBox([left, right])])
+        self.add_class("whatif-app")
+        self.load(self.scenario)
+
+    # --- construction ----------------------------------------------------------------
+    @classmethod
+    def from_environment(cls) -> WhatifApp:
+        """The app on ``$WHATIF_SCENARIO`` if set (as ``whatif app FILE`` does), else the defaults."""
+        path = os.environ.get("WHATIF_SCENARIO")
+        scenario = Scenario.from_yaml(path) if path else None
+        return cls(scenario)
+
+    # --- state changes ---------------------------------------------------------------
+    def load(self, scenario: Scenario) -> None:
+        """Show ``scenario`` in every control and recompute."""
+        self.scenario = scenario
+        for name, control in self.controls.items():
+            control.set_value(scenario.values[name])
+        self.title.value = (f"<h3 style='margin:4px 0'>{_esc(scenario.title)}</h3>"
+                            + (f"<div style='color:#555'>{_esc(scenario.note)}</div>"
+                               if scenario.note else ""))
+        self._request_refresh()
+
+    def set_value(self, name: str, value: Any) -> None:
+        """Change one assumption as its control would (used by tests and scripts)."""
+        self._parameter_changed(name, value)
+        self.controls[name].set_value(self.scenario.values[name])
+
+    def _parameter_changed(self, name: str, value: Any) -> None:
+        control = self.controls[name]
+        current = self.scenario.values[name]
+        try:
+            if isinstance(current, Assumption) and not isinstance(value, (dict, Assumption)):
+                value = shifted(current, float(value), control.parameter)
+            self.scenario = self.scenario.with_values(**{name: value})
+        except WhatifError as exc:
+            control.show_error(str(exc))
+            return
+        control.clear_error()
+        self._request_refresh()
+
+    def _settings_changed(self, change) -> None:
+        self._request_refresh()
+
+    def _at_least_changed(self, change) -> None:
+        try:
+            self._goal()
+        except WhatifError as exc:
+            self.at_least_error.value = f'<span style="color:#b00020">⚠ {_esc(str(exc))}</span>'
+            return
+        self.at_least_error.value = ""
+        self._request_refresh()
+
+    def _goal(self) -> tuple[str, float]:
+        """The objective and threshold, validated as missiles_needed would."""
+        text = self.at_least.value.strip()
+        try:
+            at_least = float(text)
+        except ValueError:
+            raise WhatifError(f"at_least: {text!r} is not a number") from None
+        from whatif.engine import _check_objective  # the solver's own validation
+
+        _check_objective(self.objective.value, at_least, self.confidence.value, 300)
+        return self.objective.value, at_least
+
+    # --- scenarios -------------------------------------------------------------------
+    def _pick_scenario(self, change) -> None:
+        if change["new"] == CURRENT:
+            return
+        path = scenario_files().get(change["new"])
+        try:
+            scenario = Scenario.from_yaml(path)
+        except WhatifError as exc:
+            self._say(str(exc), error=True)
+        else:
+            self.load(scenario)
+            self._say(f"Loaded {change['new']}.")
+        finally:
+            self.scenario_picker.unobserve(self._pick_scenario, names="value")
+            self.scenario_picker.value = CURRENT
+            self.scenario_picker.observe(self._pick_scenario, names="value")
+
+    def _uploaded(self, change) -> None:
+        files = change["new"]
+        if not files:
+            return
+        item = files[0]
+        name = item["name"] if isinstance(item, dict) else item.name
+        content = item["content"] if isinstance(item, dict) else item.content
+        self.load_text(bytes(content), name)
+
+    def load_text(self, data: bytes, name: str = "uploaded file") -> bool:
+        """Load a scenario from YAML bytes; on error, say why and keep the current state."""
+        try:
+            scenario = Scenario.from_text(data.decode("utf-8"), origin=name)
+        except UnicodeDecodeError:
+            self._say(f"{name}: not a text file", error=True)
+            return False
+        except WhatifError as exc:
+            self._say(str(exc), error=True)
+            return False
+        self.load(scenario)
+        self._say(f"Loaded {name}.")
+        return True
+
+    def save(self) -> Path | None:
+        """Save the current settings as YAML under ``data/scenarios/user/`` and offer a download."""
+        raw = self.save_name.value.strip() or self.scenario.title
+        slug = re.sub(r"[^A-Za-z0-9_-]+", "-", raw).strip("-").lower() or "scenario"
+        scenario = self.scenario.with_text(title=raw)
+        text = scenario.to_yaml()
+        USER_DIR.mkdir(parents=True, exist_ok=True)
+        path = USER_DIR / f"{slug}.yaml"
+        path.write_text(text, encoding="utf-8")
+        href = "data:text/yaml;base64," + base64.b64encode(text.encode("utf-8")).decode("ascii")
+        self.download.value = f'<a download="{slug}.yaml" href="{href}">Download {slug}.yaml</a>'
+        options = [CURRENT, *scenario_files()]
+        for picker in (self.scenario_picker, self.compare_a, self.compare_b):
+            value = picker.value
+            picker.options = options
+            picker.value = value if value in options else CURRENT
+        self._say(f"Saved {path.relative_to(DATA_DIR.parent)}.")
+        return path
+
+    def compare(self) -> None:
+        """Headline figures of two scenarios side by side, and their production curves."""
+        picked = []
+        for picker in (self.compare_a, self.compare_b):
+            if picker.value == CURRENT:
+                picked.append(("current", self.scenario))
+                continue
+            try:
+                picked.append((picker.value, Scenario.from_yaml(scenario_files()[picker.value])))
+            except WhatifError as exc:
+                self._say(str(exc), error=True)
+                return
+        (label_a, a), (label_b, b) = picked
+        goal, at_least = self._goal()
+        runs = [self._run(s, goal, at_least) for s in (a, b)]
+        figs = [headline_figures(r, s) for r, s in runs]
+        rows = "".join(
+            f"<tr><td>{fa.label}</td><td><b>{fa.value}</b><br><small>{fa.spread}</small></td>"
+            f"<td><b>{fb.value}</b><br><small>{fb.spread}</small></td></tr>"
+            for fa, fb in zip(*figs)
+        )
+        self.compare_table.value = (
+            "<table class='whatif-compare' style='border-collapse:collapse'>"
+            f"<tr><th></th><th>A: {_esc(a.title)}</th><th>B: {_esc(b.title)}</th></tr>{rows}</table>"
+        )
+        self.compare_chart.update(runs[0][0], runs[1][0], label_a, label_b)
+
+    # --- running the model -----------------------------------------------------------
+    def _run(self, scenario: Scenario, goal: str, at_least: float) -> tuple[SimulationResult, SolveResult]:
+        samples = 0 if self.mode.value == "point" else int(self.samples.value)
+        seed = int(self.seed.value)
+        result = simulate(scenario, samples=samples, seed=seed, series=True, bands=CHART_BANDS)
+        solve = missiles_needed(scenario, goal, at_least, float(self.confidence.value),
+                                samples=samples, seed=seed)
+        return result, solve
+
+    def _request_refresh(self) -> None:
+        """Recompute now, or once the queued changes have been taken in (coalesced)."""
+        if self.immediate:
+            self.refresh()
+            return
+        self._dirty = True
+        if self._pending:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop (plain Python): run now
+            self.refresh()
+            return
+        self._pending = True
+        loop.call_soon(self._run_pending)
+
+    def _run_pending(self) -> None:
+        self._pending = False
+        if self._dirty:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Run the model on the current settings and update the headline and the charts."""
+        self._dirty = False
+        started = time.perf_counter()
+        try:
+            goal, at_least = self._goal()
+        except WhatifError as exc:
+            self.at_least_error.value = f'<span style="color:#b00020">⚠ {_esc(str(exc))}</span>'
+            return
+        result, solve = self._run(self.scenario, goal, at_least)
+        self.result, self.solve = result, solve
+        uncertain = self.mode.value == "mc"
+        for name, control in self.controls.items():
+            control.show_range(self.scenario.values[name], uncertain)
+        self.headline.value = headline_html(headline_figures(result, solve))
+        self.production_chart.update(result)
+        self.success_chart.update(solve)
+        self.hits_chart.update(result)
+        self.grid_chart.update(result)
+        self.last_refresh_seconds = time.perf_counter() - started
+
+    def _say(self, message: str, error: bool = False) -> None:
+        color = "#b00020" if error else "#1b5e20"
+        mark = "⚠ " if error else ""
+        self.status.value = f'<span style="color:{color}">{mark}{_esc(message)}</span>'
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def headline_text(app: WhatifApp) -> dict[str, str]:
+    """The headline values as shown (key → P50 text), for tests and scripts."""
+    return {f.key: f.value for f in headline_figures(app.result, app.solve)}
+
+
+__all__ = ["WhatifApp", "headline_text", "scenario_files", "shifted", "format_value"]

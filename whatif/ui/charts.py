@@ -1,0 +1,197 @@
+"""bqplot charts, built once; ``update`` only assigns new data to the marks.
+
+Each chart draws what :func:`whatif.engine.simulate` (daily series with P10–P90 bands)
+or :func:`whatif.engine.missiles_needed` (the P(success) curve) returned.
+"""
+
+from __future__ import annotations
+
+import bqplot as bq
+import numpy as np
+import pandas as pd
+
+from whatif.engine import SimulationResult, SolveResult
+
+BASE = "#7f7f7f"  # no strike
+STRIKE = "#c0392b"  # after the strike
+OTHER = "#1f77b4"  # a second scenario
+LAYOUT = {"width": "100%", "min_width": "380px", "height": "300px"}
+#: the salvo of the public debate (Kagan, ISW, 24 Feb 2026)
+DEBATE_SALVO = (25, 30)
+
+
+def _figure(title: str, marks, x_scale, y_scale, x_label: str, y_label: str,
+            y_format: str = ",.0f") -> bq.Figure:
+    axes = [
+        bq.Axis(scale=x_scale, label=x_label, tick_format=",.0f"),
+        bq.Axis(scale=y_scale, label=y_label, orientation="vertical", tick_format=y_format),
+    ]
+    return bq.Figure(marks=marks, axes=axes, title=title, animation_duration=0,
+                     legend_location="top-left", fig_margin={"top": 40, "bottom": 45,
+                                                              "left": 65, "right": 15},
+                     layout=dict(LAYOUT))
+
+
+def _band(x_scale, y_scale, color: str) -> bq.Lines:
+    return bq.Lines(x=[0.0], y=[[0.0], [0.0]], scales={"x": x_scale, "y": y_scale},
+                    fill="between", fill_colors=[color], fill_opacities=[0.18],
+                    colors=[color, color], opacities=[0.0, 0.0], stroke_width=0)
+
+
+def _tooltip(x_label: str, y_label: str, y_format: str = ",.1f") -> bq.Tooltip:
+    return bq.Tooltip(fields=["x", "y"], labels=[x_label, y_label], formats=[",.0f", y_format])
+
+
+class BandChart:
+    """Two daily series (no strike, after strike): P50 lines and P10–P90 bands."""
+
+    def __init__(self, title: str, y_label: str, base: str, strike: str, scale: float = 1.0,
+                 target: bool = False, y_format: str = ",.0f"):
+        self.base, self.strike, self.scale = base, strike, scale
+        x, y = bq.LinearScale(), bq.LinearScale(min=0.0)
+        self.base_band = _band(x, y, BASE)
+        self.strike_band = _band(x, y, STRIKE)
+        self.lines = bq.Lines(
+            x=[0.0], y=[[0.0], [0.0]], scales={"x": x, "y": y}, colors=[BASE, STRIKE],
+            labels=["No strike (P50)", "After strike (P50)"], display_legend=True,
+            stroke_width=2, tooltip=_tooltip("day", y_label),
+        )
+        marks = [self.base_band, self.strike_band, self.lines]
+        self.target = None
+        if target:
+            self.target = bq.Lines(x=[0.0, 1.0], y=[1000.0, 1000.0], scales={"x": x, "y": y},
+                                   colors=["black"], line_style="dashed", display_legend=True,
+                                   labels=["Stated target"], tooltip=_tooltip("day", y_label))
+            marks.append(self.target)
+        self.figure = _figure(title, marks, x, y, "day after the strike", y_label, y_format)
+
+    def update(self, result: SimulationResult) -> None:
+        series = result.series
+        days = series.index.to_numpy(dtype=float)
+        b, s = series[self.base], series[self.strike]
+        k = self.scale
+        with self.base_band.hold_sync():
+            self.base_band.x = days
+            self.base_band.y = np.vstack([b["p10"], b["p90"]]) * k
+        with self.strike_band.hold_sync():
+            self.strike_band.x = days
+            self.strike_band.y = np.vstack([s["p10"], s["p90"]]) * k
+        with self.lines.hold_sync():
+            self.lines.x = days
+            self.lines.y = np.vstack([b["p50"], s["p50"]]) * k
+        if self.target is not None:
+            level = float(result.scenario.central("production_target"))
+            with self.target.hold_sync():
+                self.target.x = [days[0], days[-1]]
+                self.target.y = [level, level]
+
+
+class WeeklyHitsChart:
+    """Weekly hits on energy infrastructure, no strike vs after the strike (means)."""
+
+    def __init__(self):
+        x, y = bq.OrdinalScale(), bq.LinearScale(min=0.0, max=1.0)
+        self.y_scale = y
+        self.bars = bq.Bars(x=[1], y=[[0.0], [0.0]], scales={"x": x, "y": y}, type="grouped",
+                            colors=[BASE, STRIKE], labels=["No strike", "After strike"],
+                            display_legend=True, padding=0.15,
+                            tooltip=bq.Tooltip(fields=["x", "y"], labels=["week", "hits"],
+                                               formats=["", ",.1f"]))
+        axes = [bq.Axis(scale=x, label="week after the strike", tick_values=None),
+                bq.Axis(scale=y, label="hits on energy infrastructure per week",
+                        orientation="vertical", tick_format=",.0f")]
+        self.figure = bq.Figure(marks=[self.bars], axes=axes, animation_duration=0,
+                                title="Weekly hits on energy infrastructure (mean)",
+                                legend_location="top-right", layout=dict(LAYOUT),
+                                fig_margin={"top": 40, "bottom": 45, "left": 65, "right": 15})
+
+    @staticmethod
+    def weekly(result: SimulationResult) -> pd.DataFrame:
+        """Weekly sums of the mean daily hits (means add up; percentiles would not)."""
+        daily = pd.DataFrame({
+            "baseline": result.series[("energy_hits_baseline", "mean")],
+            "strike": result.series[("energy_hits_strike", "mean")],
+        })
+        return daily.groupby(daily.index // 7).sum()
+
+    def update(self, result: SimulationResult) -> None:
+        weekly = self.weekly(result)
+        values = weekly[["baseline", "strike"]].to_numpy().T
+        with self.bars.hold_sync():
+            self.bars.x = (weekly.index + 1).to_numpy()
+            self.bars.y = values
+        # grouped bars do not widen the scale to their data by themselves
+        self.y_scale.max = float(max(values.max(), 1.0)) * 1.05
+
+
+class SuccessChart:
+    """P(objective reached) against missiles per salvo, with the debate's 25–30 marked."""
+
+    def __init__(self):
+        x, y = bq.LinearScale(min=0.0), bq.LinearScale(min=0.0, max=1.0)
+        lo, hi = DEBATE_SALVO
+        self.debate = bq.Lines(x=[lo, lo, hi, hi], y=[0.0, 1.0, 1.0, 0.0],
+                               scales={"x": x, "y": y}, fill="inside", fill_colors=["#f1c40f"],
+                               fill_opacities=[0.35], colors=["#f1c40f"],
+                               labels=["25–30 (public debate)"], display_legend=True)
+        self.curve = bq.Lines(x=[0.0], y=[0.0], scales={"x": x, "y": y}, colors=[STRIKE],
+                              stroke_width=2, labels=["P(success)"], display_legend=True,
+                              tooltip=_tooltip("missiles", "P(success)", ".0%"))
+        self.level = bq.Lines(x=[0.0, 300.0], y=[0.8, 0.8], scales={"x": x, "y": y},
+                              colors=["black"], line_style="dashed",
+                              labels=["required confidence"], display_legend=True)
+        self.answer = bq.Scatter(x=[0.0], y=[0.0], scales={"x": x, "y": y}, colors=["black"],
+                                 default_size=60, tooltip=_tooltip("missiles", "P(success)", ".0%"))
+        self.figure = _figure("Chance of reaching the goal vs missiles per salvo",
+                              [self.debate, self.curve, self.level, self.answer], x, y,
+                              "missiles per salvo", "P(success)", ".0%")
+        self.figure.legend_location = "bottom-right"
+
+    def update(self, solve: SolveResult) -> None:
+        curve = solve.curve
+        with self.curve.hold_sync():
+            self.curve.x = curve["missiles"].to_numpy(dtype=float)
+            self.curve.y = curve["probability"].to_numpy()
+        with self.level.hold_sync():
+            self.level.x = [0.0, float(solve.max_missiles)]
+            self.level.y = [solve.confidence, solve.confidence]
+        n = solve.missiles_needed
+        with self.answer.hold_sync():
+            if n is None:
+                self.answer.x, self.answer.y = [], []
+            else:
+                self.answer.x = [float(n)]
+                self.answer.y = [float(curve["probability"].iloc[n])]
+
+
+class CompareChart:
+    """National production after the strike under two scenarios, with the no-strike line."""
+
+    def __init__(self):
+        x, y = bq.LinearScale(), bq.LinearScale(min=0.0)
+        self.lines = bq.Lines(x=[0.0], y=[[0.0], [0.0], [0.0]], scales={"x": x, "y": y},
+                              colors=[BASE, STRIKE, OTHER], stroke_width=2, display_legend=True,
+                              labels=["A: no strike", "A: after strike", "B: after strike"],
+                              tooltip=_tooltip("day", "drones/day"))
+        self.base_b = bq.Lines(x=[0.0], y=[0.0], scales={"x": x, "y": y}, colors=[OTHER],
+                               line_style="dashed", display_legend=True, labels=["B: no strike"])
+        self.figure = _figure("National production per day (P50)", [self.lines, self.base_b],
+                              x, y, "day after the strike", "drones/day")
+
+    def update(self, a: SimulationResult, b: SimulationResult, label_a: str, label_b: str) -> None:
+        days_a = a.series.index.to_numpy(dtype=float)
+        days_b = b.series.index.to_numpy(dtype=float)
+        n = min(len(days_a), len(days_b))
+        with self.lines.hold_sync():
+            self.lines.x = days_a[:n]
+            self.lines.y = np.vstack([
+                a.series[("production_baseline", "p50")].to_numpy()[:n],
+                a.series[("production_strike", "p50")].to_numpy()[:n],
+                b.series[("production_strike", "p50")].to_numpy()[:n],
+            ])
+            self.lines.labels = [f"A ({label_a}): no strike", f"A ({label_a}): after strike",
+                                 f"B ({label_b}): after strike"]
+        with self.base_b.hold_sync():
+            self.base_b.x = days_b[:n]
+            self.base_b.y = b.series[("production_baseline", "p50")].to_numpy()[:n]
+            self.base_b.labels = [f"B ({label_b}): no strike"]
