@@ -264,7 +264,7 @@ class SolveResult:
         }
 
 
-def _check_objective(objective: str, at_least: float, confidence: float, max_missiles: int):
+def check_objective(objective: str, at_least: float, confidence: float, max_missiles: int):
     if objective not in OBJECTIVES:
         raise ParameterError("objective", f"{objective!r} is not allowed; allowed one of "
                              f"{', '.join(OBJECTIVES)}")
@@ -299,7 +299,7 @@ def missiles_needed(scenario: Scenario, objective: str = "capacity_loss", at_lea
     missiles per salvo (re-strikes use the same salvo size). The scenario's own
     ``missiles`` value is ignored: it is what is being solved for.
     """
-    _check_objective(objective, at_least, confidence, max_missiles)
+    check_objective(objective, at_least, confidence, max_missiles)
     compiled, _ = compile_scenario(scenario, samples, seed)
     index = chain.OUTPUTS.index(objective)
     salvo = np.arange(max_missiles + 1)

@@ -17,7 +17,15 @@ from typing import Any
 
 import ipywidgets as w
 
-from whatif.engine import OBJECTIVES, OUTPUTS, SimulationResult, SolveResult, missiles_needed, simulate
+from whatif.engine import (
+    OBJECTIVES,
+    OUTPUTS,
+    SimulationResult,
+    SolveResult,
+    check_objective,
+    missiles_needed,
+    simulate,
+)
 from whatif.errors import WhatifError
 from whatif.formatting import format_value
 from whatif.params import DATA_DIR, GROUPS, REGISTRY, Assumption
@@ -35,10 +43,11 @@ CHART_BANDS = ("production_baseline", "production_strike", "grid_damaged_baselin
                "grid_damaged_strike")
 
 
-def scenario_files() -> dict[str, Path]:
+def scenario_files(save_dir: Path = USER_DIR) -> dict[str, Path]:
     """Scenario files offered in the app: ``data/scenarios/*.yaml`` and saved ones."""
-    files = sorted(SCENARIO_DIR.glob("*.yaml")) + sorted(USER_DIR.glob("*.yaml"))
-    return {str(p.relative_to(SCENARIO_DIR)): p for p in files}
+    files = {p.name: p for p in sorted(SCENARIO_DIR.glob("*.yaml"))}
+    files.update({f"saved/{p.name}": p for p in sorted(Path(save_dir).glob("*.yaml"))})
+    return files
 
 
 def shifted(assumption: Assumption, central: float, parameter) -> Any:
@@ -72,14 +81,17 @@ class WhatifApp(w.VBox):
     changes arriving while a run is queued are coalesced into one run.
     """
 
-    def __init__(self, scenario: Scenario | None = None, immediate: bool = False):
+    def __init__(self, scenario: Scenario | None = None, immediate: bool = False,
+                 save_dir: Path | None = None):
         self.scenario = scenario or Scenario.from_yaml(SCENARIO_DIR / "baseline.yaml")
         self.immediate = immediate
+        self.save_dir = Path(save_dir) if save_dir is not None else USER_DIR
         self.result: SimulationResult | None = None
         self.solve: SolveResult | None = None
         self.last_refresh_seconds = 0.0
         self._pending = False
         self._dirty = False
+        self._last_goal = ("capacity_loss", 0.5)
 
         # --- controls, generated from the registry -----------------------------------
         self.controls = {name: ParameterControl(p, self._parameter_changed)
@@ -113,7 +125,7 @@ class WhatifApp(w.VBox):
         self.reset_button.on_click(lambda _: self.load(Scenario.default()))
 
         # --- scenarios ----------------------------------------------------------------
-        self.scenario_picker = w.Dropdown(options=[CURRENT, *scenario_files()], value=CURRENT,
+        self.scenario_picker = w.Dropdown(options=[CURRENT, *scenario_files(self.save_dir)], value=CURRENT,
                                           description="Scenario", layout=w.Layout(width="360px"))
         self.scenario_picker.observe(self._pick_scenario, names="value")
         self.upload = w.FileUpload(accept=".yaml,.yml", multiple=False, description="Upload YAML")
@@ -145,9 +157,9 @@ class WhatifApp(w.VBox):
         charts = w.GridBox([c.figure for c in (self.production_chart, self.success_chart,
                                                self.hits_chart, self.grid_chart)],
                            layout=w.Layout(grid_template_columns="repeat(2, minmax(380px, 1fr))"))
-        self.compare_a = w.Dropdown(options=[CURRENT, *scenario_files()], value=CURRENT,
+        self.compare_a = w.Dropdown(options=[CURRENT, *scenario_files(self.save_dir)], value=CURRENT,
                                     description="A", layout=w.Layout(width="360px"))
-        self.compare_b = w.Dropdown(options=[CURRENT, *scenario_files()],
+        self.compare_b = w.Dropdown(options=[CURRENT, *scenario_files(self.save_dir)],
                                     value="kagan-25-30.yaml", description="B",
                                     layout=w.Layout(width="360px"))
         self.compare_button = w.Button(description="Compare", icon="columns")
@@ -203,34 +215,38 @@ class WhatifApp(w.VBox):
         self._request_refresh()
 
     def _settings_changed(self, change) -> None:
+        self._check_goal()
         self._request_refresh()
 
     def _at_least_changed(self, change) -> None:
-        try:
-            self._goal()
-        except WhatifError as exc:
-            self.at_least_error.value = f'<span style="color:#b00020">⚠ {_esc(str(exc))}</span>'
-            return
-        self.at_least_error.value = ""
-        self._request_refresh()
+        if self._check_goal():
+            self._request_refresh()
 
-    def _goal(self) -> tuple[str, float]:
-        """The objective and threshold, validated as missiles_needed would."""
+    def _check_goal(self) -> bool:
+        """Validate the goal as the solver would; keep the last good one if it fails."""
         text = self.at_least.value.strip()
         try:
-            at_least = float(text)
-        except ValueError:
-            raise WhatifError(f"at_least: {text!r} is not a number") from None
-        from whatif.engine import _check_objective  # the solver's own validation
+            try:
+                at_least = float(text)
+            except ValueError:
+                raise WhatifError(f"at_least: {text!r} is not a number") from None
+            check_objective(self.objective.value, at_least, self.confidence.value, 300)
+        except WhatifError as exc:
+            self.at_least_error.value = f'<span style="color:#b00020">⚠ {_esc(str(exc))}</span>'
+            return False
+        self.at_least_error.value = ""
+        self._last_goal = (self.objective.value, at_least)
+        return True
 
-        _check_objective(self.objective.value, at_least, self.confidence.value, 300)
-        return self.objective.value, at_least
+    def _goal(self) -> tuple[str, float]:
+        """The objective and threshold in force (the last valid ones)."""
+        return self._last_goal
 
     # --- scenarios -------------------------------------------------------------------
     def _pick_scenario(self, change) -> None:
         if change["new"] == CURRENT:
             return
-        path = scenario_files().get(change["new"])
+        path = scenario_files(self.save_dir).get(change["new"])
         try:
             scenario = Scenario.from_yaml(path)
         except WhatifError as exc:
@@ -272,17 +288,17 @@ class WhatifApp(w.VBox):
         slug = re.sub(r"[^A-Za-z0-9_-]+", "-", raw).strip("-").lower() or "scenario"
         scenario = self.scenario.with_text(title=raw)
         text = scenario.to_yaml()
-        USER_DIR.mkdir(parents=True, exist_ok=True)
-        path = USER_DIR / f"{slug}.yaml"
+        self.save_dir.mkdir(parents=True, exist_ok=True)
+        path = self.save_dir / f"{slug}.yaml"
         path.write_text(text, encoding="utf-8")
         href = "data:text/yaml;base64," + base64.b64encode(text.encode("utf-8")).decode("ascii")
         self.download.value = f'<a download="{slug}.yaml" href="{href}">Download {slug}.yaml</a>'
-        options = [CURRENT, *scenario_files()]
+        options = [CURRENT, *scenario_files(self.save_dir)]
         for picker in (self.scenario_picker, self.compare_a, self.compare_b):
             value = picker.value
             picker.options = options
             picker.value = value if value in options else CURRENT
-        self._say(f"Saved {path.relative_to(DATA_DIR.parent)}.")
+        self._say(f"Saved {path}.")
         return path
 
     def compare(self) -> None:
@@ -293,7 +309,8 @@ class WhatifApp(w.VBox):
                 picked.append(("current", self.scenario))
                 continue
             try:
-                picked.append((picker.value, Scenario.from_yaml(scenario_files()[picker.value])))
+                picked.append((picker.value,
+                               Scenario.from_yaml(scenario_files(self.save_dir)[picker.value])))
             except WhatifError as exc:
                 self._say(str(exc), error=True)
                 return
@@ -346,11 +363,7 @@ class WhatifApp(w.VBox):
         """Run the model on the current settings and update the headline and the charts."""
         self._dirty = False
         started = time.perf_counter()
-        try:
-            goal, at_least = self._goal()
-        except WhatifError as exc:
-            self.at_least_error.value = f'<span style="color:#b00020">⚠ {_esc(str(exc))}</span>'
-            return
+        goal, at_least = self._goal()
         result, solve = self._run(self.scenario, goal, at_least)
         self.result, self.solve = result, solve
         uncertain = self.mode.value == "mc"

@@ -1,0 +1,216 @@
+"""The app without a browser: controls come from the registry, changes reach the marks.
+
+As in bqplot's own tests, a control's value is set and the marks' data is compared with
+what the model says for the same scenario.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import yaml
+
+from whatif.engine import missiles_needed, simulate
+from whatif.params import GROUPS, REGISTRY
+from whatif.scenario import Scenario
+from whatif.ui import WhatifApp, headline_text
+from whatif.ui.app import CHART_BANDS, shifted
+from whatif.ui.charts import WeeklyHitsChart
+from whatif.ui.controls import ParameterControl, tooltip
+
+
+@pytest.fixture()
+def app(tmp_path):
+    return WhatifApp(immediate=True, save_dir=tmp_path / "saved")
+
+
+def _run_like_app(scenario, samples=0, seed=0):
+    result = simulate(scenario, samples=samples, seed=seed, series=True, bands=CHART_BANDS)
+    solve = missiles_needed(scenario, "capacity_loss", 0.5, 0.8, samples=samples, seed=seed)
+    return result, solve
+
+
+def test_every_parameter_has_a_control_in_its_group(app):
+    assert set(app.controls) == set(REGISTRY)
+    titles = [app.accordion.get_title(i) for i in range(len(app.accordion.children))]
+    assert titles == [*GROUPS, "Uncertainty"]
+    for group, box in zip(GROUPS, app.accordion.children):
+        names = {c.parameter.name for c in box.children}
+        assert names == {n for n, p in REGISTRY.items() if p.group == group}
+
+
+def test_control_shows_label_unit_and_source_tooltip():
+    p = REGISTRY["launch_reliability"]
+    control = ParameterControl(p, lambda *a: None)
+    assert p.label in control.label.value and "[probability]" in control.label.value
+    assert p.source[:30].replace("&", "&amp;") in control.label.value  # in the hover text
+    assert control.input.tooltip == tooltip(p) and "Source:" in tooltip(p)
+    assert (control.input.min, control.input.max) == (0.0, 1.0)
+    assert control.text.value == "0.9"
+
+
+def test_slider_defaults_are_on_the_slider_grid(app):
+    for name, control in app.controls.items():
+        step = getattr(control.input, "step", None)
+        if step is None:
+            continue
+        central = REGISTRY[name].default.central
+        k = (central - control.input.min) / step
+        assert abs(k - round(k)) < 1e-9, name
+
+
+def test_defaults_headline_matches_the_model(app):
+    result, solve = _run_like_app(Scenario.from_yaml("data/scenarios/baseline.yaml"))
+    shown = headline_text(app)
+    assert shown["capacity_loss"] == "68.5%"
+    assert shown["missiles_needed"] == str(solve.missiles_needed)
+    assert shown["days_disrupted"] == "48"
+    assert "68.5%" in app.headline.value
+
+
+def test_slider_move_updates_headline_and_marks(app):
+    before_lines = np.array(app.production_chart.lines.y).copy()
+    figure = app.production_chart.figure
+    app.controls["missiles"].input.value = 60  # as a drag would
+    assert app.scenario.central("missiles") == 60
+    assert app.controls["missiles"].text.value == "60"
+    result, solve = _run_like_app(app.scenario)
+    assert headline_text(app)["capacity_loss"] == "92.8%"
+    lines = np.array(app.production_chart.lines.y)
+    np.testing.assert_allclose(lines[1], result.series[("production_strike", "p50")])
+    assert not np.allclose(lines, before_lines)
+    assert app.production_chart.figure is figure  # updated in place, never rebuilt
+    np.testing.assert_allclose(app.success_chart.curve.y, solve.curve["probability"])
+    np.testing.assert_allclose(app.grid_chart.lines.y[1],
+                               result.series[("grid_damaged_strike", "p50")] / 1000)
+
+
+def test_typed_out_of_range_value_shows_error_and_keeps_state(app):
+    control = app.controls["launch_reliability"]
+    before = headline_text(app)
+    control.text.value = "1.5"
+    assert "launch_reliability" in control.error.value and "0 to 1 probability" in control.error.value
+    assert app.scenario.values["launch_reliability"].central == 0.9
+    assert control.input.value == 0.9
+    assert headline_text(app) == before
+    control.text.value = "abc"
+    assert "not a number" in control.error.value
+    control.text.value = "0.8"
+    assert control.error.value == ""
+    assert control.input.value == 0.8 and app.scenario.central("launch_reliability") == 0.8
+    assert headline_text(app) != before
+
+
+def test_typed_value_beyond_slider_span_stretches_it(app):
+    control = app.controls["missile_unit_cost"]
+    control.text.value = "50000000"
+    assert control.error.value == ""
+    assert control.input.max >= 5e7 and app.scenario.central("missile_unit_cost") == 5e7
+
+
+def test_bad_stages_text_shows_error(app):
+    control = app.controls["stages"]
+    control.input.value = "airframes:0"
+    assert "stages" in control.error.value and "1 to 500 aimpoints" in control.error.value
+    assert [s.aimpoints for s in app.scenario.stages] == [8, 4, 8]
+    control.input.value = "plant:10"
+    assert control.error.value == "" and [s.aimpoints for s in app.scenario.stages] == [10]
+
+
+def test_monte_carlo_mode_shows_ranges(app):
+    app.mode.value = "mc"
+    assert app.result.samples == 2000
+    assert "P10–P90" in app.headline.value
+    assert "triangular 30–365" in app.controls["repair_days"].range_note.value
+    band = np.array(app.production_chart.strike_band.y)
+    assert (band[1] >= band[0]).all() and (band[1] > band[0]).any()
+    app.mode.value = "point"
+    assert app.controls["repair_days"].range_note.value == ""
+
+
+def test_slider_shifts_a_distribution_keeping_its_shape():
+    p = REGISTRY["repair_days"]
+    a = p.default  # triangular 30, 60, 365
+    assert shifted(a, 100.0, p) == {"low": 70.0, "mode": 100.0, "high": 405.0, "dist": "triangular"}
+    # ends held within the bounds (1 to 1095 days), mode always inside
+    assert shifted(a, 1000.0, p) == {"low": 970.0, "mode": 1000.0, "high": 1095, "dist": "triangular"}
+    assert shifted(REGISTRY["missiles"].default, 40.0, REGISTRY["missiles"]) == 40.0
+
+
+def test_settings_change_the_goal(app):
+    app.at_least.value = "0.9"
+    assert "90.0%" in app.headline.value
+    app.at_least.value = "2"
+    assert "at_least" in app.at_least_error.value and "0 to 1 share" in app.at_least_error.value
+    assert app.solve.at_least == 0.9
+    app.confidence.value = 0.95
+    assert app.solve.confidence == 0.95
+
+
+def test_load_bad_and_good_yaml(app, tmp_path):
+    before = headline_text(app)
+    assert not app.load_text(b"assumptions: {missiles: [30, 40", "broken.yaml")
+    assert "malformed YAML" in app.status.value and "broken.yaml" in app.status.value
+    assert not app.load_text(b"assumptions:\n  missiles: -1\n", "bad.yaml")
+    assert "missiles" in app.status.value and "1 to 1000 missiles" in app.status.value
+    assert headline_text(app) == before
+    good = b"title: Big salvo\nassumptions:\n  missiles: 120\n"
+    assert app.load_text(good, "good.yaml")
+    assert app.scenario.central("missiles") == 120 and app.controls["missiles"].input.value == 120
+    assert "Big salvo" in app.title.value
+
+
+def test_upload_widget_loads_a_file(app):
+    import datetime
+
+    app.upload.value = ({"name": "up.yaml", "type": "", "size": 30,
+                         "last_modified": datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
+                         "content": memoryview(b"title: Uploaded\nassumptions: {missiles: 45}\n")},)
+    assert app.scenario.title == "Uploaded" and app.scenario.central("missiles") == 45
+
+
+def test_scenario_picker_and_reset(app):
+    app.scenario_picker.value = "kagan-optimistic.yaml"
+    assert app.scenario.title.startswith("25–30 missiles")
+    assert app.scenario.central("allocation") == "bottleneck"
+    assert app.controls["allocation"].input.value == "bottleneck"
+    assert headline_text(app)["capacity_loss"] != "68.5%"
+    app.reset_button.click()
+    assert app.scenario.central("allocation") == "even"
+    assert headline_text(app)["capacity_loss"] == "68.5%"
+
+
+def test_save_writes_yaml_that_loads_back(app, tmp_path):
+    app.set_value("missiles", 44)
+    app.save_name.value = "My test scenario"
+    path = app.save()
+    assert path == tmp_path / "saved" / "my-test-scenario.yaml"
+    data = yaml.safe_load(path.read_text())
+    assert data["title"] == "My test scenario"
+    back = Scenario.from_yaml(path)
+    assert dict(back.values) == dict(app.scenario.values)
+    assert "download=" in app.download.value and "base64," in app.download.value
+    assert "saved/my-test-scenario.yaml" in app.scenario_picker.options
+
+
+def test_compare_two_scenarios(app):
+    app.compare_a.value = "baseline.yaml"
+    app.compare_b.value = "kagan-optimistic.yaml"
+    app.compare()
+    table = app.compare_table.value
+    assert "Baseline" in table and "favourable" in table
+    assert table.count("<tr>") == 8  # header + 7 headline figures
+    a = simulate(Scenario.from_yaml("data/scenarios/baseline.yaml"), samples=0, series=True)
+    b = simulate(Scenario.from_yaml("data/scenarios/kagan-optimistic.yaml"), samples=0, series=True)
+    lines = np.array(app.compare_chart.lines.y)
+    np.testing.assert_allclose(lines[1], a.series[("production_strike", "p50")])
+    np.testing.assert_allclose(lines[2], b.series[("production_strike", "p50")])
+
+
+def test_weekly_hits_are_sums_of_daily_means():
+    result = simulate(Scenario.default(), samples=200, seed=1, series=True)
+    weekly = WeeklyHitsChart.weekly(result)
+    daily = result.series[("energy_hits_strike", "mean")].to_numpy()
+    assert weekly["strike"].iloc[0] == pytest.approx(daily[:7].sum())
+    assert len(weekly) == int(np.ceil(len(daily) / 7))
+    assert weekly["strike"].sum() == pytest.approx(daily.sum())
