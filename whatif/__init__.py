@@ -7,7 +7,7 @@ and what would that buy against attacks on Ukraine's power grid?
 0.685
 """
 
-from whatif.engine import OBJECTIVES, OUTPUTS, missiles_needed, simulate, tornado
+from whatif.engine import OBJECTIVES, OUTPUTS, missiles_needed, simulate, sobol, tornado
 from whatif.errors import ParameterError, ScenarioError, WhatifError
 from whatif.params import REGISTRY, Assumption, Parameter, Stage
 from whatif.scenario import Scenario
@@ -27,5 +27,6 @@ __all__ = [
     "WhatifError",
     "missiles_needed",
     "simulate",
+    "sobol",
     "tornado",
 ]

@@ -3,6 +3,7 @@
     whatif run SCENARIO.yaml [--samples N] [--seed S] [--set name=value ...] [--json]
     whatif solve SCENARIO.yaml --objective capacity_loss --at-least 0.5 --confidence 0.8 [--json]
     whatif tornado SCENARIO.yaml [--output drones_denied] [--json]
+    whatif sobol SCENARIO.yaml [--output drones_denied] [--samples 1024] [--json]
     whatif params [--json]
     whatif app [SCENARIO.yaml] [--port P]
 
@@ -24,7 +25,7 @@ from typing import Any, NoReturn
 
 import yaml
 
-from whatif.engine import OBJECTIVES, OUTPUTS, missiles_needed, simulate, tornado
+from whatif.engine import OBJECTIVES, OUTPUTS, missiles_needed, simulate, sobol, tornado
 from whatif.errors import ParameterError, WhatifError
 from whatif.formatting import format_value
 from whatif.params import DATA_DIR, REGISTRY, Assumption
@@ -65,6 +66,13 @@ def _parser() -> argparse.ArgumentParser:
     torn.add_argument("--output", default="drones_denied", help=f"one of {', '.join(OUTPUTS)}")
     torn.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE")
     torn.add_argument("--json", action="store_true")
+    sob = sub.add_parser("sobol", help="Sobol indices of an output over the uncertain assumptions")
+    sob.add_argument("scenario")
+    sob.add_argument("--output", default="drones_denied", help=f"one of {', '.join(OUTPUTS)}")
+    sob.add_argument("--samples", type=int, default=1024, help="base sample size, a power of 2")
+    sob.add_argument("--seed", type=int, default=0)
+    sob.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE")
+    sob.add_argument("--json", action="store_true")
     params = sub.add_parser("params", help="list every assumption with unit, range, default, source")
     params.add_argument("--json", action="store_true")
     app = sub.add_parser("app", help="serve the what-if app on localhost with Voila")
@@ -147,6 +155,19 @@ def _cmd_tornado(args: argparse.Namespace) -> None:
               f"{format_value(row.output_at_high, unit):<10} (at {row.low_value:g} .. {row.high_value:g})")
 
 
+def _cmd_sobol(args: argparse.Namespace) -> None:
+    scenario = _load(args)
+    frame = sobol(scenario, args.output, samples=args.samples, seed=args.seed)
+    if args.json:
+        _print_json({"output": args.output, "rows": frame.to_dict(orient="records")})
+        return
+    print(f"{scenario.title}\nSobol indices of {OUTPUTS[args.output].label} "
+          f"({args.samples} base samples)\n")
+    print(f"{'parameter':<28} {'first':>7} {'total':>7}")
+    for row in frame.itertuples(index=False):
+        print(f"{row.parameter:<28} {row.first_order:>7.3f} {row.total_order:>7.3f}")
+
+
 def _cmd_params(args: argparse.Namespace) -> None:
     if args.json:
         rows = []
@@ -220,8 +241,8 @@ def _cmd_app(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
-        {"run": _cmd_run, "solve": _cmd_solve, "tornado": _cmd_tornado, "params": _cmd_params,
-         "app": _cmd_app}[args.command](args)
+        {"run": _cmd_run, "solve": _cmd_solve, "tornado": _cmd_tornado, "sobol": _cmd_sobol,
+         "params": _cmd_params, "app": _cmd_app}[args.command](args)
     except WhatifError as exc:
         print(f"whatif: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
