@@ -139,10 +139,28 @@ def _run(c: CompiledScenario, theta: np.ndarray | None = None, record: bool = Fa
     )
 
 
+def percentiles(values: np.ndarray, q=(10, 50, 90)) -> list[np.ndarray]:
+    """Percentiles along the last axis, as ``np.percentile`` (linear interpolation).
+
+    Sorting contiguous rows (NumPy's vectorised sort) is several times faster here than
+    ``np.percentile``'s partitioning; the results are identical.
+    """
+    ordered = np.sort(values, axis=-1)
+    n = ordered.shape[-1]
+    out = []
+    for level in q:
+        position = level / 100 * (n - 1)
+        lo = int(np.floor(position))
+        hi = min(lo + 1, n - 1)
+        frac = position - lo
+        out.append(ordered[..., lo] + frac * (ordered[..., hi] - ordered[..., lo]))
+    return out
+
+
 def summarise(values: np.ndarray, axis: int = 0) -> dict[str, np.ndarray]:
     """Mean, P10, P50 and P90 along ``axis`` (linear interpolation between order statistics)."""
     moved = np.ascontiguousarray(np.moveaxis(values, axis, -1))  # contiguous rows: faster
-    p10, p50, p90 = np.percentile(moved, [10, 50, 90], axis=-1)
+    p10, p50, p90 = percentiles(moved)
     return {"mean": moved.mean(axis=-1), "p10": p10, "p50": p50, "p90": p90}
 
 
@@ -227,8 +245,7 @@ def series_frame(daily: np.ndarray, bands=SERIES) -> pd.DataFrame:
     for k, name in enumerate(SERIES):
         columns[(name, "mean")] = means[k]
         if name in bands:
-            p10, p50, p90 = np.percentile(np.ascontiguousarray(daily[:, k, :].T), [10, 50, 90],
-                                          axis=1)
+            p10, p50, p90 = percentiles(np.ascontiguousarray(daily[:, k, :].T))
             columns[(name, "p10")], columns[(name, "p50")], columns[(name, "p90")] = p10, p50, p90
     frame = pd.DataFrame(columns)
     frame.columns.names = ["series", "stat"]
