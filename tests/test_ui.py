@@ -121,11 +121,13 @@ def test_monte_carlo_mode_shows_ranges(app):
     app.mode.value = "mc"
     assert app.result.samples == 2000
     assert "P10–P90" in app.headline.value
-    assert "triangular 30–365" in app.controls["repair_days"].range_note.value
+    assert "drawn triangular 30–365" in app.controls["repair_days"].range_note.value
+    assert "allowed 1 to 1095 days" in app.controls["repair_days"].range_note.value
     band = np.array(app.production_chart.strike_band.y)
     assert (band[1] >= band[0]).all() and (band[1] > band[0]).any()
     app.mode.value = "point"
-    assert app.controls["repair_days"].range_note.value == ""
+    assert "drawn" not in app.controls["repair_days"].range_note.value
+    assert "allowed 1 to 1095 days" in app.controls["repair_days"].range_note.value
 
 
 def test_slider_shifts_a_distribution_keeping_its_shape():

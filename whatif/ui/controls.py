@@ -67,6 +67,7 @@ class ParameterControl(w.VBox):
         self.range_note = w.HTML("")
         self.range_note.add_class("whatif-range")
         self.input = self._make_input(tip)
+        self.show_range(parameter.default, uncertain=False)
         row = [self.label, self.input]
         if self.text is not None:
             row.append(self.text)
@@ -182,14 +183,15 @@ class ParameterControl(w.VBox):
         self.clear_error()
 
     def show_range(self, assumption: Any, uncertain: bool) -> None:
-        """Describe the distribution the Monte Carlo draws from (empty when fixed)."""
-        if not uncertain or not isinstance(assumption, Assumption) or assumption.is_fixed:
-            text = ""
-        else:
-            p = self.parameter
-            text = (f"{assumption.dist} {_show(assumption.low, p)}–{_show(assumption.high, p)}")
-        if self.range_note.value != text:
-            self.range_note.value = f'<span style="color:#666;font-size:90%">{text}</span>' if text else ""
+        """Show the allowed range and, in Monte Carlo mode, the distribution drawn from."""
+        p = self.parameter
+        text = f"allowed {p.range_text()}" if p.kind in ("real", "integer") else ""
+        if uncertain and isinstance(assumption, Assumption) and not assumption.is_fixed:
+            text += (f" · drawn {assumption.dist} {_show(assumption.low, p)}–"
+                     f"{_show(assumption.high, p)}")
+        html = f'<span style="color:#666;font-size:85%">{_escape(text)}</span>' if text else ""
+        if self.range_note.value != html:
+            self.range_note.value = html
 
 
 def _stages_text(stages: tuple[Stage, ...]) -> str:
