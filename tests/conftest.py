@@ -124,4 +124,4 @@ def run_chain(
     )
     names = ("drones_denied", "days_disrupted", "launches_denied", "baseline_launches",
              "grid_mw_days")
-    return dict(zip(names, result)), (series if record else None)
+    return dict(zip(names, result, strict=True)), (series if record else None)

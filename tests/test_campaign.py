@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import ROW, run_chain, simple_scenario
 from numpy.testing import assert_allclose, assert_array_equal
 
-from conftest import ROW, run_chain, simple_scenario
 from whatif.engine import simulate
 from whatif.model.campaign import energy_hits
 

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import fixed_scenario, run_chain
+
 from whatif.engine import OUTPUTS, STATS, missiles_needed, simulate, tornado
 from whatif.errors import ParameterError
 from whatif.model import chain

@@ -3,14 +3,12 @@ outputs always finite for valid assumptions."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
+from conftest import ROW, fixed_scenario, key, run_chain, salvo_loss
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROW, fixed_scenario, key, run_chain, salvo_loss
 from whatif.engine import simulate
 from whatif.model.production import baseline_production
 from whatif.model.strike import capacity_loss

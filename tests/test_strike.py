@@ -6,10 +6,10 @@ import math
 
 import numpy as np
 import pytest
+from conftest import key, salvo_loss
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
 
-from conftest import key, salvo_loss
 from whatif.model.strike import (
     aimpoint_destroyed_probability,
     arrival_probability,

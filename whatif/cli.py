@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import socket
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -79,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     app.add_argument("scenario", nargs="?", help="scenario YAML to start from (default: baseline)")
     app.add_argument("--port", type=int, default=None, help="port (default 8866, or a free one)")
     app.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    app.add_argument("--idle-timeout", type=int, default=600, metavar="SECONDS",
+                     help="shut down a page's kernel this long after the page is closed "
+                          "(default 600)")
     return parser
 
 
@@ -210,7 +212,8 @@ def _free_port(preferred: int) -> int:
     raise WhatifError("no free port on 127.0.0.1")
 
 
-def app_command(scenario: str | None, host: str, port: int) -> tuple[list[str], dict[str, str]]:
+def app_command(scenario: str | None, host: str, port: int, idle_timeout: int = 600
+                ) -> tuple[list[str], dict[str, str]]:
     """The Voila command line and environment that serve the app."""
     notebook = DATA_DIR.parent / "notebooks" / "whatif.ipynb"
     env = dict(os.environ)
@@ -220,7 +223,11 @@ def app_command(scenario: str | None, host: str, port: int) -> tuple[list[str], 
         env.pop("WHATIF_SCENARIO", None)
     cmd = [sys.executable, "-m", "voila", str(notebook), f"--port={port}", "--no-browser",
            f"--Voila.ip={host}", "--show_tracebacks=False", "--theme=light",
-           ]
+           # a closed page cannot always shut its kernel down (voila#1458): cull kernels
+           # that have been idle with no page connected
+           f"--MappingKernelManager.cull_idle_timeout={idle_timeout}",
+           f"--MappingKernelManager.cull_interval={max(1, min(60, idle_timeout // 2))}",
+           "--MappingKernelManager.cull_connected=False"]
     return cmd, env
 
 
@@ -229,13 +236,15 @@ def _cmd_app(args: argparse.Namespace) -> None:
         Scenario.from_yaml(args.scenario)  # a bad file stops here, with exit code 2
     if args.port is not None and not 1 <= args.port <= 65535:
         raise ParameterError("port", f"{args.port} is out of range; allowed 1 to 65535")
+    if not 1 <= args.idle_timeout <= 86400:
+        raise ParameterError("idle-timeout", f"{args.idle_timeout} is out of range; allowed 1 to "
+                             "86400 seconds")
     port = args.port if args.port is not None else _free_port(8866)
-    cmd, env = app_command(args.scenario, args.host, port)
+    cmd, env = app_command(args.scenario, args.host, port, args.idle_timeout)
     print(f"whatif app: serving on http://{args.host}:{port}/  (Ctrl-C to stop)", flush=True)
-    try:
-        subprocess.run(cmd, env=env, check=False)
-    except KeyboardInterrupt:
-        pass
+    sys.stderr.flush()
+    # become the server, so that signals (Ctrl-C, SIGTERM) reach Voila itself
+    os.execvpe(cmd[0], cmd, env)
 
 
 def main(argv: list[str] | None = None) -> int:

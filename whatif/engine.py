@@ -250,7 +250,7 @@ def series_frame(daily: np.ndarray, bands=SERIES) -> pd.DataFrame:
     frame = pd.DataFrame(columns)
     frame.columns.names = ["series", "stat"]
     frame.index.name = "day"
-    frame.attrs["units"] = dict(zip(SERIES, SERIES_UNITS))
+    frame.attrs["units"] = dict(zip(SERIES, SERIES_UNITS, strict=True))
     return frame
 
 

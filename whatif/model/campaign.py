@@ -19,7 +19,6 @@ import numpy as np
 from numba import njit
 
 from whatif.model._compile import JIT_OPTIONS
-
 from whatif.model.production import (
     DISRUPTED_BELOW,
     _baseline_production,

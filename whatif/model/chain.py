@@ -15,7 +15,6 @@ import numpy as np
 from numba import njit, prange
 
 from whatif.model._compile import JIT_OPTIONS
-
 from whatif.model.campaign import SERIES, daily_chain
 from whatif.model.cost import _cost_exchange_ratio
 from whatif.model.rng import sub_key

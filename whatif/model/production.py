@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 from whatif.model._compile import scalar, ufunc
 
 RAMP_SHAPES = ("linear", "logistic")

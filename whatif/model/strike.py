@@ -21,7 +21,6 @@ import numpy as np
 from numba import njit
 
 from whatif.model._compile import JIT_OPTIONS, scalar, ufunc
-
 from whatif.model.rng import sub_key, uniform
 
 ALLOCATIONS = ("even", "bottleneck")

@@ -122,7 +122,7 @@ class WhatifApp(w.VBox):
         self.accordion = w.Accordion(children=groups + [uncertainty],
                                      titles=tuple(GROUPS) + ("Uncertainty",), selected_index=0)
         self.reset_button = w.Button(description="Reset to defaults", icon="undo")
-        self.reset_button.on_click(lambda _: self.load(Scenario.default()))
+        self.reset_button.on_click(lambda _: self.reset())
 
         # --- scenarios ----------------------------------------------------------------
         self.scenario_picker = w.Dropdown(options=[CURRENT, *scenario_files(self.save_dir)], value=CURRENT,
@@ -196,6 +196,12 @@ class WhatifApp(w.VBox):
                                if scenario.note else ""))
         self._request_refresh()
 
+    def reset(self) -> None:
+        """Every assumption back to its cited default."""
+        self.load(Scenario.default().with_text(title="Defaults — every assumption as cited",
+                                               note=""))
+        self._say("All assumptions reset to their defaults.")
+
     def set_value(self, name: str, value: Any) -> None:
         """Change one assumption as its control would (used by tests and scripts)."""
         self._parameter_changed(name, value)
@@ -267,6 +273,10 @@ class WhatifApp(w.VBox):
         name = item["name"] if isinstance(item, dict) else item.name
         content = item["content"] if isinstance(item, dict) else item.content
         self.load_text(bytes(content), name)
+        # forget the file, so that choosing the same file again loads it again
+        self.upload.unobserve(self._uploaded, names="value")
+        self.upload.value = ()
+        self.upload.observe(self._uploaded, names="value")
 
     def load_text(self, data: bytes, name: str = "uploaded file") -> bool:
         """Load a scenario from YAML bytes; on error, say why and keep the current state."""
@@ -321,7 +331,7 @@ class WhatifApp(w.VBox):
         rows = "".join(
             f"<tr><td>{fa.label}</td><td><b>{fa.value}</b><br><small>{fa.spread}</small></td>"
             f"<td><b>{fb.value}</b><br><small>{fb.spread}</small></td></tr>"
-            for fa, fb in zip(*figs)
+            for fa, fb in zip(*figs, strict=True)
         )
         self.compare_table.value = (
             "<table class='whatif-compare' style='border-collapse:collapse'>"

@@ -107,12 +107,16 @@ class WeeklyHitsChart:
 
     @staticmethod
     def weekly(result: SimulationResult) -> pd.DataFrame:
-        """Weekly sums of the mean daily hits (means add up; percentiles would not)."""
+        """Hits per week: 7 × the week's mean daily hits (means of the samples).
+
+        Means add up where percentiles would not; a last, partial week is scaled to a
+        full week's rate instead of showing as a dip.
+        """
         daily = pd.DataFrame({
             "baseline": result.series[("energy_hits_baseline", "mean")],
             "strike": result.series[("energy_hits_strike", "mean")],
         })
-        return daily.groupby(daily.index // 7).sum()
+        return daily.groupby(daily.index // 7).mean() * 7
 
     def update(self, result: SimulationResult) -> None:
         weekly = self.weekly(result)

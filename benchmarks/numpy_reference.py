@@ -1,0 +1,482 @@
+"""A plain-NumPy reimplementation of the whatif model chain (no numba).
+
+It serves two purposes:
+
+* the **reference** the benchmark (``benchmarks/bench_model.py``) times the package
+  against: the same arithmetic, written the way one would write it in NumPy;
+* an **independent check** of the package (``tests/test_numpy_reference.py``): it is
+  written from MODEL.md and the package's documented rules, not by calling the
+  compiled model, and must agree with it sample by sample to floating-point tolerance.
+
+It starts from the same drawn inputs as the package
+(:func:`whatif.engine.compile_scenario`: ``theta`` with columns
+:data:`whatif.model.chain.INPUTS`, the stages, the switches and the outcome key) and
+returns the same outputs (:data:`whatif.model.chain.OUTPUTS`) per sample.
+
+Layout: everything is vectorised over samples. The day axis is vectorised too where the
+chain is not recursive (baseline production, capacity still out, shortfall); the
+stockpile and grid recursions run as a Python loop over days, vectorised over samples
+within each day. Day-by-sample arrays are ``(days, samples)`` so each day's row is
+contiguous. Samples are processed in chunks of :data:`CHUNK` rows to bound memory.
+
+Monte Carlo strike outcomes use the same counter-based SplitMix64 draws as
+:mod:`whatif.model.rng`, in NumPy ``uint64`` arithmetic, with the same keys:
+``sub_key(key, sample)``, then ``sub_key(., salvo)``, then ``sub_key(., 1)`` for the
+Fisher–Yates shuffle of the aimpoints and ``sub_key(., 2)`` for the missiles.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from whatif.engine import OBJECTIVES, compile_scenario
+from whatif.model.campaign import SERIES
+from whatif.model.chain import INPUTS, OUTPUTS
+
+__all__ = [
+    "CHUNK",
+    "STATS",
+    "mix64",
+    "missiles_needed",
+    "run_samples",
+    "salvo_needed",
+    "simulate",
+    "sub_key",
+    "summarise",
+    "uniform",
+]
+
+#: Rows per chunk. Day-by-sample work arrays are ``horizon × CHUNK`` float64 each.
+CHUNK = 4_096
+STATS = ("mean", "p10", "p50", "p90")
+
+# --- model constants (MODEL.md §2 and the documented rules of whatif.model.production) -------
+LOGISTIC_STEEPNESS = 10.0  # logistic ramp σ(k (t/R - 1/2)), rescaled to 0 → 1 over the ramp
+EXPONENTIAL_TIME_CONSTANT = 1.0 / 3.0  # exponential recovery: time constant = repair_days / 3
+DISRUPTED_BELOW = 0.9  # a day is disrupted while national output < 90 % of baseline
+
+_COL = {name: i for i, name in enumerate(INPUTS)}
+_OUT = {name: i for i, name in enumerate(OUTPUTS)}
+N_SERIES = len(SERIES)
+
+# --- SplitMix64 (Steele, Lea & Flood 2014) in NumPy uint64 arithmetic --------------------------
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+_TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
+
+
+def _u64(x) -> np.ndarray:
+    return np.asarray(x).astype(np.uint64, copy=False)
+
+
+def mix64(z) -> np.ndarray:
+    """SplitMix64 finaliser, elementwise on uint64 (wrapping arithmetic)."""
+    with np.errstate(over="ignore"):  # wrapping is intended (0-d inputs become scalars)
+        z = _u64(z) + _GOLDEN
+        z = (z ^ (z >> _S30)) * _M1
+        z = (z ^ (z >> _S27)) * _M2
+        return z ^ (z >> _S31)
+
+
+def sub_key(key, index) -> np.ndarray:
+    """Key of sub-stream ``index`` of stream ``key`` (broadcasts)."""
+    return mix64(_u64(key) ^ mix64(_u64(index)))
+
+
+def uniform(key, index) -> np.ndarray:
+    """Uniform[0, 1) draw number ``index`` of stream ``key`` (broadcasts)."""
+    with np.errstate(over="ignore"):
+        z = mix64(_u64(key) + _u64(index) * _GOLDEN)
+    return (z >> _S11).astype(np.float64) * _TO_UNIT
+
+
+# --- elementwise model pieces (same operations, in the same order, as the package) ------------
+def _ramp_fraction(day, ramp_days, logistic: int):
+    """Share of the climb to the target done by ``day``; 0 if ``ramp_days <= 0``.
+
+    ``day`` is ``(days, 1)`` and ``ramp_days`` ``(n,)``; the result is ``(days, n)``.
+    """
+    no_ramp = ramp_days <= 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = day * (1.0 / ramp_days)
+    if logistic:
+        k = LOGISTIC_STEEPNESS
+        lo = 1.0 / (1.0 + np.exp(0.5 * k))
+        hi = 1.0 / (1.0 + np.exp(-0.5 * k))
+        with np.errstate(over="ignore", invalid="ignore"):
+            f = (1.0 / (1.0 + np.exp(-k * (x - 0.5))) - lo) / (hi - lo)
+        np.copyto(f, 1.0, where=x >= 1.0)
+        np.copyto(f, 0.0, where=x <= 0.0)
+    else:
+        f = np.minimum(x, 1.0)  # x >= 0 (days and ramp_days >= 0): the same as clipping to [0, 1]
+    if no_ramp.any():
+        f[:, no_ramp] = 0.0
+    return f
+
+
+def _ramp_day_average(day, length):
+    """Average over ``[t, t+1)`` of ``min(1, τ / length)``; 1 if ``length <= 0``.
+
+    The integral of ``min(1, τ/L)`` from 0 to ``x`` is ``x²/(2L)`` for ``x <= L`` and
+    ``x - L/2`` after; the day's average is the difference at ``t+1`` and ``t``.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        half_rate = 0.5 / length  # (n,)
+        half_length = 0.5 * length
+        a = day
+        b = day + 1.0
+        ia = a * a * half_rate
+        np.copyto(ia, a - half_length, where=a > length)
+        ib = b * b * half_rate
+        np.copyto(ib, b - half_length, where=b > length)
+    ib -= ia
+    no_length = length <= 0.0
+    if no_length.any():
+        ib[:, no_length] = 1.0
+    return ib
+
+
+def _recovery_remaining(days_since, repair_days, exponential: int):
+    """Share of a salvo's loss still out ``days_since`` after it (day-averaged).
+
+    Values for ``days_since < 0`` (before the salvo, where the share is 0) are not
+    meaningful: the caller masks them.
+    """
+    if exponential:
+        rate = 1.0 / (EXPONENTIAL_TIME_CONSTANT * repair_days)
+        with np.errstate(over="ignore"):
+            left = np.exp(-rate * days_since)
+        left *= 1.0 - np.exp(-rate)
+        left /= rate
+        return left
+    left = _ramp_day_average(days_since, repair_days)
+    np.subtract(1.0, left, out=left)
+    return left
+
+
+# --- strike → capacity lost (MODEL.md §1) -----------------------------------------------------
+def _targeted(stage_aimpoints: np.ndarray, bottleneck: bool) -> int:
+    return int(stage_aimpoints.min() if bottleneck else stage_aimpoints.sum())
+
+
+def expected_salvo_loss(missiles, r, d, p, q, targeted: float):
+    """Deterministic mode: ``1 - (1 - a q)^(N/A)``, ``a`` = expected arrivals / N."""
+    missiles = np.asarray(missiles, dtype=float)
+    launched = missiles * r
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = (launched - p * np.minimum(launched, d)) / missiles
+    a = np.where(missiles <= 0.0, np.where(d > 0.0, r * (1.0 - p), r), a)
+    return 1.0 - (1.0 - a * q) ** (missiles / targeted)
+
+
+class _Outcomes:
+    """Random strike outcomes of every sample and salvo, for any salvo size up to ``m_max``.
+
+    A missile's draws depend only on its index, so whether missile ``i`` kills its
+    aimpoint does not depend on the salvo size. For each sample, salvo and aimpoint slot
+    this keeps the index of the first missile that kills it (``m_max`` if none); a salvo
+    of ``N`` destroys exactly the slots whose first kill is below ``N``. Also kept: the
+    stage of each slot after the outcome's Fisher–Yates shuffle.
+    """
+
+    def __init__(self, theta, sample_keys, n_salvos_max: int, stage_aimpoints: np.ndarray,
+                 bottleneck: bool, m_max: int):
+        n = theta.shape[0]
+        stage_aimpoints = np.asarray(stage_aimpoints, dtype=np.int64)
+        n_stages = stage_aimpoints.size
+        if bottleneck:
+            target = int(np.argmin(stage_aimpoints))  # first stage with the fewest aimpoints
+            n_slots = int(stage_aimpoints[target])
+            base_stage = np.full(n_slots, target, dtype=np.int64)
+        else:
+            n_slots = int(stage_aimpoints.sum())
+            base_stage = np.repeat(np.arange(n_stages, dtype=np.int64), stage_aimpoints)
+        r = theta[:, _COL["launch_reliability"], None]
+        d = theta[:, _COL["defense_engagements"], None]
+        p = theta[:, _COL["intercept_probability"], None]
+        kill_threshold = r * theta[:, _COL["aimpoint_kill_probability"], None]
+        idx = np.arange(m_max, dtype=np.uint64)
+        rows = np.arange(n)
+        per_slot = -(-m_max // n_slots) if m_max else 0  # missiles per slot, rounded up
+        self.slot_stage = np.empty((n_salvos_max, n, n_slots), dtype=np.int64)
+        self.first_kill = np.empty((n_salvos_max, n, n_slots), dtype=np.int64)
+        for k in range(n_salvos_max):
+            key = sub_key(sample_keys, k)
+            stage = np.broadcast_to(base_stage, (n, n_slots)).copy()
+            if not bottleneck:
+                order_key = sub_key(key, 1)
+                for i in range(n_slots - 1, 0, -1):
+                    j = (uniform(order_key, i) * (i + 1)).astype(np.int64)
+                    tmp = stage[:, i].copy()
+                    stage[:, i] = stage[rows, j]
+                    stage[rows, j] = tmp
+            self.slot_stage[k] = stage
+            missile_key = sub_key(key, 2)[:, None]
+            u1 = uniform(missile_key, 2 * idx)  # (n, m_max)
+            launched = u1 < r
+            before = np.cumsum(launched, axis=1) - launched  # missiles launched before this one
+            engaged = before < d
+            intercepted = engaged & (uniform(missile_key, 2 * idx + 1) < p)
+            kills = launched & ~intercepted & (u1 < kill_threshold)
+            first = np.where(kills, np.arange(m_max), m_max)
+            if m_max == 0:
+                self.first_kill[k] = 0  # no missiles: nothing is ever destroyed
+                continue
+            padded = np.full((n, per_slot * n_slots), m_max, dtype=np.int64)
+            padded[:, :m_max] = first  # missile i aims at slot i mod n_slots
+            self.first_kill[k] = padded.reshape(n, per_slot, n_slots).min(axis=1)
+        self.stage_aimpoints = stage_aimpoints
+
+    def losses(self, missiles, rows=None) -> np.ndarray:
+        """Capacity lost to each salvo ``(n_salvos_max, n)`` for salvos of ``missiles``."""
+        slot_stage = self.slot_stage if rows is None else self.slot_stage[:, rows]
+        first_kill = self.first_kill if rows is None else self.first_kill[:, rows]
+        missiles = np.broadcast_to(np.asarray(missiles), first_kill.shape[1:2])
+        destroyed = first_kill < missiles[None, :, None]
+        kept = np.ones(destroyed.shape[:2])
+        for j, aimpoints in enumerate(self.stage_aimpoints):
+            lost = np.count_nonzero(destroyed & (slot_stage == j), axis=2).astype(float)
+            kept = np.minimum(kept, 1.0 - lost / aimpoints)
+        return 1.0 - kept
+
+
+# --- production → launches → grid → cost (MODEL.md §2–4) -------------------------------------
+def _chain(theta, missiles, losses, logistic: int, exponential: int, horizon: int,
+           record: bool):
+    """Outputs ``(n, len(OUTPUTS))`` (and series ``(N_SERIES, horizon, n)`` if ``record``).
+
+    ``losses`` is ``(n_salvos_max, n)``: the capacity lost to each salvo; salvos beyond a
+    sample's ``1 + restrikes`` are ignored.
+    """
+    col = lambda name: theta[:, _COL[name]]  # noqa: E731
+    n = theta.shape[0]
+    n_salvos = 1 + col("restrikes").astype(np.int64)
+    day = np.arange(horizon, dtype=float)[:, None]  # (days, 1)
+
+    p0, pt = col("production_now"), col("production_target")
+    base = _ramp_fraction(day, col("ramp_days"), logistic)  # (days, n)
+    base *= pt - p0
+    base += p0
+
+    interval, repair = col("restrike_interval_days"), col("repair_days")
+    # the first salvo lands on day 0 (days since it = day, never negative)
+    lost = _recovery_remaining(day, repair, exponential)
+    lost *= losses[0]
+    for k in range(1, losses.shape[0]):  # re-strikes
+        since = day - k * interval
+        add = _recovery_remaining(since, repair, exponential)
+        add *= losses[k]
+        add += lost  # (adds in the package's order: lost + loss_k * remaining_k)
+        np.copyto(lost, add, where=(since >= 0.0) & (k < n_salvos))
+    np.minimum(lost, 1.0, out=lost)
+
+    makeup = _ramp_day_average(day, col("dispersal_days"))
+    makeup *= col("dispersal_share")
+    np.subtract(1.0, makeup, out=makeup)
+    shortfall = base * col("site_share")
+    shortfall *= lost
+    shortfall *= makeup
+
+    drones_denied = shortfall.sum(axis=0)
+    days_disrupted = np.count_nonzero(shortfall > (1.0 - DISRUPTED_BELOW) * base, axis=0)
+    baseline_launches = base.sum(axis=0)
+
+    # stockpile and grid: sequential in days, vectorised over samples
+    got_through = col("energy_share") * (1.0 - col("defeat_rate"))
+    mw_per_hit, grid_repair = col("mw_per_hit"), col("grid_repair_days")
+    keep = 1.0 - 1.0 / grid_repair
+    stock = col("stockpile_days") * base[0]
+    grid_gap = np.zeros(n)  # G_base - G_strike [MW]
+    grid_mw_days = np.zeros(n)
+    deficit = np.empty((horizon, n))
+    gap = np.empty((horizon, n)) if record else None
+    drawn = np.empty(n)
+    inflow = np.empty(n)
+    for t in range(horizon):
+        np.minimum(shortfall[t], stock, out=drawn)
+        stock -= drawn
+        np.subtract(shortfall[t], drawn, out=deficit[t])
+        grid_mw_days += grid_gap
+        if record:
+            gap[t] = grid_gap
+        np.multiply(deficit[t], got_through, out=inflow)
+        inflow *= mw_per_hit
+        grid_gap *= keep
+        grid_gap += inflow
+    launches_denied = deficit.sum(axis=0)
+
+    out = np.empty((n, len(OUTPUTS)))
+    salvos = n_salvos.astype(float)
+    fired = np.asarray(missiles, dtype=float) * np.ones(n)
+    out[:, _OUT["capacity_loss"]] = losses[0]
+    out[:, _OUT["drones_denied"]] = drones_denied
+    out[:, _OUT["target_share_denied"]] = drones_denied / (pt * horizon)
+    out[:, _OUT["days_disrupted"]] = days_disrupted
+    out[:, _OUT["energy_hits_averted"]] = launches_denied * got_through
+    with np.errstate(divide="ignore", invalid="ignore"):
+        reduction = launches_denied / baseline_launches
+        ratio = drones_denied * (col("drone_unit_cost") + col("defense_cost_per_drone")) / (
+            fired * salvos * col("missile_unit_cost"))
+    out[:, _OUT["energy_hit_reduction"]] = np.where(baseline_launches > 0, reduction, 0.0)
+    out[:, _OUT["grid_gw_days_averted"]] = grid_mw_days / 1000.0
+    out[:, _OUT["cost_exchange_ratio"]] = np.where(fired > 0, ratio, 0.0)
+    out[:, _OUT["strike_cost_usd"]] = (np.asarray(missiles, dtype=np.int64) * n_salvos) * col(
+        "missile_unit_cost")
+    if not record:
+        return out, None
+
+    grid_base = np.empty((horizon, n))
+    hits_base = base * got_through
+    g = base[0] * got_through * mw_per_hit * grid_repair
+    for t in range(horizon):
+        grid_base[t] = g
+        g = g * keep + base[t] * got_through * mw_per_hit
+    series = np.empty((N_SERIES, horizon, n))
+    series[0] = base
+    series[1] = base - shortfall
+    series[2] = lost
+    series[3] = base
+    np.subtract(base, deficit, out=series[4])
+    series[5] = hits_base
+    np.multiply(series[4], got_through, out=series[6])
+    series[7] = grid_base
+    np.subtract(grid_base, gap, out=series[8])
+    return out, series
+
+
+def _losses(theta, missiles, compiled, keys, m_max: int):
+    """Capacity lost per salvo ``(n_salvos_max, n)``: drawn (Monte Carlo) or expected."""
+    n_salvos_max = 1 + int(theta[:, _COL["restrikes"]].max()) if theta.shape[0] else 1
+    if compiled.stochastic:
+        outcomes = _Outcomes(theta, keys, n_salvos_max, compiled.stage_aimpoints,
+                             compiled.bottleneck, m_max)
+        return outcomes.losses(missiles), outcomes
+    loss = expected_salvo_loss(
+        missiles, theta[:, _COL["launch_reliability"]], theta[:, _COL["defense_engagements"]],
+        theta[:, _COL["intercept_probability"]], theta[:, _COL["aimpoint_kill_probability"]],
+        float(_targeted(compiled.stage_aimpoints, compiled.bottleneck)),
+    )
+    return np.broadcast_to(loss, (n_salvos_max, theta.shape[0])), None
+
+
+def run_samples(compiled, theta=None, record: bool = False, chunk: int = CHUNK):
+    """Like :func:`whatif.model.chain.run_samples` for a ``CompiledScenario``.
+
+    Returns ``(outputs (n, len(OUTPUTS)), series)`` with ``series`` laid out
+    ``(N_SERIES, horizon, n)`` (days before samples; ``None`` unless ``record``).
+    """
+    theta = compiled.theta if theta is None else theta
+    n, horizon = theta.shape[0], compiled.horizon_days
+    outputs = np.empty((n, len(OUTPUTS)))
+    series = np.empty((N_SERIES, horizon, n)) if record else None
+    for start in range(0, n, chunk):
+        stop = min(n, start + chunk)
+        part = theta[start:stop]
+        missiles = part[:, _COL["missiles"]].astype(np.int64)
+        keys = sub_key(compiled.key, np.arange(start, stop))
+        losses, _ = _losses(part, missiles, compiled, keys, int(missiles.max()))
+        out, daily = _chain(part, missiles, losses, compiled.logistic, compiled.exponential,
+                            horizon, record)
+        outputs[start:stop] = out
+        if record:
+            series[:, :, start:stop] = daily
+    return outputs, series
+
+
+def summarise(values: np.ndarray, axis: int = -1) -> dict[str, np.ndarray]:
+    """Mean, P10, P50 and P90 along ``axis`` (NumPy's default linear interpolation)."""
+    p10, p50, p90 = np.percentile(values, [10, 50, 90], axis=axis)
+    return {"mean": values.mean(axis=axis), "p10": p10, "p50": p50, "p90": p90}
+
+
+def simulate(scenario, samples: int = 10_000, seed: int | None = 0, series: bool = False,
+             chunk: int = CHUNK) -> dict:
+    """The reference of :func:`whatif.simulate`, from the same draws.
+
+    Returns a dict: ``outputs`` ``(n, len(OUTPUTS))``; ``summary`` {stat: (len(OUTPUTS),)};
+    and with ``series``, ``bands`` {stat: (N_SERIES, horizon)}.
+    """
+    compiled, _ = compile_scenario(scenario, samples, seed)
+    values, daily = run_samples(compiled, record=series, chunk=chunk)
+    result = {"outputs": values, "summary": summarise(values, axis=0)}
+    if series:
+        result["bands"] = summarise(daily, axis=-1)
+    return result
+
+
+# --- the inverse: how many missiles? ----------------------------------------------------------
+def salvo_needed(compiled, objective: int, at_least: float, max_missiles: int,
+                 chunk: int = CHUNK) -> np.ndarray:
+    """Like :func:`whatif.model.chain.salvo_needed`: per sample, the smallest salvo whose
+    output ``objective`` reaches ``at_least`` (``max_missiles + 1`` if none does).
+
+    The same monotone logic: evaluate at ``max_missiles``; where that reaches the
+    objective, bisect over ``0 … max_missiles`` (every sample's bisection runs side by
+    side, each step evaluating only the samples still searching).
+    """
+    theta = compiled.theta
+    n, horizon = theta.shape[0], compiled.horizon_days
+    needed = np.empty(n, dtype=np.int64)
+
+    def evaluate(part, rows, outcomes, missiles):
+        if outcomes is not None:
+            losses = outcomes.losses(missiles, rows)
+        else:
+            losses, _ = _losses(part[rows], missiles, compiled, None, 0)
+        if objective == _OUT["capacity_loss"]:  # the strike alone answers it (as the package)
+            return losses[0]
+        out, _ = _chain(part[rows], missiles, losses, compiled.logistic, compiled.exponential,
+                        horizon, False)
+        return out[:, objective]
+
+    for start in range(0, n, chunk):
+        stop = min(n, start + chunk)
+        part = theta[start:stop]
+        keys = sub_key(compiled.key, np.arange(start, stop))
+        everyone = np.arange(stop - start)
+        top = np.full(stop - start, max_missiles, dtype=np.int64)
+        _, outcomes = _losses(part, top, compiled, keys, max_missiles)
+        reaches = evaluate(part, everyone, outcomes, top) >= at_least
+        lo = np.zeros(stop - start, dtype=np.int64)
+        hi = np.where(reaches, max_missiles, 0)  # hi always reaches the objective
+        while True:
+            rows = np.flatnonzero(lo < hi)
+            if rows.size == 0:
+                break
+            mid = (lo[rows] + hi[rows]) // 2
+            ok = evaluate(part, rows, outcomes, mid) >= at_least
+            hi[rows] = np.where(ok, mid, hi[rows])
+            lo[rows] = np.where(ok, lo[rows], mid + 1)
+        needed[start:stop] = np.where(reaches, lo, max_missiles + 1)
+    return needed
+
+
+def missiles_needed(scenario, objective: str = "capacity_loss", at_least: float = 0.5,
+                    confidence: float = 0.8, samples: int = 10_000, seed: int | None = 0,
+                    max_missiles: int = 300, chunk: int = CHUNK) -> dict:
+    """The reference of :func:`whatif.missiles_needed` (same draws, same answer and curve).
+
+    Returns a dict: ``missiles_needed`` (int or None), ``missiles`` (0 … max_missiles) and
+    ``probability`` (P(objective ≥ at_least) for each salvo size).
+    """
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective must be one of {OBJECTIVES}")
+    compiled, _ = compile_scenario(scenario, samples, seed)
+    index = _OUT[objective]
+    salvo = np.arange(max_missiles + 1)
+    if samples == 0:  # deterministic: evaluate every salvo size
+        theta = np.repeat(compiled.theta, salvo.size, axis=0)
+        theta[:, _COL["missiles"]] = salvo
+        losses, _ = _losses(theta, salvo, compiled, None, 0)
+        out, _ = _chain(theta, salvo, losses, compiled.logistic, compiled.exponential,
+                        compiled.horizon_days, False)
+        probability = (out[:, index] >= at_least).astype(float)
+    else:
+        needed = salvo_needed(compiled, index, float(at_least), max_missiles, chunk)
+        counts = np.bincount(needed, minlength=max_missiles + 2)[: max_missiles + 1]
+        probability = np.cumsum(counts) / needed.size
+    reached = np.flatnonzero(probability >= confidence - 1e-12)
+    answer = int(salvo[reached[0]]) if reached.size else None
+    return {"missiles_needed": answer, "missiles": salvo, "probability": probability}

@@ -1,0 +1,395 @@
+"""Browser tests of the app as a person uses it: ``whatif app`` (Voilà) in headless Chromium.
+
+A module-scoped fixture serves the app with ``python -m whatif.cli app --port P`` on
+127.0.0.1; every test opens its own page (so its own kernel, on the defaults) and checks
+what is on screen: the headline cards, the controls' text boxes and error lines, the
+status line and the bqplot charts' SVG.
+
+The browser is Debian's ``/usr/bin/chromium`` driven by the Python Playwright package;
+no browser is ever downloaded (``playwright install`` is never run). Requests to anything
+but 127.0.0.1 are blocked (the widgets ask a CDN for Font Awesome; the page works without).
+
+The first kernel on a fresh machine compiles the numba model (30-60 s), so the first page
+load may take long; later loads take a few seconds each.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip("browser tests need Debian's chromium at /usr/bin/chromium (apt-get install "
+                "chromium); no browser is downloaded", allow_module_level=True)
+
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+
+from whatif.ui import server  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+SCENARIOS = REPO / "data" / "scenarios"
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+FIRST_LOAD_MS = 180_000  # the first kernel may compile the numba model
+STEP_MS = 15_000  # anything after the page is up
+SERVER_START_S = 120
+
+HEADLINE_KEYS = ("missiles_needed", "capacity_loss", "days_disrupted", "drones_denied",
+                 "energy_hits_averted", "grid_gw_days_averted", "cost_exchange_ratio")
+
+MALFORMED_YAML = "title: [unclosed\nassumptions: {missiles: 40\n"
+GOOD_YAML = "title: Uploaded test scenario\nassumptions:\n  missiles: 60\n"
+
+# The production chart's "After strike (P50)" line (bqplot draws each line of a Lines mark
+# as a g.curve holding path.line and a text.curve_label).
+STRIKE_PATH_JS = """() => {
+  const title = [...document.querySelectorAll('svg text.mainheading')]
+      .find(t => t.textContent.startsWith('National Shahed-type production'));
+  const label = [...title.closest('.bqplot.figure').querySelectorAll('text.curve_label')]
+      .find(t => t.textContent === 'After strike (P50)');
+  return label.closest('g.curve').querySelector('path.line');
+}"""
+
+
+# --- the server ------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def app_server(tmp_path_factory):
+    """``whatif app`` on a free port; yields (process, url)."""
+    log = tmp_path_factory.mktemp("whatif-app") / "server.log"
+    proc, url = server.start(log)
+    yield proc, url
+    server.stop(proc)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+def _local_only(route) -> None:
+    url = route.request.url
+    if url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
+        route.continue_()
+    else:
+        route.abort()
+
+
+def _open(browser, url: str):
+    context = browser.new_context(viewport={"width": 1600, "height": 1200})
+    context.route("**/*", _local_only)
+    page = context.new_page()
+    page.page_errors = []
+    page.on("pageerror", lambda exc: page.page_errors.append(str(exc)))
+    page.goto(url, timeout=FIRST_LOAD_MS)
+    page.wait_for_selector(card_selector("capacity_loss"), timeout=FIRST_LOAD_MS)
+    page.wait_for_function("() => document.querySelectorAll('.bqplot.figure').length >= 4",
+                           timeout=STEP_MS)
+    page.set_default_timeout(STEP_MS)
+    return context, page
+
+
+@pytest.fixture
+def page(app_server, browser):
+    """A fresh page (and kernel) on the defaults, the headline shown."""
+    context, page = _open(browser, app_server[1])
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def expected():
+    """The headline texts the model gives for the defaults with ``values`` applied
+    (point estimate), computed in-process: what the page should show."""
+    from whatif.ui.app import WhatifApp, headline_text
+
+    def headline(**values) -> dict[str, str]:
+        app = WhatifApp(immediate=True)
+        for name, value in values.items():
+            app.set_value(name, value)
+        return headline_text(app)
+
+    return headline
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+def card_selector(key: str) -> str:
+    return f"div.whatif-card[data-key={key}] .whatif-card-value"
+
+
+def card(page: Page, key: str) -> str:
+    return page.inner_text(card_selector(key)).strip()
+
+
+def headline(page: Page) -> dict[str, str]:
+    return {key: card(page, key) for key in HEADLINE_KEYS}
+
+
+def control(page: Page, name: str):
+    return page.locator(f".whatif-param-{name}")
+
+
+def value_box(page: Page, name: str):
+    return control(page, name).locator(".whatif-value input")
+
+
+def type_value(page: Page, name: str, text: str) -> None:
+    box = value_box(page, name)
+    box.fill(text)
+    box.press("Enter")
+
+
+def upload(page: Page, path: Path) -> None:
+    """Choose ``path`` in the "Upload YAML" FileUpload. ipywidgets 8 keeps its
+    ``<input type=file>`` out of the DOM and clicks it from the button, so the file goes
+    through the file chooser the click opens (Playwright's set_files on that input)."""
+    with page.expect_file_chooser() as chooser:
+        page.locator("button.widget-upload").click()
+    chooser.value.set_files(str(path))
+
+
+def percent(text: str) -> float:
+    match = re.fullmatch(r"(-?[\d.]+)%", text)
+    assert match, f"not a percentage: {text!r}"
+    return float(match.group(1))
+
+
+def wait_for_card_change(page: Page, key: str, old: str) -> str:
+    page.wait_for_function(
+        "([sel, old]) => { const e = document.querySelector(sel);"
+        " return e && e.innerText.trim() !== old; }",
+        arg=[card_selector(key), old],
+    )
+    return card(page, key)
+
+
+def settle(page: Page, seconds: float = 0.6) -> None:
+    """Give a (wrongly) triggered model run time to reach the page."""
+    page.wait_for_timeout(seconds * 1000)
+
+
+# --- tests -----------------------------------------------------------------------------
+
+def test_page_shows_the_headline_on_the_defaults(page, expected):
+    shown = headline(page)
+    assert shown["capacity_loss"] == "68.5%"
+    assert re.fullmatch(r"\d[\d,]*", shown["missiles_needed"]), shown["missiles_needed"]
+    assert shown == expected()
+    # point estimate: no ranges under the figures
+    assert page.locator(".whatif-headline .whatif-spread").count() == 0
+    expect(page.locator(".whatif-app h3")).to_have_text("Baseline — public-figure defaults")
+    expect(value_box(page, "missiles")).to_have_value("30")
+    assert page.locator(".bqplot.figure svg text.mainheading").all_text_contents()[:4] == [
+        "National Shahed-type production per day",
+        "Chance of reaching the goal vs missiles per salvo",
+        "Weekly hits on energy infrastructure (mean)",
+        "Grid capacity out of action",
+    ]
+    assert page.page_errors == []
+
+
+def test_slider_moves_headline_and_charts_in_place(page, expected):
+    before = card(page, "capacity_loss")
+    page.evaluate("(find) => { window.__strike = eval(find)();"
+                  " window.__strikeD = window.__strike.getAttribute('d');"
+                  " window.__svg = window.__strike.ownerSVGElement; }", STRIKE_PATH_JS)
+    control(page, "missiles").locator(".noUi-handle").focus()
+    for _ in range(10):
+        page.keyboard.press("ArrowRight")
+    expect(value_box(page, "missiles")).to_have_value("40")
+    want = expected(missiles=40)["capacity_loss"]
+    expect(page.locator(card_selector("capacity_loss"))).to_have_text(want)
+    assert percent(want) > percent(before)
+    # the chart's line changed in place: the same SVG elements, a new path
+    page.wait_for_function("() => window.__strike.getAttribute('d') !== window.__strikeD")
+    assert page.evaluate("(find) => window.__strike.isConnected && eval(find)() === "
+                         "window.__strike && window.__strike.ownerSVGElement === window.__svg",
+                         STRIKE_PATH_JS)
+    # every coalesced change taken in: the whole headline is the model's at 40 missiles
+    settle(page)
+    assert headline(page) == expected(missiles=40)
+
+
+def test_out_of_range_value_shows_error_and_keeps_headline(page, expected):
+    before = headline(page)
+    type_value(page, "launch_reliability", "1.5")
+    error = control(page, "launch_reliability").locator(".whatif-error")
+    expect(error).to_contain_text("launch_reliability")
+    expect(error).to_contain_text("0 to 1")
+    expect(error).to_be_visible()
+    settle(page)
+    assert headline(page) == before
+    # a good value clears the error and is taken in
+    type_value(page, "launch_reliability", "0.8")
+    expect(error).to_have_text("")
+    want = expected(launch_reliability=0.8)
+    assert want["capacity_loss"] != before["capacity_loss"]
+    expect(page.locator(card_selector("capacity_loss"))).to_have_text(want["capacity_loss"])
+    settle(page)
+    assert headline(page) == want
+
+
+PRODUCTION_AREAS_JS = """() => [...[...document.querySelectorAll('.bqplot.figure')][0]
+    .querySelectorAll('path.area')].map(p => p.getAttribute('d') || '')"""
+
+
+def test_monte_carlo_shows_ranges(page):
+    areas = page.evaluate(PRODUCTION_AREAS_JS)
+    page.locator(".jupyter-widget-Collapse-header", has_text="Uncertainty").click()
+    samples = page.locator(".widget-dropdown", has_text="Samples").locator("select")
+    expect(samples).to_have_value("2000")
+    page.get_by_role("button", name="Monte Carlo").click()
+    for key in ("capacity_loss", "days_disrupted", "drones_denied"):
+        expect(page.locator(f"div.whatif-card[data-key={key}] .whatif-spread")
+               ).to_contain_text("P10–P90")
+    # the production chart now draws P10-P90 bands around its lines
+    page.wait_for_function(f"([old]) => JSON.stringify(({PRODUCTION_AREAS_JS})()) !== old",
+                           arg=[json.dumps(areas, separators=(",", ":"))])
+    # and back to the point estimate: the ranges go, the default figure returns
+    page.get_by_role("button", name="Point estimate").click()
+    expect(page.locator(".whatif-headline .whatif-spread")).to_have_count(0)
+    expect(page.locator(card_selector("capacity_loss"))).to_have_text("68.5%")
+
+
+def test_scenario_dropdown_then_reset(page):
+    from whatif.scenario import Scenario
+
+    optimistic = Scenario.from_yaml(SCENARIOS / "kagan-optimistic.yaml")
+    before = headline(page)
+    picker = page.locator(".widget-dropdown", has_text="Scenario").locator("select")
+    picker.select_option(label="kagan-optimistic.yaml")
+    title = page.locator(".whatif-app h3")
+    expect(title).to_have_text(optimistic.title)
+    expect(page.locator(".whatif-status")).to_contain_text("Loaded kagan-optimistic.yaml")
+    after = wait_for_card_change(page, "capacity_loss", before["capacity_loss"])
+    assert percent(after) > percent(before["capacity_loss"])
+    assert headline(page) != before
+    page.get_by_role("button", name="Reset to defaults").click()
+    expect(page.locator(card_selector("capacity_loss"))).to_have_text("68.5%")
+    expect(value_box(page, "missiles")).to_have_value("30")
+    expect(title).not_to_have_text(optimistic.title)
+    settle(page)
+    assert headline(page) == before
+
+
+def test_reset_replaces_the_loaded_message(page):
+    picker = page.locator(".widget-dropdown", has_text="Scenario").locator("select")
+    picker.select_option(label="kagan-optimistic.yaml")
+    status = page.locator(".whatif-status")
+    expect(status).to_contain_text("Loaded kagan-optimistic.yaml")
+    page.get_by_role("button", name="Reset to defaults").click()
+    expect(page.locator(card_selector("capacity_loss"))).to_have_text("68.5%")
+    expect(status).not_to_contain_text("kagan-optimistic", timeout=3000)
+
+
+def test_upload_malformed_then_valid_yaml(page, tmp_path, expected):
+    bad = tmp_path / "broken.yaml"
+    bad.write_text(MALFORMED_YAML, encoding="utf-8")
+    good = tmp_path / "uploaded.yaml"
+    good.write_text(GOOD_YAML, encoding="utf-8")
+    # a change of our own first, to see that a bad file keeps it
+    type_value(page, "missiles", "40")
+    expect(page.locator(card_selector("capacity_loss"))).to_have_text(
+        expected(missiles=40)["capacity_loss"])
+    before = headline(page)
+    title = page.locator(".whatif-app h3").inner_text()
+
+    upload(page, bad)
+    status = page.locator(".whatif-status")
+    expect(status).to_contain_text("broken.yaml")
+    expect(status).to_contain_text("malformed YAML")
+    expect(status).to_contain_text("⚠")
+    settle(page)
+    assert headline(page) == before
+    expect(value_box(page, "missiles")).to_have_value("40")
+    expect(page.locator(".whatif-app h3")).to_have_text(title)
+
+    upload(page, good)
+    expect(status).to_have_text("Loaded uploaded.yaml.")
+    expect(page.locator(".whatif-app h3")).to_have_text("Uploaded test scenario")
+    expect(value_box(page, "missiles")).to_have_value("60")
+    expect(page.locator(card_selector("capacity_loss"))).to_have_text(
+        expected(missiles=60)["capacity_loss"])
+
+
+def test_uploading_the_same_file_again_reloads_it(page, tmp_path):
+    good = tmp_path / "uploaded.yaml"
+    good.write_text(GOOD_YAML, encoding="utf-8")
+    upload(page, good)
+    expect(value_box(page, "missiles")).to_have_value("60")
+    type_value(page, "missiles", "45")
+    expect(value_box(page, "missiles")).to_have_value("45")
+    settle(page)
+    upload(page, good)  # back to the file's settings
+    expect(value_box(page, "missiles")).to_have_value("60", timeout=5000)
+
+
+def test_a_closed_page_kernel_is_shut_down(browser, tmp_path):
+    """Voilà's own shutdown on leaving a page can fail (voila#1458); `whatif app` culls
+    kernels idle with no page connected (here after 3 s instead of the default 600 s)."""
+    pytest.importorskip("psutil")
+    proc, url = server.start(tmp_path / "server.log", "--idle-timeout", "3")
+    try:
+        context, page = _open(browser, url)
+        page.wait_for_selector(card_selector("capacity_loss"), timeout=FIRST_LOAD_MS)
+        with_page = len(server.kernels(proc.pid))
+        assert with_page >= 1
+        page.goto("about:blank")
+        context.close()
+        deadline = time.monotonic() + 60
+        while server.kernels(proc.pid) and time.monotonic() < deadline:
+            time.sleep(1)
+        assert server.kernels(proc.pid) == []
+    finally:
+        server.stop(proc)
+
+
+# --- the command, no browser -----------------------------------------------------------
+
+@pytest.mark.parametrize("args, needles", [
+    (["{bad}"], ["broken.yaml", "malformed YAML"]),
+    (["{missing}"], ["no-such.yaml"]),
+    (["--port", "70000"], ["port", "1 to 65535"]),
+], ids=["malformed-scenario", "missing-scenario", "bad-port"])
+def test_app_with_bad_input_exits_2_with_one_line(tmp_path, args, needles):
+    bad = tmp_path / "broken.yaml"
+    bad.write_text(MALFORMED_YAML, encoding="utf-8")
+    argv = [a.format(bad=bad, missing=tmp_path / "no-such.yaml") for a in args]
+    result = subprocess.run([sys.executable, "-m", "whatif.cli", "app", *argv], cwd=REPO,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
+    assert "serving on" not in result.stdout
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("whatif: error:"), lines[0]
+    assert "Traceback" not in result.stderr
+    for needle in needles:
+        assert needle in lines[0], (needle, lines[0])
+
+
+def test_terminating_the_app_stops_the_server(tmp_path):
+    proc, url = server.start(tmp_path / "server.log")
+    try:
+        os.kill(proc.pid, signal.SIGTERM)  # the whatif process only, as a supervisor would
+        proc.wait(timeout=20)
+        deadline = time.monotonic() + 4
+        while server.answers(url) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not server.answers(url), f"{url} still answers after `whatif app` was terminated"
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)  # the Voilà left behind, same group
+        except ProcessLookupError:
+            pass
