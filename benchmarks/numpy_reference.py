@@ -22,7 +22,8 @@ contiguous. Samples are processed in chunks of :data:`CHUNK` rows to bound memor
 Monte Carlo strike outcomes use the same counter-based SplitMix64 draws as
 :mod:`whatif.model.rng`, in NumPy ``uint64`` arithmetic, with the same keys:
 ``sub_key(key, sample)``, then ``sub_key(., salvo)``, then ``sub_key(., 1)`` for the
-Fisher–Yates shuffle of the aimpoints and ``sub_key(., 2)`` for the missiles.
+Fisher–Yates shuffle of the aimpoints (``below``) and ``sub_key(., 2)`` for the missiles
+(``uniform_pair``: one hash per missile, its two 32-bit halves).
 """
 
 from __future__ import annotations
@@ -83,6 +84,23 @@ def mix64(z) -> np.ndarray:
 def sub_key(key, index) -> np.ndarray:
     """Key of sub-stream ``index`` of stream ``key`` (broadcasts)."""
     return mix64(_u64(key) ^ mix64(_u64(index)))
+
+
+_S32, _LOW32 = np.uint64(32), np.uint64(0xFFFFFFFF)
+
+
+def uniform_pair(key, index) -> tuple[np.ndarray, np.ndarray]:
+    """Two Uniform[0, 1) draws (32-bit halves of one hash), as ``whatif.model.rng``."""
+    with np.errstate(over="ignore"):
+        z = mix64(_u64(key) + _u64(index) * _GOLDEN)
+    return (z >> _S32).astype(np.float64) * 2.0**-32, (z & _LOW32).astype(np.float64) * 2.0**-32
+
+
+def below(key, index, n) -> np.ndarray:
+    """A whole number in [0, n): high 32 bits of a hash scaled by n, as ``whatif.model.rng``."""
+    with np.errstate(over="ignore"):
+        z = mix64(_u64(key) + _u64(index) * _GOLDEN)
+        return (((z >> _S32) * _u64(n)) >> _S32).astype(np.int64)
 
 
 def uniform(key, index) -> np.ndarray:
@@ -208,17 +226,17 @@ class _Outcomes:
             if not bottleneck:
                 order_key = sub_key(key, 1)
                 for i in range(n_slots - 1, 0, -1):
-                    j = (uniform(order_key, i) * (i + 1)).astype(np.int64)
+                    j = below(order_key, i, i + 1)
                     tmp = stage[:, i].copy()
                     stage[:, i] = stage[rows, j]
                     stage[rows, j] = tmp
             self.slot_stage[k] = stage
             missile_key = sub_key(key, 2)[:, None]
-            u1 = uniform(missile_key, 2 * idx)  # (n, m_max)
+            u1, u2 = uniform_pair(missile_key, idx)  # (n, m_max) each
             launched = u1 < r
             before = np.cumsum(launched, axis=1) - launched  # missiles launched before this one
             engaged = before < d
-            intercepted = engaged & (uniform(missile_key, 2 * idx + 1) < p)
+            intercepted = engaged & (u2 < p)
             kills = launched & ~intercepted & (u1 < kill_threshold)
             first = np.where(kills, np.arange(m_max), m_max)
             if m_max == 0:

@@ -19,7 +19,7 @@ from whatif.errors import ParameterError
 from whatif.model import chain
 from whatif.model.campaign import SERIES, SERIES_UNITS
 from whatif.params import NUMERIC, REGISTRY
-from whatif.sampling import column_generator, outcome_key, ppf
+from whatif.sampling import draw_matrix, outcome_key, ppf
 from whatif.scenario import Scenario
 
 MAX_SAMPLES = 2_000_000
@@ -89,26 +89,24 @@ def _check_seed(seed) -> int | None:
     return int(seed)
 
 
+def _draw(scenario: Scenario, samples: int, seed: int | None) -> np.ndarray:
+    """Numeric assumptions per sample, shape ``(len(NUMERIC), max(samples, 1))``."""
+    if samples == 0:
+        return np.array([[float(scenario.central(name))] for name in NUMERIC])
+    return draw_matrix([scenario.values[n] for n in NUMERIC], [REGISTRY[n] for n in NUMERIC],
+                       samples, seed)
+
+
 def draw_inputs(scenario: Scenario, samples: int, seed: int | None) -> pd.DataFrame:
     """The numeric assumptions per sample [each parameter's unit]: drawn, or central if 0.
 
     Columns follow the registry order; each column is drawn from its own stream, so
     changing one assumption leaves the others' draws unchanged (common random numbers).
     """
-    if samples == 0:
-        return pd.DataFrame([[float(scenario.central(name)) for name in NUMERIC]], columns=list(NUMERIC))
-    matrix = np.empty((len(NUMERIC), samples))
-    for i, name in enumerate(NUMERIC):
-        assumption = scenario.values[name]
-        if assumption.is_fixed:
-            matrix[i] = assumption.central
-        else:
-            unit = column_generator(seed, i).random(samples)
-            matrix[i] = ppf(assumption, unit, REGISTRY[name])
-    return pd.DataFrame(matrix.T, columns=list(NUMERIC), copy=False)
+    return pd.DataFrame(_draw(scenario, samples, seed).T, columns=list(NUMERIC), copy=False)
 
 
-_THETA_COLUMNS = [NUMERIC.index(name) for name in chain.INPUTS]
+_THETA_ROWS = [NUMERIC.index(name) for name in chain.INPUTS]
 
 
 def compile_scenario(scenario: Scenario, samples: int = 0, seed: int | None = 0) -> tuple[
@@ -116,9 +114,10 @@ def compile_scenario(scenario: Scenario, samples: int = 0, seed: int | None = 0)
 ]:
     samples = _check_samples(samples)
     seed = _check_seed(seed)
-    inputs = draw_inputs(scenario, samples, seed)
-    # inputs are stored column by column; the model reads theta[s, i] (Fortran order)
-    theta = np.asfortranarray(inputs.to_numpy(dtype=float)[:, _THETA_COLUMNS])
+    matrix = _draw(scenario, samples, seed)
+    inputs = pd.DataFrame(matrix.T, columns=list(NUMERIC), copy=False)
+    # each input's draws are contiguous; the model reads theta[s, i] (Fortran order)
+    theta = matrix.T if _THETA_ROWS == list(range(len(NUMERIC))) else matrix[_THETA_ROWS].T
     compiled = CompiledScenario(
         theta=theta,
         stage_aimpoints=np.array([s.aimpoints for s in scenario.stages], dtype=np.int64),

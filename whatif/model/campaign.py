@@ -97,16 +97,8 @@ def daily_chain(
     if exponential == 0 and not record:
         last_salvo = (salvo_losses.shape[0] - 1) * restrike_interval_days
         settled = min(horizon_days, int(math.ceil(last_salvo + repair_days)))
-    for t in range(horizon_days):
+    for t in range(settled):  # (no early break in this loop: it keeps it fast)
         day = float(t)
-        if t >= settled:
-            for rest in range(t, horizon_days):
-                baseline_launches += _baseline_production(
-                    float(rest), production_now, production_target, ramp_days, logistic
-                )
-            # sum of gap·keep^j for j < n days: gap·(1 - keep^n)/(1 - keep), 1 - keep = 1/τ
-            grid_mw_days += grid_gap * grid_repair_days * (1.0 - keep ** (horizon_days - t))
-            break
         base = _baseline_production(day, production_now, production_target, ramp_days, logistic)
         lost = plant_lost_share(day, salvo_losses, restrike_interval_days, repair_days, exponential)
         shortfall = base * site_share * lost * (1.0 - _dispersal_makeup(day, dispersal_share, dispersal_days))
@@ -133,4 +125,16 @@ def daily_chain(
             series[8, t] = grid_base - grid_gap
             grid_base = grid_base * keep + base * got_through * mw_per_hit
         grid_gap = grid_gap * keep + deficit * got_through * mw_per_hit
+    if settled < horizon_days:
+        if ramp_days <= 0.0:  # no ramp: output stays at production_now
+            baseline_launches += (horizon_days - settled) * production_now
+        elif ramp_days <= settled:  # the ramp is over: output is at the target
+            baseline_launches += (horizon_days - settled) * production_target
+        else:
+            for rest in range(settled, horizon_days):
+                baseline_launches += _baseline_production(
+                    float(rest), production_now, production_target, ramp_days, logistic
+                )
+        # sum of gap·keep^j for j < n days: gap·(1 - keep^n)/(1 - keep), 1 - keep = 1/τ
+        grid_mw_days += grid_gap * grid_repair_days * (1.0 - keep ** (horizon_days - settled))
     return drones_denied, days_disrupted, launches_denied, baseline_launches, grid_mw_days

@@ -35,6 +35,7 @@ INPUTS = (
     "dispersal_days",
     "restrikes",
     "restrike_interval_days",
+    "horizon_days",  # (the horizon is passed as a whole number too: it sizes the series)
     "stockpile_days",
     "energy_share",
     "defeat_rate",
@@ -59,6 +60,7 @@ INPUTS = (
     DISPERSAL_DAYS,
     RESTRIKES,
     RESTRIKE_INTERVAL_DAYS,
+    HORIZON_DAYS,
     STOCKPILE_DAYS,
     ENERGY_SHARE,
     DEFEAT_RATE,

@@ -21,6 +21,9 @@ _S27 = np.uint64(27)
 _S31 = np.uint64(31)
 _S11 = np.uint64(11)
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
+_S32 = np.uint64(32)
+_LOW32 = np.uint64(0xFFFFFFFF)
+_TO_UNIT32 = 1.0 / 4294967296.0  # 2**-32
 
 
 @njit(inline="always", **JIT_OPTIONS)
@@ -42,3 +45,17 @@ def sub_key(key, index):
 def uniform(key, index):
     """A Uniform[0, 1) draw, the ``index``-th of stream ``key``."""
     return float(mix64(key + np.uint64(index) * _GOLDEN) >> _S11) * _TO_UNIT
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def uniform_pair(key, index):
+    """Two Uniform[0, 1) draws with 32-bit resolution from one hash (high, low halves)."""
+    z = mix64(key + np.uint64(index) * _GOLDEN)
+    return float(z >> _S32) * _TO_UNIT32, float(z & _LOW32) * _TO_UNIT32
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def below(key, index, n):
+    """A whole number in ``[0, n)``: the high 32 bits of a hash scaled by ``n``."""
+    z = mix64(key + np.uint64(index) * _GOLDEN)
+    return int(((z >> _S32) * np.uint64(n)) >> _S32)

@@ -21,7 +21,7 @@ import numpy as np
 from numba import njit
 
 from whatif.model._compile import JIT_OPTIONS, scalar, ufunc
-from whatif.model.rng import sub_key, uniform
+from whatif.model.rng import below, sub_key, uniform_pair
 
 ALLOCATIONS = ("even", "bottleneck")
 
@@ -183,9 +183,10 @@ def sampled_salvo_loss(
 ):
     """One random outcome of a salvo: the share of capacity lost [share].
 
-    Missile ``i`` launches if ``u1 < r``; the first ``D`` launched missiles are engaged
-    and each is destroyed if ``u2 < p_i``; a missile that arrives destroys its aimpoint if
-    ``u1 < r q`` (given a launch, ``u1 / r`` is again uniform). Missiles go round-robin
+    Missile ``i`` draws ``(u1, u2)`` (the two 32-bit halves of one hash): it launches if
+    ``u1 < r``; the first ``D`` launched missiles are engaged and each is destroyed if
+    ``u2 < p_i``; a missile that arrives destroys its aimpoint if ``u1 < r q`` (given a
+    launch, ``u1 / r`` is again uniform). Missiles go round-robin
     over the targeted aimpoints, taken in a random order per outcome, so a remainder of
     ``N mod A`` missiles and the engaged missiles fall on random aimpoints. Arrivals are
     binomial and kills are per aimpoint, as MODEL.md §1 asks. Draws are indexed by
@@ -246,7 +247,7 @@ def sampled_salvo_loss_into(
     if target < 0 and n_stages > 1:  # with one stage the order cannot matter
         order_key = sub_key(key, 1)
         for i in range(n_slots - 1, 0, -1):
-            j = int(uniform(order_key, i) * (i + 1))
+            j = below(order_key, i, i + 1)
             tmp = slot_stage[i]
             slot_stage[i] = slot_stage[j]
             slot_stage[j] = tmp
@@ -260,15 +261,13 @@ def sampled_salvo_loss_into(
         slot += 1
         if slot == n_slots:
             slot = 0
-        u1 = uniform(missile_key, 2 * i)
-        if u1 >= r:
-            continue
-        engaged = launched < defense_engagements
-        launched += 1
-        if engaged and uniform(missile_key, 2 * i + 1) < intercept_probability:
-            continue
-        if u1 < kill_threshold:
-            destroyed[slot] = True
+        u1, u2 = uniform_pair(missile_key, i)
+        # branch-free: the outcomes are random, so branches would be mispredicted
+        is_launched = u1 < r
+        engaged = is_launched & (launched < defense_engagements)
+        launched += is_launched
+        intercepted = engaged & (u2 < intercept_probability)
+        destroyed[slot] |= is_launched & (not intercepted) & (u1 < kill_threshold)
     lost[:] = 0.0
     for s in range(n_slots):
         if destroyed[s]:
