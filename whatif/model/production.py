@@ -61,16 +61,20 @@ def _baseline_production(day, production_now, production_target, ramp_days, logi
 
 @scalar
 def _ramp_day_average(day, length):
-    """Average over day ``[t, t+1)`` of ``min(1, τ / length)`` [share]; 1 if ``length <= 0``."""
+    """Average over day ``[t, t+1)`` of ``min(1, τ / length)`` [share]; 1 if ``length <= 0``.
+
+    The integral of ``min(1, τ/L)`` from 0 to ``x`` is ``x²/(2L)`` for ``x <= L`` and
+    ``x - L/2`` after, so a whole day before ``L`` averages ``(t + ½)/L``, a day after it
+    averages 1, and only the day containing ``L`` needs both pieces.
+    """
     if length <= 0.0:
         return 1.0
-    half_rate = 0.5 / length  # hoisted out of daily loops
-    a = day
-    b = day + 1.0
-    # integral of min(1, τ/L) from 0 to x is x²/(2L) for x <= L, x - L/2 after
-    ia = a * a * half_rate if a <= length else a - 0.5 * length
-    ib = b * b * half_rate if b <= length else b - 0.5 * length
-    return ib - ia
+    end = day + 1.0
+    if end <= length:
+        return (day + 0.5) * (1.0 / length)  # the reciprocal is hoisted out of daily loops
+    if day >= length:
+        return 1.0
+    return (end - 0.5 * length) - day * day * (0.5 / length)
 
 
 @scalar
