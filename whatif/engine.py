@@ -142,7 +142,7 @@ def percentiles(values: np.ndarray, q=(10, 50, 90)) -> list[np.ndarray]:
     """Percentiles along the last axis, as ``np.percentile`` (linear interpolation).
 
     Sorting contiguous rows (NumPy's vectorised sort) is several times faster here than
-    ``np.percentile``'s partitioning; the results are identical.
+    ``np.percentile``'s partitioning; the results agree to the last bit or two.
     """
     ordered = np.sort(values, axis=-1)
     n = ordered.shape[-1]
@@ -244,7 +244,7 @@ def series_frame(daily: np.ndarray, bands=SERIES) -> pd.DataFrame:
     for k, name in enumerate(SERIES):
         columns[(name, "mean")] = means[k]
         if name in bands:
-            p10, p50, p90 = percentiles(np.ascontiguousarray(daily[:, k, :].T))
+            p10, p50, p90 = percentiles(chain.series_by_day(daily, k))
             columns[(name, "p10")], columns[(name, "p50")], columns[(name, "p90")] = p10, p50, p90
     frame = pd.DataFrame(columns)
     frame.columns.names = ["series", "stat"]

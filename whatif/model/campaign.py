@@ -97,6 +97,8 @@ def daily_chain(
     if exponential == 0 and not record:
         last_salvo = (salvo_losses.shape[0] - 1) * restrike_interval_days
         settled = min(horizon_days, int(math.ceil(last_salvo + repair_days)))
+    if not record and salvo_losses.max() == 0.0:  # nothing lost: nothing to follow day by day
+        settled = 0
     for t in range(settled):  # (no early break in this loop: it keeps it fast)
         day = float(t)
         base = _baseline_production(day, production_now, production_target, ramp_days, logistic)
