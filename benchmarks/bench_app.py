@@ -45,6 +45,8 @@ import sys
 import time
 from pathlib import Path
 
+from whatif.ui import server as app_server
+
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "BENCHMARKS.md"
 SECTION = "## App responsiveness (browser)"
@@ -487,12 +489,12 @@ def main(argv=None) -> int:
 
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench_app_server_{os.getpid()}.log"
     print("starting whatif app ...", flush=True)
-    proc, url = server.start(log)
+    proc, url = app_server.start(log)
     try:
         print(f"browser on {url}", flush=True)
         results = browser_run(url, args.moves, args.bursts, args.samples, args.quiet_ms)
     finally:
-        server.stop(proc)
+        app_server.stop(proc)
     load_after = os.getloadavg()[0]
     stats = analyse(results)
 
