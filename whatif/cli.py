@@ -24,7 +24,15 @@ from typing import Any, NoReturn
 
 import yaml
 
-from whatif.engine import OBJECTIVES, OUTPUTS, missiles_needed, simulate, sobol, tornado
+from whatif.engine import (
+    OBJECTIVES,
+    OUTPUTS,
+    missiles_needed,
+    simulate,
+    sobol,
+    tornado,
+    warm_up,
+)
 from whatif.errors import ParameterError, WhatifError
 from whatif.formatting import format_value
 from whatif.params import DATA_DIR, REGISTRY, Assumption
@@ -241,6 +249,9 @@ def _cmd_app(args: argparse.Namespace) -> None:
                              "86400 seconds")
     port = args.port if args.port is not None else _free_port(8866)
     cmd, env = app_command(args.scenario, args.host, port, args.idle_timeout)
+    print("whatif app: preparing the model (the first run on a machine compiles it)...",
+          flush=True)
+    warm_up()  # so that no page waits for the compiler
     print(f"whatif app: serving on http://{args.host}:{port}/  (Ctrl-C to stop)", flush=True)
     sys.stderr.flush()
     # become the server, so that signals (Ctrl-C, SIGTERM) reach Voila itself

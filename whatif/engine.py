@@ -418,3 +418,19 @@ def sobol(scenario: Scenario, output: str = "drones_denied", samples: int = 1024
     frame = pd.DataFrame({"parameter": names, "first_order": np.ravel(res.first_order),
                           "total_order": np.ravel(res.total_order)})
     return frame.sort_values("total_order", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def warm_up() -> float:
+    """Compile (or load from the disk cache) every model path the app uses; seconds taken.
+
+    The first run on a machine compiles for tens of seconds; afterwards this takes ~1 s.
+    """
+    import time
+
+    started = time.perf_counter()
+    scenario = Scenario.default()
+    for samples in (0, 16):
+        simulate(scenario, samples=samples, seed=0, series=True)
+        for objective in ("capacity_loss", "drones_denied"):
+            missiles_needed(scenario, objective, 0.5, 0.8, samples=samples, seed=0)
+    return time.perf_counter() - started
