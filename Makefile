@@ -19,8 +19,12 @@ $(STAMP): pyproject.toml | $(VPY)
 	$(VPY) -m pip install -e '.[test]'
 	touch $(STAMP)
 
+# Jupyter refuses to run as root unless told to (containers and CI machines run as root).
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+LAB_ARGS ?=
+
 app: venv
-	$(VENV)/bin/jupyter lab notebooks/whatif.ipynb
+	$(VENV)/bin/jupyter lab notebooks/whatif.ipynb $(ROOT_FLAG) $(LAB_ARGS)
 
 test: venv
 	$(VPY) -m pytest $(PYTEST_ARGS)
