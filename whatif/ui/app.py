@@ -12,6 +12,7 @@ import base64
 import os
 import re
 import time
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,6 @@ from whatif.engine import (
     simulate,
 )
 from whatif.errors import WhatifError
-from whatif.formatting import format_value
 from whatif.params import DATA_DIR, GROUPS, REGISTRY, Assumption
 from whatif.scenario import Scenario
 from whatif.ui.charts import BandChart, CompareChart, SuccessChart, WeeklyHitsChart
@@ -191,8 +191,8 @@ class WhatifApp(w.VBox):
         self.scenario = scenario
         for name, control in self.controls.items():
             control.set_value(scenario.values[name])
-        self.title.value = (f"<h3 style='margin:4px 0'>{_esc(scenario.title)}</h3>"
-                            + (f"<div style='color:#555'>{_esc(scenario.note)}</div>"
+        self.title.value = (f"<h3 style='margin:4px 0'>{escape(scenario.title)}</h3>"
+                            + (f"<div style='color:#555'>{escape(scenario.note)}</div>"
                                if scenario.note else ""))
         self._request_refresh()
 
@@ -238,7 +238,7 @@ class WhatifApp(w.VBox):
                 raise WhatifError(f"at_least: {text!r} is not a number") from None
             check_objective(self.objective.value, at_least, self.confidence.value, 300)
         except WhatifError as exc:
-            self.at_least_error.value = f'<span style="color:#b00020">⚠ {_esc(str(exc))}</span>'
+            self.at_least_error.value = f'<span style="color:#b00020">⚠ {escape(str(exc))}</span>'
             return False
         self.at_least_error.value = ""
         self._last_goal = (self.objective.value, at_least)
@@ -335,7 +335,7 @@ class WhatifApp(w.VBox):
         )
         self.compare_table.value = (
             "<table class='whatif-compare' style='border-collapse:collapse'>"
-            f"<tr><th></th><th>A: {_esc(a.title)}</th><th>B: {_esc(b.title)}</th></tr>{rows}</table>"
+            f"<tr><th></th><th>A: {escape(a.title)}</th><th>B: {escape(b.title)}</th></tr>{rows}</table>"
         )
         self.compare_chart.update(runs[0][0], runs[1][0], label_a, label_b)
 
@@ -389,11 +389,7 @@ class WhatifApp(w.VBox):
     def _say(self, message: str, error: bool = False) -> None:
         color = "#b00020" if error else "#1b5e20"
         mark = "⚠ " if error else ""
-        self.status.value = f'<span style="color:{color}">{mark}{_esc(message)}</span>'
-
-
-def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        self.status.value = f'<span style="color:{color}">{mark}{escape(message)}</span>'
 
 
 def headline_text(app: WhatifApp) -> dict[str, str]:
@@ -401,4 +397,4 @@ def headline_text(app: WhatifApp) -> dict[str, str]:
     return {f.key: f.value for f in headline_figures(app.result, app.solve)}
 
 
-__all__ = ["WhatifApp", "headline_text", "scenario_files", "shifted", "format_value"]
+__all__ = ["WhatifApp", "headline_text", "scenario_files", "shifted"]

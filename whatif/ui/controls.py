@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from html import escape
 from typing import Any
 
 import ipywidgets as w
@@ -59,7 +60,7 @@ class ParameterControl(w.VBox):
         tip = tooltip(parameter)
         unit = f" [{parameter.unit}]" if parameter.unit else ""
         self.label = w.HTML(
-            f'<span title="{_escape(tip)}">{_escape(parameter.label)}{_escape(unit)}</span>',
+            f'<span title="{escape(tip)}">{escape(parameter.label)}{escape(unit)}</span>',
             layout=w.Layout(width=LABEL_WIDTH),
         )
         self.error = w.HTML("", layout=w.Layout(margin="0 0 0 4px"))
@@ -160,7 +161,7 @@ class ParameterControl(w.VBox):
 
     # --- state -------------------------------------------------------------------------
     def show_error(self, message: str) -> None:
-        self.error.value = f'<span style="color:#b00020">⚠ {_escape(message)}</span>'
+        self.error.value = f'<span style="color:#b00020">⚠ {escape(message)}</span>'
 
     def clear_error(self) -> None:
         if self.error.value:
@@ -189,7 +190,7 @@ class ParameterControl(w.VBox):
         if uncertain and isinstance(assumption, Assumption) and not assumption.is_fixed:
             text += (f" · drawn {assumption.dist} {_show(assumption.low, p)}–"
                      f"{_show(assumption.high, p)}")
-        html = f'<span style="color:#666;font-size:85%">{_escape(text)}</span>' if text else ""
+        html = f'<span style="color:#666;font-size:85%">{escape(text)}</span>' if text else ""
         if self.range_note.value != html:
             self.range_note.value = html
 
@@ -198,6 +199,3 @@ def _stages_text(stages: tuple[Stage, ...]) -> str:
     return "; ".join(str(s) for s in stages)
 
 
-def _escape(text: str) -> str:
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;"))
