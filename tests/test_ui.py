@@ -66,6 +66,12 @@ def test_defaults_headline_matches_the_model(app):
     assert shown["missiles_needed"] == str(solve.missiles_needed)
     assert shown["days_disrupted"] == "48"
     assert "68.5%" in app.headline.value
+    # the stockpile absorbs the deterministic loss: no hits averted, and the card says why
+    assert shown["energy_hits_averted"] == "0"
+    assert "30-day stockpile of finished drones covers the lost output" in app.headline.value
+    app.set_value("stockpile_days", 0.0)
+    assert headline_text(app)["energy_hits_averted"] != "0"
+    assert "stockpile of finished drones covers" not in app.headline.value
 
 
 def test_slider_move_updates_headline_and_marks(app):

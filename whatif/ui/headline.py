@@ -64,7 +64,14 @@ def headline_figures(result: SimulationResult, solve: SolveResult) -> list[Figur
 
 def _reduction_note(result: SimulationResult) -> str:
     f = _figure(result, "energy_hit_reduction")
-    return f"= {f.value} fewer hits than without the strike" + (f" ({f.spread})" if f.spread else "")
+    note = f"= {f.value} fewer hits than without the strike" + (f" ({f.spread})" if f.spread else "")
+    denied = result.summary.loc["drones_denied", "p50"]
+    averted = result.summary.loc["energy_hits_averted", "p50"]
+    if averted == 0 and denied > 0:
+        stock = result.scenario.central("stockpile_days")
+        note += (f"; the {stock:g}-day stockpile of finished drones covers the lost output, "
+                 "so launches do not fall")
+    return note
 
 
 def headline_html(figures: list[Figure]) -> str:
