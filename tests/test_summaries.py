@@ -32,3 +32,13 @@ def test_single_sample_has_no_spread():
     stats = summarise(np.array([[3.0, 4.0]]))
     for key in ("mean", "p10", "p50", "p90"):
         assert stats[key].tolist() == pytest.approx([3.0, 4.0])
+
+
+def test_daily_series_refuse_a_sample_count_that_would_not_fit_in_memory():
+    from whatif.engine import simulate
+    from whatif.errors import ParameterError
+    from whatif.scenario import Scenario
+
+    with pytest.raises(ParameterError, match=r"samples: 1000000 is too many for daily series "
+                                             r"over 180 days; allowed 0 to 123456 samples"):
+        simulate(Scenario.default(), samples=1_000_000, series=True)

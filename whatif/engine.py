@@ -24,6 +24,7 @@ from whatif.scenario import Scenario
 
 MAX_SAMPLES = 2_000_000
 MAX_SALVO = 1000
+MAX_SERIES_VALUES = 200_000_000  # daily series held in memory at once (1.6 GB of float64)
 STATS = ("mean", "p10", "p50", "p90")
 
 
@@ -218,6 +219,12 @@ def simulate(scenario: Scenario, samples: int = 10_000, seed: int | None = 0, se
         The series that also get P10/P50/P90 per day (default: all of
         :data:`whatif.model.campaign.SERIES`; fewer is faster).
     """
+    if series:
+        days = int(scenario.central("horizon_days"))
+        most = MAX_SERIES_VALUES // (len(SERIES) * days)
+        if samples > most:
+            raise ParameterError("samples", f"{samples} is too many for daily series over {days} "
+                                 f"days; allowed 0 to {most} samples with series (memory)")
     compiled, inputs = compile_scenario(scenario, samples, seed)
     values, daily = _run(compiled, record=series)
     if not np.isfinite(values).all():  # a model defect, never user input: fail loudly
