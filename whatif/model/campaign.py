@@ -23,6 +23,7 @@ from whatif.model.production import (
     DISRUPTED_BELOW,
     _baseline_production,
     _dispersal_makeup,
+    _production_shortfall,
     plant_lost_share,
 )
 
@@ -47,7 +48,7 @@ def energy_hits(launches, energy_share, defeat_rate):
 
     Examples
     --------
-    >>> float(energy_hits(1000.0, 0.5, 0.85))
+    >>> round(float(energy_hits(1000.0, 0.5, 0.85)), 6)
     75.0
     """
     return np.asarray(launches, dtype=float) * energy_share * (1.0 - defeat_rate)
@@ -103,7 +104,9 @@ def daily_chain(
         day = float(t)
         base = _baseline_production(day, production_now, production_target, ramp_days, logistic)
         lost = plant_lost_share(day, salvo_losses, restrike_interval_days, repair_days, exponential)
-        shortfall = base * site_share * lost * (1.0 - _dispersal_makeup(day, dispersal_share, dispersal_days))
+        shortfall = _production_shortfall(
+            base, site_share, lost, _dispersal_makeup(day, dispersal_share, dispersal_days)
+        )
         drones_denied += shortfall
         if shortfall > (1.0 - DISRUPTED_BELOW) * base:
             days_disrupted += 1

@@ -125,13 +125,25 @@ def plant_lost_share(day, salvo_losses, restrike_interval_days, repair_days, exp
 
 
 @scalar
-def _production_after_strike(baseline, site_share, lost_share, makeup):
-    """National output after the strike [drones/day].
+def _production_shortfall(baseline, site_share, lost_share, makeup):
+    """National output lost on a day [drones/day]: ``P_base s ℓ (1 - d)``.
 
-    ``P_strike = P_base (1 - s ℓ (1 - d))``: the plant's share ``s`` of output loses the
-    share ``ℓ`` still out, less the share ``d`` of it that other sites make up.
+    The plant's share ``s`` of output loses the share ``ℓ`` still out, less the share
+    ``d`` of it that other sites make up.
     """
-    return baseline * (1.0 - site_share * lost_share * (1.0 - makeup))
+    return baseline * site_share * lost_share * (1.0 - makeup)
+
+
+@scalar
+def _production_after_strike(baseline, site_share, lost_share, makeup):
+    """National output after the strike [drones/day]: ``P_base - shortfall``.
+
+    Examples
+    --------
+    >>> float(production_after_strike(100.0, 0.5, 1.0, 0.0))
+    50.0
+    """
+    return baseline - _production_shortfall(baseline, site_share, lost_share, makeup)
 
 
 # Broadcasting NumPy ufuncs over the same code.
@@ -140,4 +152,5 @@ baseline_production = ufunc(_baseline_production, "float64(float64, float64, flo
 ramp_day_average = ufunc(_ramp_day_average, "float64(float64, float64)")
 recovery_remaining = ufunc(_recovery_remaining, "float64(float64, float64, int64)")
 dispersal_makeup = ufunc(_dispersal_makeup, "float64(float64, float64, float64)")
+production_shortfall = ufunc(_production_shortfall, "float64(float64, float64, float64, float64)")
 production_after_strike = ufunc(_production_after_strike, "float64(float64, float64, float64, float64)")
