@@ -5,6 +5,7 @@
     whatif tornado SCENARIO.yaml [--output drones_denied] [--json]
     whatif sobol SCENARIO.yaml [--output drones_denied] [--samples 1024] [--json]
     whatif params [--json]
+    whatif brief SCENARIO.yaml -o brief.html [--samples N] [--seed S] [--notebook out.ipynb]
     whatif app [SCENARIO.yaml] [--port P]
 
 Bad input (a missing or malformed scenario file, an unknown parameter, a value out of
@@ -73,6 +74,12 @@ def _parser() -> argparse.ArgumentParser:
     torn.add_argument("--output", default="drones_denied", help=f"one of {', '.join(OUTPUTS)}")
     torn.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE")
     torn.add_argument("--json", action="store_true")
+    brief = sub.add_parser("brief", help="write a self-contained HTML brief of a scenario")
+    brief.add_argument("scenario")
+    brief.add_argument("-o", "--output", required=True, help="the HTML file to write")
+    brief.add_argument("--samples", type=int, default=10_000, help="Monte Carlo samples (0 = deterministic)")
+    brief.add_argument("--seed", type=int, default=0)
+    brief.add_argument("--notebook", default=None, help="also keep the executed notebook here")
     sob = sub.add_parser("sobol", help="Sobol indices of an output over the uncertain assumptions")
     sob.add_argument("scenario")
     sob.add_argument("--output", default="drones_denied", help=f"one of {', '.join(OUTPUTS)}")
@@ -163,6 +170,20 @@ def _cmd_tornado(args: argparse.Namespace) -> None:
     for row in frame.itertuples(index=False):
         print(f"{row.parameter:<28} {format_value(row.output_at_low, unit):>10} .. "
               f"{format_value(row.output_at_high, unit):<10} (at {row.low_value:g} .. {row.high_value:g})")
+
+
+def _cmd_brief(args: argparse.Namespace) -> None:
+    from whatif.brief import render
+    from whatif.engine import _check_samples, _check_seed
+
+    Scenario.from_yaml(args.scenario)  # a bad file stops here, with exit code 2
+    _check_samples(args.samples)
+    _check_seed(args.seed)
+    out = Path(args.output)
+    if not out.parent.is_dir():
+        raise WhatifError(f"--output: the folder {out.parent} does not exist")
+    render(args.scenario, out, samples=args.samples, seed=args.seed, notebook=args.notebook)
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB)")
 
 
 def _cmd_sobol(args: argparse.Namespace) -> None:
@@ -261,7 +282,7 @@ def _cmd_app(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
-        {"run": _cmd_run, "solve": _cmd_solve, "tornado": _cmd_tornado, "sobol": _cmd_sobol,
+        {"run": _cmd_run, "solve": _cmd_solve, "tornado": _cmd_tornado, "sobol": _cmd_sobol, "brief": _cmd_brief,
          "params": _cmd_params, "app": _cmd_app}[args.command](args)
     except WhatifError as exc:
         print(f"whatif: error: {exc}", file=sys.stderr)

@@ -134,12 +134,14 @@ class WhatifApp(w.VBox):
         self.save_button = w.Button(description="Save as YAML", icon="save")
         self.save_button.on_click(lambda _: self.save())
         self.download = w.HTML("")
+        self.export_button = w.Button(description="Export brief", icon="file")
+        self.export_button.on_click(lambda _: self.export_brief())
         self.status = w.HTML("")
         self.status.add_class("whatif-status")
         self.title = w.HTML("")
         scenario_bar = w.VBox([
             w.HBox([self.scenario_picker, self.upload, self.reset_button]),
-            w.HBox([self.save_name, self.save_button, self.download]),
+            w.HBox([self.save_name, self.save_button, self.export_button, self.download]),
             self.status,
         ])
 
@@ -309,6 +311,22 @@ class WhatifApp(w.VBox):
             picker.options = options
             picker.value = value if value in options else CURRENT
         self._say(f"Saved {path}.")
+        return path
+
+    def export_brief(self) -> Path:
+        """Write the HTML brief of the current settings next to saved scenarios; offer it."""
+        from whatif.brief import brief_html
+
+        samples = 0 if self.mode.value == "point" else int(self.samples.value)
+        self._say("Writing the brief…")
+        html = brief_html(self.scenario, samples=samples, seed=int(self.seed.value))
+        slug = re.sub(r"[^A-Za-z0-9_-]+", "-", self.scenario.title).strip("-").lower() or "brief"
+        self.save_dir.mkdir(parents=True, exist_ok=True)
+        path = self.save_dir / f"{slug}.html"
+        path.write_text(html, encoding="utf-8")
+        href = "data:text/html;base64," + base64.b64encode(html.encode("utf-8")).decode("ascii")
+        self.download.value = f'<a download="{slug}.html" href="{href}">Download {slug}.html</a>'
+        self._say(f"Brief written to {path}.")
         return path
 
     def compare(self) -> None:

@@ -1,0 +1,310 @@
+"""HTML briefs: one self-contained file a reader opens anywhere, with no network and no kernel.
+
+``whatif brief SCENARIO.yaml -o brief.html`` executes the template notebook
+``notebooks/brief.ipynb`` with papermill (parameters: scenario, samples, seed) and converts
+it with nbconvert, code hidden. The notebook only calls :class:`Brief`, which computes the
+numbers and renders every section as escaped HTML with the charts as inline SVG
+(matplotlib), so nothing is fetched when the file is opened.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import tempfile
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from whatif.engine import OUTPUTS, SimulationResult, SolveResult, missiles_needed, simulate, tornado
+from whatif.formatting import format_value
+from whatif.params import DATA_DIR, REGISTRY, Assumption
+from whatif.scenario import Scenario
+
+TEMPLATE = DATA_DIR.parent / "notebooks" / "brief.ipynb"
+BASE, STRIKE, BAND = "#7f7f7f", "#c0392b", 0.18
+GOAL = ("capacity_loss", 0.5, 0.8)  # the brief's goal: lose half the plant, 80 % confidence
+
+
+def _version() -> str:
+    from whatif import __version__
+
+    return __version__
+
+
+@dataclass
+class Brief:
+    """Everything a brief shows, computed once from a scenario, samples and a seed."""
+
+    scenario: Scenario
+    samples: int
+    seed: int
+    result: SimulationResult
+    solve: SolveResult
+    sensitivity: pd.DataFrame
+    created: str
+
+    @classmethod
+    def compute(cls, scenario: Scenario | str | Path, samples: int = 10_000, seed: int = 0,
+                created: str | None = None) -> Brief:
+        if not isinstance(scenario, Scenario):
+            scenario = Scenario.from_yaml(scenario)
+        result = simulate(scenario, samples=samples, seed=seed, series=True)
+        solve = missiles_needed(scenario, *GOAL, samples=samples, seed=seed)
+        sensitivity = tornado(scenario, "drones_denied")
+        created = created or dt.date.today().isoformat()
+        return cls(scenario, samples, seed, result, solve, sensitivity, created)
+
+    # --- text ------------------------------------------------------------------------
+    def bottom_line(self) -> str:
+        """One paragraph generated from the numbers (plain text)."""
+        s, out = self.scenario, self.result.outputs
+        missiles = int(round(float(s.central("missiles"))))
+        chance = float((out["capacity_loss"] >= GOAL[1]).mean())
+        horizon = int(s.central("horizon_days"))
+
+        def rng(name: str) -> str:
+            row = self.result.summary.loc[name]
+            unit = OUTPUTS[name].unit
+            if row["p10"] == row["p90"]:
+                return format_value(row["p50"], unit)
+            return (f"{format_value(row['p50'], unit)} (P10–P90 {format_value(row['p10'], unit)}"
+                    f"–{format_value(row['p90'], unit)})")
+
+        needed = self.solve.missiles_needed
+        needed_text = (f"{needed} missiles" if needed is not None
+                       else f"more than {self.solve.max_missiles} missiles")
+        return (
+            f"With these assumptions a salvo of {missiles} missiles has a {chance:.0%} chance of "
+            f"cutting the plant's output by at least half; {needed_text} would be needed for an "
+            f"{GOAL[2]:.0%} chance. National output stays below 90% of the no-strike path for "
+            f"{rng('days_disrupted')} days. Over the {horizon}-day horizon the strike denies "
+            f"{rng('drones_denied')} drones, {rng('target_share_denied')} of the target output, "
+            f"and averts {rng('energy_hits_averted')} hits on energy infrastructure "
+            f"({rng('energy_hit_reduction')} fewer), worth {rng('grid_gw_days_averted')} GW·days "
+            f"of grid outage. Each dollar of missiles denies {rng('cost_exchange_ratio')} dollars "
+            f"of drones and defence."
+        )
+
+    # --- sections (escaped HTML) -----------------------------------------------------
+    def header_html(self) -> str:
+        s = self.scenario
+        mode = (f"{self.samples:,} Monte Carlo samples, seed {self.seed}" if self.samples
+                else "deterministic (central values)")
+        return (f'<h1 class="brief-title">{escape(s.title)}</h1>'
+                f'<p class="brief-meta">whatif {escape(_version())} · {escape(self.created)} · '
+                f"{escape(mode)}</p>"
+                + (f'<p class="brief-note">{escape(s.note)}</p>' if s.note else "")
+                + f'<h2>Bottom line</h2><p class="bottom-line">{escape(self.bottom_line())}</p>')
+
+    def headline_table_html(self) -> str:
+        rows = []
+        for name, row in self.result.summary.iterrows():
+            unit = OUTPUTS[name].unit
+            cells = "".join(f"<td>{escape(format_value(row[k], unit))}</td>"
+                            for k in ("p10", "p50", "p90", "mean"))
+            rows.append(f"<tr><th>{escape(OUTPUTS[name].label)}</th>{cells}</tr>")
+        return ("<h2>Headline figures</h2><table class='brief-table'><tr><th></th><th>P10</th>"
+                "<th>P50</th><th>P90</th><th>mean</th></tr>" + "".join(rows) + "</table>")
+
+    def charts_html(self) -> str:
+        charts = [production_svg(self.result), success_svg(self.solve),
+                  hits_svg(self.result), grid_svg(self.result), tornado_svg(self.sensitivity)]
+        return "<h2>Charts</h2>" + "".join(f'<figure class="brief-chart">{svg}</figure>'
+                                           for svg in charts)
+
+    def assumptions_html(self) -> str:
+        rows = []
+        for name, p in REGISTRY.items():
+            value = self.scenario.values[name]
+            if isinstance(value, Assumption):
+                shown = format_number(value.central)
+                if value.dist != "fixed":
+                    shown += (f" ({value.dist} {format_number(value.low)}–"
+                              f"{format_number(value.high)})")
+            elif p.kind == "stages":
+                shown = "; ".join(str(stage) for stage in value)
+            else:
+                shown = str(value)
+            source = escape(p.source)
+            if p.source_url.startswith(("https://", "http://")):
+                source += f' <a href="{escape(p.source_url)}">link</a>'
+            set_here = " *" if name in self.scenario.overrides else ""
+            rows.append(f"<tr><td>{escape(p.label)}{set_here}<br><code>{escape(name)}</code></td>"
+                        f"<td>{escape(p.unit)}</td><td>{escape(shown)}</td>"
+                        f"<td>{escape(p.range_text())}</td><td class='src'>{source}</td></tr>")
+        return ("<h2>Assumptions</h2><p>* set by this scenario; the rest are the cited defaults "
+                "of <code>data/assumptions.csv</code>.</p><table class='brief-table assumptions'>"
+                "<tr><th>Assumption</th><th>Unit</th><th>Value</th><th>Allowed</th>"
+                "<th>Source</th></tr>" + "".join(rows) + "</table>")
+
+    def footer_html(self) -> str:
+        return (f'<h2>Reproduce</h2><p class="brief-meta">whatif {escape(_version())}, '
+                f"{self.samples:,} samples, seed {self.seed}: <code>whatif brief SCENARIO.yaml "
+                f"--samples {self.samples} --seed {self.seed}</code> with this scenario gives the "
+                "same numbers.</p>")
+
+    def sections(self) -> list[str]:
+        return [self.header_html(), self.headline_table_html(), self.charts_html(),
+                self.assumptions_html(), self.footer_html()]
+
+
+def format_number(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:g}"
+
+
+# --- charts: static SVG (no scripts, no fonts to fetch) ------------------------------------
+def _svg(fig) -> str:
+    import matplotlib.pyplot as plt
+
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    text = buffer.getvalue()
+    return text[text.index("<svg"):]  # drop the XML prolog and DOCTYPE: inline SVG
+
+
+def _axes(title: str, xlabel: str, ylabel: str):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: small, no embedded fonts
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 3.3))
+    ax.set_title(title, fontsize=11)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    return fig, ax
+
+
+def _band_chart(result: SimulationResult, base: str, strike: str, title: str, ylabel: str,
+                scale: float = 1.0, target: float | None = None) -> str:
+    series = result.series
+    days = series.index.to_numpy()
+    fig, ax = _axes(title, "day after the strike", ylabel)
+    for name, color, label in ((base, BASE, "no strike"), (strike, STRIKE, "after strike")):
+        ax.fill_between(days, series[(name, "p10")] * scale, series[(name, "p90")] * scale,
+                        color=color, alpha=BAND, linewidth=0)
+        ax.plot(days, series[(name, "p50")] * scale, color=color, label=f"{label} (P50)")
+    if target is not None:
+        ax.axhline(target, color="black", linestyle="--", linewidth=1, label="stated target")
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=8, loc="best")
+    return _svg(fig)
+
+
+def production_svg(result: SimulationResult) -> str:
+    return _band_chart(result, "production_baseline", "production_strike",
+                       "National Shahed-type production per day (P10–P90 bands)", "drones/day",
+                       target=float(result.scenario.central("production_target")))
+
+
+def grid_svg(result: SimulationResult) -> str:
+    return _band_chart(result, "grid_damaged_baseline", "grid_damaged_strike",
+                       "Grid capacity out of action (P10–P90 bands)", "GW", scale=1e-3)
+
+
+def hits_svg(result: SimulationResult) -> str:
+    from whatif.ui.charts import WeeklyHitsChart  # the same weekly aggregation as the app
+
+    weekly = WeeklyHitsChart.weekly(result)
+    weeks = weekly.index.to_numpy() + 1
+    fig, ax = _axes("Hits on energy infrastructure per week (mean)", "week after the strike",
+                    "hits per week")
+    ax.bar(weeks - 0.2, weekly["baseline"], width=0.4, color=BASE, label="no strike")
+    ax.bar(weeks + 0.2, weekly["strike"], width=0.4, color=STRIKE, label="after strike")
+    ax.legend(fontsize=8)
+    return _svg(fig)
+
+
+def success_svg(solve: SolveResult) -> str:
+    from whatif.ui.charts import DEBATE_SALVO
+
+    curve = solve.curve
+    spec = OUTPUTS[solve.objective]
+    fig, ax = _axes(f"Chance that {spec.label.lower()} ≥ {format_value(solve.at_least, spec.unit)}",
+                    "missiles per salvo", "P(success)")
+    ax.axvspan(*DEBATE_SALVO, color="#f1c40f", alpha=0.35, label="25–30 (public debate)")
+    ax.plot(curve["missiles"], curve["probability"], color=STRIKE, label="P(success)")
+    ax.axhline(solve.confidence, color="black", linestyle="--", linewidth=1,
+               label=f"{solve.confidence:.0%} confidence")
+    if solve.missiles_needed is not None:
+        ax.plot([solve.missiles_needed], [curve["probability"].iloc[solve.missiles_needed]], "ko")
+    ax.set_ylim(0, 1.02)
+    ax.legend(fontsize=8, loc="lower right")
+    return _svg(fig)
+
+
+def tornado_svg(frame: pd.DataFrame, top: int = 10) -> str:
+    rows = frame.head(top).iloc[::-1]
+    central = frame.attrs["central"]
+    fig, ax = _axes("What matters most for drones denied (each assumption at its low and high)",
+                    "drones denied", "")
+    y = np.arange(len(rows))
+    lo, hi = rows["output_at_low"].to_numpy(), rows["output_at_high"].to_numpy()
+    ax.barh(y, lo - central, left=central, color="#1f77b4", label="at low")
+    ax.barh(y, hi - central, left=central, color="#ff7f0e", label="at high")
+    ax.set_yticks(y, rows["parameter"])
+    ax.axvline(central, color="black", linewidth=1)
+    ax.legend(fontsize=8)
+    return _svg(fig)
+
+
+# --- the page --------------------------------------------------------------------------------
+STYLE = """
+body {font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;
+  max-width: 1000px; margin: 1.5em auto; padding: 0 1em; color: #222; line-height: 1.4;}
+h1.brief-title {margin-bottom: 0.2em;} .brief-meta {color: #555; font-size: 90%;}
+.bottom-line {font-size: 110%; background: #f6f6f6; padding: 0.8em; border-left: 4px solid #c0392b;}
+table.brief-table {border-collapse: collapse; width: 100%; font-size: 90%;}
+table.brief-table th, table.brief-table td {border-bottom: 1px solid #ddd; padding: 4px 6px;
+  text-align: left; vertical-align: top;}
+table.assumptions td.src {font-size: 85%;}
+figure.brief-chart {margin: 1em 0;} figure.brief-chart svg {max-width: 100%; height: auto;}
+@page {size: A4; margin: 15mm;}
+@media print {body {max-width: none; margin: 0;} figure.brief-chart, tr {break-inside: avoid;}
+  h2 {break-after: avoid;}}
+"""
+
+
+def page(body: str, title: str) -> str:
+    """A complete HTML document around ``body``: inline CSS, no scripts, no external files."""
+    return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+            f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>"
+            f"{body}</body></html>\n")
+
+
+def brief_html(scenario: Scenario, samples: int = 10_000, seed: int = 0) -> str:
+    """The brief as one HTML document, computed in this process (the app's export)."""
+    brief = Brief.compute(scenario, samples=samples, seed=seed)
+    return page("".join(f"<div class='section'>{s}</div>" for s in brief.sections()),
+                scenario.title)
+
+
+def render(scenario_path: str | Path, output: str | Path, samples: int = 10_000, seed: int = 0,
+           notebook: str | Path | None = None) -> Path:
+    """Execute the template notebook with papermill and write the brief as one HTML file."""
+    import nbformat
+    import papermill
+    from nbconvert import HTMLExporter
+
+    scenario = Scenario.from_yaml(scenario_path)  # bad files stop here, with a clear error
+    output = Path(output)
+    with tempfile.TemporaryDirectory() as tmp:
+        executed = Path(notebook) if notebook else Path(tmp) / "brief.ipynb"
+        papermill.execute_notebook(
+            str(TEMPLATE), str(executed), cwd=str(TEMPLATE.parent), progress_bar=False,
+            parameters={"scenario_path": str(Path(scenario_path).resolve()), "samples": samples,
+                        "seed": seed}, kernel_name="python3",
+        )
+        nb = nbformat.read(executed, as_version=4)
+    exporter = HTMLExporter(template_name="basic", exclude_input=True,
+                            exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb)
+    output.write_text(page(body, scenario.title), encoding="utf-8")
+    return output
