@@ -62,7 +62,9 @@ class Brief:
     def bottom_line(self) -> str:
         """One paragraph generated from the numbers (plain text)."""
         s, out = self.scenario, self.result.outputs
-        missiles = int(round(float(s.central("missiles"))))
+        salvo = s.values["missiles"]
+        missiles = (f"{salvo.central:.0f}" if salvo.is_fixed or not self.samples
+                    else f"{salvo.low:.0f}–{salvo.high:.0f}")
         chance = float((out["capacity_loss"] >= GOAL[1]).mean())
         horizon = int(s.central("horizon_days"))
 
