@@ -54,11 +54,15 @@ def test_cli_brief_is_self_contained_and_matches_run_json(tmp_path, baseline_bri
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
-def test_every_scenario_builds(path):
-    # in-process (the app's export): each scenario's brief builds and is self-contained
-    html = brief_html(Scenario.from_yaml(path), samples=500, seed=0)
+def test_every_scenario_builds(path, tmp_path):
+    # with papermill + nbconvert (as `whatif brief`) and in-process (the app's export)
+    title = escape(Scenario.from_yaml(path).title)
+    html = render(path, tmp_path / "brief.html", samples=500, seed=0).read_text(encoding="utf-8")
     _assert_self_contained(html)
-    assert escape(Scenario.from_yaml(path).title) in html
+    assert title in html
+    exported = brief_html(Scenario.from_yaml(path), samples=500, seed=0)
+    _assert_self_contained(exported)
+    assert title in exported
 
 
 def test_same_inputs_same_brief():
