@@ -224,3 +224,18 @@ def test_weekly_hits_are_sums_of_daily_means():
     assert weekly["strike"].iloc[0] == pytest.approx(daily[:7].sum())
     assert len(weekly) == int(np.ceil(len(daily) / 7))  # 180 days: 25 weeks and 5 days
     assert weekly["strike"].iloc[-1] == pytest.approx(daily[175:].mean() * 7)  # a week's rate
+
+
+def test_what_matters_most_tab_is_live(app):
+    from whatif.engine import tornado
+
+    bars = app.tornado_chart
+    assert list(bars.low.x[:2]) == ["repair_days", "restrikes"]
+    expected = tornado(app.scenario, "drones_denied")
+    np.testing.assert_allclose(bars.high.y, expected["output_at_high"].head(12))
+    assert bars.low.base == pytest.approx(expected.attrs["central"])
+    app.sensitivity_output.value = "capacity_loss"
+    assert bars.low.x[0] == "aimpoint_kill_probability"
+    assert "68.5%" in bars.figure.title
+    app.set_value("aimpoint_kill_probability", 0.9)  # a slider move redraws it
+    assert "82.7%" in bars.figure.title

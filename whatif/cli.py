@@ -4,6 +4,7 @@
     whatif solve SCENARIO.yaml --objective capacity_loss --at-least 0.5 --confidence 0.8 [--json]
     whatif tornado SCENARIO.yaml [--output drones_denied] [--json]
     whatif sobol SCENARIO.yaml [--output drones_denied] [--samples 1024] [--json]
+    whatif sensitivity SCENARIO.yaml [--output drones_denied] [--json]   (tornado + Sobol)
     whatif params [--json]
     whatif brief SCENARIO.yaml -o brief.html [--samples N] [--seed S] [--notebook out.ipynb]
     whatif app [SCENARIO.yaml] [--port P]
@@ -87,6 +88,13 @@ def _parser() -> argparse.ArgumentParser:
     sob.add_argument("--seed", type=int, default=0)
     sob.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE")
     sob.add_argument("--json", action="store_true")
+    sens = sub.add_parser("sensitivity", help="tornado and Sobol indices of an output")
+    sens.add_argument("scenario")
+    sens.add_argument("--output", default="drones_denied", help=f"one of {', '.join(OUTPUTS)}")
+    sens.add_argument("--samples", type=int, default=1024, help="Sobol base sample size (power of 2)")
+    sens.add_argument("--seed", type=int, default=0)
+    sens.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE")
+    sens.add_argument("--json", action="store_true")
     params = sub.add_parser("params", help="list every assumption with unit, range, default, source")
     params.add_argument("--json", action="store_true")
     app = sub.add_parser("app", help="serve the what-if app on localhost with Voila")
@@ -199,6 +207,35 @@ def _cmd_sobol(args: argparse.Namespace) -> None:
         print(f"{row.parameter:<28} {row.first_order:>7.3f} {row.total_order:>7.3f}")
 
 
+def _cmd_sensitivity(args: argparse.Namespace) -> None:
+    scenario = _load(args)
+    torn = tornado(scenario, args.output)
+    indices = sobol(scenario, args.output, samples=args.samples, seed=args.seed).set_index(
+        "parameter")
+    if args.json:
+        rows = []
+        for row in torn.to_dict(orient="records"):
+            name = row["parameter"]
+            if name in indices.index:
+                row.update(first_order=float(indices.loc[name, "first_order"]),
+                           total_order=float(indices.loc[name, "total_order"]))
+            rows.append(row)
+        _print_json({"output": args.output, "central": torn.attrs["central"],
+                     "sobol_samples": args.samples, "rows": rows})
+        return
+    unit = OUTPUTS[args.output].unit
+    print(f"{scenario.title}\n{OUTPUTS[args.output].label}: central "
+          f"{format_value(torn.attrs['central'], unit)}\n")
+    print(f"{'parameter':<28} {'at low':>10} {'at high':>10} {'Sobol S1':>9} {'ST':>6}")
+    for row in torn.itertuples(index=False):
+        s1 = st = ""
+        if row.parameter in indices.index:
+            s1 = f"{indices.loc[row.parameter, 'first_order']:.3f}"
+            st = f"{indices.loc[row.parameter, 'total_order']:.3f}"
+        print(f"{row.parameter:<28} {format_value(row.output_at_low, unit):>10} "
+              f"{format_value(row.output_at_high, unit):>10} {s1:>9} {st:>6}")
+
+
 def _cmd_params(args: argparse.Namespace) -> None:
     if args.json:
         rows = []
@@ -283,6 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
         {"run": _cmd_run, "solve": _cmd_solve, "tornado": _cmd_tornado, "sobol": _cmd_sobol, "brief": _cmd_brief,
+         "sensitivity": _cmd_sensitivity,
          "params": _cmd_params, "app": _cmd_app}[args.command](args)
     except WhatifError as exc:
         print(f"whatif: error: {exc}", file=sys.stderr)

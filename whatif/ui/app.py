@@ -26,11 +26,12 @@ from whatif.engine import (
     check_objective,
     missiles_needed,
     simulate,
+    tornado,
 )
 from whatif.errors import WhatifError
 from whatif.params import DATA_DIR, GROUPS, REGISTRY, Assumption
 from whatif.scenario import Scenario
-from whatif.ui.charts import BandChart, CompareChart, SuccessChart, WeeklyHitsChart
+from whatif.ui.charts import BandChart, CompareChart, SuccessChart, TornadoChart, WeeklyHitsChart
 from whatif.ui.controls import ParameterControl
 from whatif.ui.headline import STYLE, headline_figures, headline_html
 
@@ -170,7 +171,14 @@ class WhatifApp(w.VBox):
         self.compare_chart = CompareChart()
         compare = w.VBox([w.HBox([self.compare_a, self.compare_b, self.compare_button]),
                           self.compare_table, self.compare_chart.figure])
-        self.tabs = w.Tab(children=[charts, compare], titles=("Charts", "Compare scenarios"))
+        self.sensitivity_output = w.Dropdown(options=[(o.label, n) for n, o in OUTPUTS.items()],
+                                             value="drones_denied", description="Output",
+                                             layout=w.Layout(width="520px"))
+        self.sensitivity_output.observe(lambda _: self._update_sensitivity(), names="value")
+        self.tornado_chart = TornadoChart()
+        matters = w.VBox([self.sensitivity_output, self.tornado_chart.figure])
+        self.tabs = w.Tab(children=[charts, matters, compare],
+                          titles=("Charts", "What matters most?", "Compare scenarios"))
 
         left = w.VBox([self.accordion], layout=w.Layout(width="560px", min_width="520px"))
         right = w.VBox([self.title, scenario_bar, self.headline, self.tabs],
@@ -402,7 +410,14 @@ class WhatifApp(w.VBox):
         self.success_chart.update(solve)
         self.hits_chart.update(result)
         self.grid_chart.update(result)
+        self._update_sensitivity()
         self.last_refresh_seconds = time.perf_counter() - started
+
+    def _update_sensitivity(self) -> None:
+        """The tornado of the chosen output for the current settings (deterministic, fast)."""
+        name = self.sensitivity_output.value
+        self.sensitivity = tornado(self.scenario, name)
+        self.tornado_chart.update(self.sensitivity, OUTPUTS[name].label, OUTPUTS[name].unit)
 
     def _say(self, message: str, error: bool = False) -> None:
         color = "#b00020" if error else "#1b5e20"

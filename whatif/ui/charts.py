@@ -199,3 +199,45 @@ class CompareChart:
             self.base_b.x = days_b[:n]
             self.base_b.y = b.series[("production_baseline", "p50")].to_numpy()[:n]
             self.base_b.labels = [f"B ({label_b}): no strike"]
+
+
+class TornadoChart:
+    """Each assumption at its low and its high, the others central (deterministic)."""
+
+    def __init__(self, top: int = 12):
+        self.top = top
+        y, x = bq.OrdinalScale(reverse=True), bq.LinearScale()
+        self.x_scale = x
+        common = {"scales": {"x": y, "y": x}, "orientation": "horizontal", "padding": 0.25}
+        self.low = bq.Bars(x=["-"], y=[0.0], colors=["#1f77b4"], labels=["at its low"],
+                           display_legend=True, tooltip=bq.Tooltip(
+                               fields=["x", "y"], labels=["assumption", "output at low"],
+                               formats=["", ",.3~g"]), **common)
+        self.high = bq.Bars(x=["-"], y=[0.0], colors=["#ff7f0e"], labels=["at its high"],
+                            display_legend=True, tooltip=bq.Tooltip(
+                                fields=["x", "y"], labels=["assumption", "output at high"],
+                                formats=["", ",.3~g"]), **common)
+        self.figure = bq.Figure(
+            marks=[self.low, self.high],
+            axes=[bq.Axis(scale=y, orientation="vertical", label=""),
+                  bq.Axis(scale=x, label="output", tick_format=",.3~g")],
+            title="What matters most", animation_duration=0, legend_location="bottom-right",
+            fig_margin={"top": 40, "bottom": 45, "left": 190, "right": 20},
+            layout={"width": "100%", "min_width": "500px", "height": "420px"})
+
+    def update(self, frame, label: str, unit: str) -> None:
+        rows = frame.head(self.top)
+        names = rows["parameter"].tolist()
+        central = float(frame.attrs["central"])
+        lows = rows["output_at_low"].to_numpy()
+        highs = rows["output_at_high"].to_numpy()
+        for mark, values in ((self.low, lows), (self.high, highs)):
+            with mark.hold_sync():
+                mark.x = names
+                mark.y = values
+                mark.base = central
+        span = max(abs(lows - central).max(), abs(highs - central).max(), 1e-9)
+        self.x_scale.min, self.x_scale.max = central - 1.1 * span, central + 1.1 * span
+        from whatif.formatting import format_value
+
+        self.figure.title = f"What matters most: {label} (central {format_value(central, unit)})"
