@@ -5,6 +5,7 @@
     whatif tornado SCENARIO.yaml [--output drones_denied] [--json]
     whatif sobol SCENARIO.yaml [--output drones_denied] [--samples 1024] [--json]
     whatif sensitivity SCENARIO.yaml [--output drones_denied] [--json]   (tornado + Sobol)
+    whatif explain SCENARIO.yaml --missiles 30 --objective capacity_loss --at-least 0.5
     whatif params [--json]
     whatif brief SCENARIO.yaml -o brief.html [--samples N] [--seed S] [--notebook out.ipynb]
     whatif app [SCENARIO.yaml] [--port P]
@@ -29,6 +30,7 @@ import yaml
 from whatif.engine import (
     OBJECTIVES,
     OUTPUTS,
+    explain,
     missiles_needed,
     simulate,
     sobol,
@@ -95,6 +97,16 @@ def _parser() -> argparse.ArgumentParser:
     sens.add_argument("--seed", type=int, default=0)
     sens.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE")
     sens.add_argument("--json", action="store_true")
+    expl = sub.add_parser("explain", help="what must hold for a salvo to reach a goal")
+    expl.add_argument("scenario")
+    expl.add_argument("--missiles", type=int, default=30, help="missiles per salvo (default 30)")
+    expl.add_argument("--objective", default="capacity_loss", help=f"one of {', '.join(OBJECTIVES)}")
+    expl.add_argument("--at-least", type=float, default=0.5, help="objective threshold")
+    expl.add_argument("--confidence", type=float, default=0.8, help="required probability (0-1]")
+    expl.add_argument("--samples", type=int, default=10_000, help="for the Monte Carlo check")
+    expl.add_argument("--seed", type=int, default=0)
+    expl.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE")
+    expl.add_argument("--json", action="store_true")
     params = sub.add_parser("params", help="list every assumption with unit, range, default, source")
     params.add_argument("--json", action="store_true")
     app = sub.add_parser("app", help="serve the what-if app on localhost with Voila")
@@ -236,6 +248,38 @@ def _cmd_sensitivity(args: argparse.Namespace) -> None:
               f"{format_value(row.output_at_high, unit):>10} {s1:>9} {st:>6}")
 
 
+def _cmd_explain(args: argparse.Namespace) -> None:
+    scenario = _load(args)
+    frame = explain(scenario, args.missiles, args.objective, args.at_least)
+    solve = missiles_needed(scenario, args.objective, args.at_least, args.confidence,
+                            samples=args.samples, seed=args.seed, max_missiles=max(args.missiles, 1))
+    chance = float(solve.curve["probability"].iloc[args.missiles])
+    if args.json:
+        _print_json({"missiles": args.missiles, "objective": args.objective,
+                     "at_least": args.at_least, "confidence": args.confidence,
+                     "probability_at_missiles": chance, "samples": solve.samples,
+                     "met": chance >= args.confidence, "conditions": frame.to_dict(orient="records")})
+        return
+    spec = OUTPUTS[args.objective]
+    goal = f"{spec.label} >= {format_value(args.at_least, spec.unit)}"
+    print(f"{scenario.title}\nGoal: {goal} with {args.missiles} missiles per salvo.")
+    print(f"Monte Carlo ({solve.samples:,} samples): probability {chance:.0%} "
+          f"({'meets' if chance >= args.confidence else 'falls short of'} the "
+          f"{args.confidence:.0%} asked).")
+    print("With every other assumption central (deterministic), the goal is met when:\n")
+    for row in frame.itertuples(index=False):
+        unit = f" {row.unit}" if row.unit else ""
+        if row.condition in (">=", "<="):
+            text = f"{row.condition} {row.threshold:.4g}{unit}"
+        elif row.condition == "between":
+            text = f"between {row.threshold:.4g} and {row.threshold_high:.4g}{unit}"
+        elif row.condition == "any":
+            text = "any allowed value"
+        else:
+            text = "no allowed value"
+        print(f"  {row.parameter:<28} {text}   (central {row.central:g})")
+
+
 def _cmd_params(args: argparse.Namespace) -> None:
     if args.json:
         rows = []
@@ -320,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
         {"run": _cmd_run, "solve": _cmd_solve, "tornado": _cmd_tornado, "sobol": _cmd_sobol, "brief": _cmd_brief,
-         "sensitivity": _cmd_sensitivity,
+         "sensitivity": _cmd_sensitivity, "explain": _cmd_explain,
          "params": _cmd_params, "app": _cmd_app}[args.command](args)
     except WhatifError as exc:
         print(f"whatif: error: {exc}", file=sys.stderr)

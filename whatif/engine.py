@@ -443,3 +443,102 @@ def warm_up() -> float:
         for objective in ("capacity_loss", "drones_denied"):
             missiles_needed(scenario, objective, 0.5, 0.8, samples=samples, seed=0)
     return time.perf_counter() - started
+
+
+def explain(scenario: Scenario, missiles: int = 30, objective: str = "capacity_loss",
+            at_least: float = 0.5, grid: int = 257, refine: int = 40) -> pd.DataFrame:
+    """What must hold for ``missiles`` to reach ``objective >= at_least``, one assumption at a time.
+
+    Deterministic (expected strike outcome), each assumption swept across its allowed range
+    with every other at its central value. For each, the condition under which the objective
+    is met: ``>= threshold``, ``<= threshold``, ``any`` value, ``none`` in the allowed range,
+    or ``between`` two values; thresholds are refined by bisection so that, plugged back in,
+    the objective equals ``at_least`` (to the bisection's precision). Rows are sorted with the
+    binding conditions first. Columns: parameter, unit, central, condition, threshold
+    (None for ``any``/``none``), threshold_high (``between`` only), value_at_central.
+    """
+    check_objective(objective, at_least, 0.5, MAX_SALVO)
+    if isinstance(missiles, bool) or not isinstance(missiles, (int, np.integer)) or not (
+        1 <= missiles <= MAX_SALVO
+    ):
+        raise ParameterError("missiles", f"{missiles!r} is out of range; allowed 1 to {MAX_SALVO} "
+                             "missiles (whole numbers)")
+    scenario = scenario.with_values(missiles=int(missiles))
+    compiled, _ = compile_scenario(scenario, 0, 0)
+    index = chain.OUTPUTS.index(objective)
+    names = [n for n in chain.INPUTS if n not in ("missiles", "horizon_days")]
+    columns = [chain.INPUTS.index(n) for n in names]
+    base = compiled.theta[0]
+
+    def evaluate(values: np.ndarray) -> np.ndarray:  # values: (params, k) → objective (params, k)
+        k = values.shape[1]
+        theta = np.repeat(base[np.newaxis, :], len(names) * k, axis=0)
+        for i, col in enumerate(columns):
+            theta[i * k:(i + 1) * k, col] = values[i]
+        out, _ = _run(compiled, theta)
+        return out[:, index].reshape(len(names), k)
+
+    params = [REGISTRY[n] for n in names]
+    sweep = np.array([np.linspace(p.lower_bound, p.upper_bound, grid) for p in params])
+    for i, p in enumerate(params):
+        if p.kind == "integer":
+            sweep[i] = np.round(sweep[i])
+    met = evaluate(sweep) >= at_least
+    central_value = float(_run(compiled)[0][0, index])
+    rows = []
+    lo = np.zeros(len(names))
+    hi = np.zeros(len(names))
+    want_met_above = np.zeros(len(names), dtype=bool)
+    to_refine = []
+    for i, (name, p) in enumerate(zip(names, params, strict=True)):
+        m = met[i]
+        if m.all():
+            condition = "any"
+        elif not m.any():
+            condition = "none"
+        else:
+            changes = np.flatnonzero(m[1:] != m[:-1])
+            if len(changes) == 1:
+                condition = ">=" if m[-1] else "<="
+                j = changes[0]
+                lo[i], hi[i] = sweep[i, j], sweep[i, j + 1]
+                want_met_above[i] = bool(m[-1])
+                to_refine.append(i)
+            else:
+                condition = "between"
+                first, last = np.flatnonzero(m)[[0, -1]]
+                lo[i], hi[i] = sweep[i, first], sweep[i, last]
+        rows.append({"parameter": name, "unit": p.unit, "central": float(base[columns[i]]),
+                     "condition": condition, "threshold": None, "threshold_high": None,
+                     "value_at_central": central_value})
+        if condition == "between":
+            rows[-1]["threshold"], rows[-1]["threshold_high"] = float(lo[i]), float(hi[i])
+    if to_refine:
+        idx = np.array(to_refine)
+        a, b = lo[idx].copy(), hi[idx].copy()
+        for _ in range(refine):
+            mid = np.full((len(names), 1), np.nan)
+            mid[idx, 0] = 0.5 * (a + b)
+            for i in set(range(len(names))) - set(idx.tolist()):
+                mid[i, 0] = base[columns[i]]
+            ok = evaluate(mid)[idx, 0] >= at_least
+            above = want_met_above[idx]
+            # keep the met side at b when met above, at a when met below
+            b = np.where(above & ok, mid[idx, 0], b)
+            a = np.where(above & ~ok, mid[idx, 0], a)
+            a = np.where(~above & ok, mid[idx, 0], a)
+            b = np.where(~above & ~ok, mid[idx, 0], b)
+        for k, i in enumerate(idx):
+            threshold = b[k] if want_met_above[i] else a[k]
+            if params[i].kind == "integer":
+                threshold = float(np.ceil(threshold - 1e-9) if want_met_above[i]
+                                  else np.floor(threshold + 1e-9))
+            rows[i]["threshold"] = float(threshold)
+    frame = pd.DataFrame(rows)
+    for column in ("threshold", "threshold_high"):  # None where not applicable, never NaN
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    order = {">=": 0, "<=": 0, "between": 1, "none": 2, "any": 3}
+    frame["_order"] = frame["condition"].map(order)
+    frame = frame.sort_values(["_order", "parameter"], kind="stable").drop(columns="_order")
+    frame.attrs.update(objective=objective, at_least=float(at_least), missiles=int(missiles))
+    return frame.reset_index(drop=True)
