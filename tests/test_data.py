@@ -54,3 +54,22 @@ def test_defeat_rate_default_brackets_the_recent_record():
     default = REGISTRY["defeat_rate"].default
     assert default.low <= min(shares) + 0.01 and max(shares) <= default.high
     assert abs(default.central - pooled) < 0.03
+
+
+def test_production_estimates_are_cited_and_converted():
+    path = REPO / "data" / "historical" / "production_estimates.csv"
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) >= 5
+    for row in rows:
+        assert row["source"].strip() and row["reliability"] in ("A", "B", "C")
+        figure, per_day = float(row["figure"]), float(row["drones_per_day"])
+        if "per month" in row["unit"]:
+            assert per_day == pytest.approx(figure / 30.4, abs=0.05)
+        elif row["unit"] == "per day":
+            assert per_day == figure
+    # the default production_now's low is HUR's latest strike-drone figure (2,700 a month)
+    strike_only = [r for r in rows if "decoy" not in r["types"]]
+    latest = max(strike_only, key=lambda r: r["date"])
+    assert REGISTRY["production_now"].default.low == pytest.approx(
+        float(latest["drones_per_day"]), abs=2)
