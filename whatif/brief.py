@@ -19,7 +19,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from whatif.engine import OUTPUTS, SimulationResult, SolveResult, missiles_needed, simulate, tornado
+from whatif.engine import (
+    DEBATE_SALVO,
+    OUTPUTS,
+    SimulationResult,
+    SolveResult,
+    missiles_needed,
+    simulate,
+    tornado,
+    weekly_hits,
+)
 from whatif.formatting import format_value
 from whatif.params import DATA_DIR, REGISTRY, Assumption
 from whatif.scenario import Scenario
@@ -212,9 +221,7 @@ def grid_svg(result: SimulationResult) -> str:
 
 
 def hits_svg(result: SimulationResult) -> str:
-    from whatif.ui.charts import WeeklyHitsChart  # the same weekly aggregation as the app
-
-    weekly = WeeklyHitsChart.weekly(result)
+    weekly = weekly_hits(result)  # the same weekly aggregation as the app
     weeks = weekly.index.to_numpy() + 1
     fig, ax = _axes("Hits on energy infrastructure per week (mean)", "week after the strike",
                     "hits per week")
@@ -225,8 +232,6 @@ def hits_svg(result: SimulationResult) -> str:
 
 
 def success_svg(solve: SolveResult) -> str:
-    from whatif.ui.charts import DEBATE_SALVO
-
     curve = solve.curve
     spec = OUTPUTS[solve.objective]
     fig, ax = _axes(f"Chance that {spec.label.lower()} ≥ {format_value(solve.at_least, spec.unit)}",

@@ -72,41 +72,40 @@ def _parser() -> argparse.ArgumentParser:
     solve.add_argument("--at-least", type=float, required=True, help="objective threshold")
     solve.add_argument("--confidence", type=float, default=0.8, help="required probability (0-1]")
     solve.add_argument("--max-missiles", type=int, default=300, help="largest salvo tried (default 300)")
-    torn = sub.add_parser("tornado", help="one-at-a-time sensitivity of an output")
-    torn.add_argument("scenario")
-    torn.add_argument("--output", default="drones_denied", help=f"one of {', '.join(OUTPUTS)}")
-    torn.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE")
-    torn.add_argument("--json", action="store_true")
+    def analysis(name: str, help_text: str, samples: int | None = None,
+                 samples_help: str = "") -> argparse.ArgumentParser:
+        """A subcommand on a scenario, with --set and --json (and --samples/--seed)."""
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("scenario")
+        if samples is not None:
+            p.add_argument("--samples", type=int, default=samples, help=samples_help)
+            p.add_argument("--seed", type=int, default=0)
+        p.add_argument("--set", dest="overrides", action="append", default=[],
+                       metavar="NAME=VALUE")
+        p.add_argument("--json", action="store_true")
+        return p
+
+    output_help = f"one of {', '.join(OUTPUTS)}"
+    torn = analysis("tornado", "one-at-a-time sensitivity of an output")
+    torn.add_argument("--output", default="drones_denied", help=output_help)
     brief = sub.add_parser("brief", help="write a self-contained HTML brief of a scenario")
     brief.add_argument("scenario")
     brief.add_argument("-o", "--output", required=True, help="the HTML file to write")
     brief.add_argument("--samples", type=int, default=10_000, help="Monte Carlo samples (0 = deterministic)")
     brief.add_argument("--seed", type=int, default=0)
     brief.add_argument("--notebook", default=None, help="also keep the executed notebook here")
-    sob = sub.add_parser("sobol", help="Sobol indices of an output over the uncertain assumptions")
-    sob.add_argument("scenario")
-    sob.add_argument("--output", default="drones_denied", help=f"one of {', '.join(OUTPUTS)}")
-    sob.add_argument("--samples", type=int, default=1024, help="base sample size, a power of 2")
-    sob.add_argument("--seed", type=int, default=0)
-    sob.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE")
-    sob.add_argument("--json", action="store_true")
-    sens = sub.add_parser("sensitivity", help="tornado and Sobol indices of an output")
-    sens.add_argument("scenario")
-    sens.add_argument("--output", default="drones_denied", help=f"one of {', '.join(OUTPUTS)}")
-    sens.add_argument("--samples", type=int, default=1024, help="Sobol base sample size (power of 2)")
-    sens.add_argument("--seed", type=int, default=0)
-    sens.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE")
-    sens.add_argument("--json", action="store_true")
-    expl = sub.add_parser("explain", help="what must hold for a salvo to reach a goal")
-    expl.add_argument("scenario")
+    sob = analysis("sobol", "Sobol indices of an output over the uncertain assumptions", 1024,
+                   "base sample size, a power of 2")
+    sob.add_argument("--output", default="drones_denied", help=output_help)
+    sens = analysis("sensitivity", "tornado and Sobol indices of an output", 1024,
+                    "Sobol base sample size (power of 2)")
+    sens.add_argument("--output", default="drones_denied", help=output_help)
+    expl = analysis("explain", "what must hold for a salvo to reach a goal", 10_000,
+                    "for the Monte Carlo check")
     expl.add_argument("--missiles", type=int, default=30, help="missiles per salvo (default 30)")
     expl.add_argument("--objective", default="capacity_loss", help=f"one of {', '.join(OBJECTIVES)}")
     expl.add_argument("--at-least", type=float, default=0.5, help="objective threshold")
     expl.add_argument("--confidence", type=float, default=0.8, help="required probability (0-1]")
-    expl.add_argument("--samples", type=int, default=10_000, help="for the Monte Carlo check")
-    expl.add_argument("--seed", type=int, default=0)
-    expl.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE")
-    expl.add_argument("--json", action="store_true")
     params = sub.add_parser("params", help="list every assumption with unit, range, default, source")
     params.add_argument("--json", action="store_true")
     app = sub.add_parser("app", help="serve the what-if app on localhost with Voila")
@@ -193,7 +192,10 @@ def _cmd_tornado(args: argparse.Namespace) -> None:
 
 
 def _cmd_brief(args: argparse.Namespace) -> None:
-    from whatif.brief import render
+    try:
+        from whatif.brief import render
+    except ImportError as exc:  # papermill/nbconvert come with the app extra
+        raise WhatifError(f"whatif brief needs {exc.name}: pip install -e '.[app]'") from None
     from whatif.engine import _check_samples, _check_seed
 
     Scenario.from_yaml(args.scenario)  # a bad file stops here, with exit code 2

@@ -26,6 +26,8 @@ MAX_SAMPLES = 2_000_000
 MAX_SALVO = 1000
 MAX_SERIES_VALUES = 200_000_000  # daily series held in memory at once (1.6 GB of float64)
 STATS = ("mean", "p10", "p50", "p90")
+#: the salvo of the public debate (F. Kagan, ISW, podcast of 24 Feb 2026), marked on charts
+DEBATE_SALVO = (25, 30)
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,8 @@ def draw_inputs(scenario: Scenario, samples: int, seed: int | None) -> pd.DataFr
     return pd.DataFrame(_draw(scenario, samples, seed).T, columns=list(NUMERIC), copy=False)
 
 
-_THETA_ROWS = [NUMERIC.index(name) for name in chain.INPUTS]
+if tuple(chain.INPUTS) != NUMERIC:  # the drawn matrix is handed to the model as it is
+    raise RuntimeError("whatif.model.chain.INPUTS must list the numeric registry in order")
 
 
 def compile_scenario(scenario: Scenario, samples: int = 0, seed: int | None = 0) -> tuple[
@@ -120,7 +123,7 @@ def compile_scenario(scenario: Scenario, samples: int = 0, seed: int | None = 0)
     matrix = _draw(scenario, samples, seed)
     inputs = pd.DataFrame(matrix.T, columns=list(NUMERIC), copy=False)
     # each input's draws are contiguous; the model reads theta[s, i] (Fortran order)
-    theta = matrix.T if _THETA_ROWS == list(range(len(NUMERIC))) else matrix[_THETA_ROWS].T
+    theta = matrix.T
     compiled = CompiledScenario(
         theta=theta,
         stage_aimpoints=np.array([s.aimpoints for s in scenario.stages], dtype=np.int64),
@@ -260,6 +263,19 @@ def series_frame(daily: np.ndarray, bands=SERIES) -> pd.DataFrame:
     frame.index.name = "day"
     frame.attrs["units"] = dict(zip(SERIES, SERIES_UNITS, strict=True))
     return frame
+
+
+def weekly_hits(result: SimulationResult) -> pd.DataFrame:
+    """Hits on energy infrastructure per week: 7 × the week's mean daily hits (sample means).
+
+    Means add up where percentiles would not; a last, partial week is scaled to a full
+    week's rate instead of showing as a dip. Columns ``baseline`` and ``strike``.
+    """
+    daily = pd.DataFrame({
+        "baseline": result.series[("energy_hits_baseline", "mean")],
+        "strike": result.series[("energy_hits_strike", "mean")],
+    })
+    return daily.groupby(daily.index // 7).mean() * 7
 
 
 @dataclass(frozen=True)

@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import bqplot as bq
 import numpy as np
-import pandas as pd
 
-from whatif.engine import SimulationResult, SolveResult
+from whatif.engine import DEBATE_SALVO, SimulationResult, SolveResult, weekly_hits
 
 BASE = "#7f7f7f"  # no strike
 STRIKE = "#c0392b"  # after the strike
 OTHER = "#1f77b4"  # a second scenario
 LAYOUT = {"width": "100%", "min_width": "380px", "height": "300px"}
-#: the salvo of the public debate (Kagan, ISW, 24 Feb 2026)
-DEBATE_SALVO = (25, 30)
 
 
 def _figure(title: str, marks, x_scale, y_scale, x_label: str, y_label: str,
@@ -105,18 +102,7 @@ class WeeklyHitsChart:
                                 legend_location="top-right", layout=dict(LAYOUT),
                                 fig_margin={"top": 40, "bottom": 45, "left": 65, "right": 15})
 
-    @staticmethod
-    def weekly(result: SimulationResult) -> pd.DataFrame:
-        """Hits per week: 7 × the week's mean daily hits (means of the samples).
-
-        Means add up where percentiles would not; a last, partial week is scaled to a
-        full week's rate instead of showing as a dip.
-        """
-        daily = pd.DataFrame({
-            "baseline": result.series[("energy_hits_baseline", "mean")],
-            "strike": result.series[("energy_hits_strike", "mean")],
-        })
-        return daily.groupby(daily.index // 7).mean() * 7
+    weekly = staticmethod(weekly_hits)
 
     def update(self, result: SimulationResult) -> None:
         weekly = self.weekly(result)
