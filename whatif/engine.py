@@ -5,7 +5,8 @@
 * :func:`missiles_needed` — the smallest salvo for which
   ``P(objective >= at_least) >= confidence``, with the whole curve.
 * :func:`tornado` — each assumption at its low and high, the others central.
-* :func:`sobol` — Sobol indices of an output over the uncertain assumptions.
+* :func:`sobol` — Sobol indices of an output over the uncertain assumptions, through
+  :func:`sobol_indices_of` (any vectorised function of independent inputs).
 """
 
 from __future__ import annotations
@@ -395,7 +396,11 @@ def tornado(scenario: Scenario, output: str = "drones_denied") -> pd.DataFrame:
 
 
 class _Marginal:
-    """One assumption's distribution as ``scipy.stats.sobol_indices`` wants it (a ``ppf``)."""
+    """One assumption's distribution as ``scipy.stats.sobol_indices`` wants it (a ``ppf``).
+
+    :func:`whatif.sampling.ppf` already rounds integer assumptions to whole numbers, as
+    ``simulate`` draws them, so the model needs no rounding of its own.
+    """
 
     def __init__(self, name: str, scenario: Scenario):
         self.assumption, self.parameter = scenario.values[name], REGISTRY[name]
@@ -404,24 +409,75 @@ class _Marginal:
         return ppf(self.assumption, unit, self.parameter)
 
 
-def sobol(scenario: Scenario, output: str = "drones_denied", samples: int = 1024,
-          seed: int | None = 0) -> pd.DataFrame:
-    """Sobol indices of ``output`` for every uncertain assumption (Saltelli 2010).
-
-    Uses ``scipy.stats.sobol_indices`` on the deterministic chain (expected strike
-    outcome), so the indices apportion the variance due to the assumptions, not to the
-    strike's random outcome. ``samples`` is the base sample size (a power of 2; the
-    chain runs ``samples × (d + 2)`` times). Columns ``first_order`` and ``total_order``,
-    rows sorted by total order.
-    """
-    from scipy.stats import sobol_indices
-
-    if output not in OUTPUTS:
-        raise ParameterError("output", f"{output!r} is not allowed; allowed one of {', '.join(OUTPUTS)}")
+def _check_sobol_samples(samples: int) -> int:
     if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or samples < 64 or (
         samples & (samples - 1)
     ):
         raise ParameterError("samples", f"{samples!r} is not allowed; allowed a power of 2, >= 64")
+    return int(samples)
+
+
+def sobol_indices_of(func, dists, names, samples: int = 1024, seed: int | None = 0) -> pd.DataFrame:
+    """Sobol indices of any vectorised function of independent inputs (Saltelli 2010).
+
+    Parameters
+    ----------
+    func : callable
+        ``func(x)`` with ``x`` of shape ``(len(names), n)`` (one row per input, one column
+        per point) returns the ``n`` values of one output.
+    dists : sequence
+        One marginal distribution per input: anything with a ``ppf`` (inverse CDF, unit
+        uniforms → values), e.g. a frozen ``scipy.stats`` distribution.
+    names : sequence of str
+        The inputs' names, in the order of ``dists`` and of the rows of ``x``.
+    samples : int
+        Base sample size N, a power of 2 (scrambled Sobol' points); ``func`` is evaluated
+        at ``N × (d + 2)`` points for ``d`` inputs.
+    seed : int or None
+        Seeds the scrambling: same inputs and seed give identical indices.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``parameter``, ``first_order`` (S1: the share of the output's variance due
+        to that input alone) and ``total_order`` (ST: including its interactions), both
+        dimensionless; rows sorted by total order, largest first. An output that does not
+        vary has every index 0.
+    """
+    from scipy.stats import sobol_indices
+
+    samples = _check_sobol_samples(samples)
+    names = list(names)
+    if not names or len(dists) != len(names):
+        raise ParameterError("dists", f"{len(dists)} distributions for {len(names)} inputs; "
+                             "allowed one per input, at least one")
+
+    def twice(x: np.ndarray) -> np.ndarray:
+        # two identical outputs: scipy squeezes one output of one input to a scalar and fails
+        values = np.asarray(func(x), dtype=float).reshape(-1)
+        return np.vstack([values, values])
+
+    res = sobol_indices(func=twice, n=samples, dists=list(dists), rng=np.random.default_rng(seed))
+    first = np.reshape(res.first_order, (2, len(names)))[0]
+    total = np.reshape(res.total_order, (2, len(names)))[0]
+    frame = pd.DataFrame({"parameter": names, "first_order": first, "total_order": total})
+    return frame.sort_values("total_order", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def sobol(scenario: Scenario, output: str = "drones_denied", samples: int = 1024,
+          seed: int | None = 0) -> pd.DataFrame:
+    """Sobol indices of ``output`` for every uncertain assumption (Saltelli 2010).
+
+    :func:`sobol_indices_of` (``scipy.stats.sobol_indices``) on the deterministic chain
+    (expected strike outcome), so the indices apportion the variance due to the
+    assumptions, not to the strike's random outcome. ``samples`` is the base sample size
+    (a power of 2; the chain runs ``samples × (d + 2)`` times for ``d`` uncertain
+    assumptions). Columns ``first_order`` and ``total_order`` (dimensionless), rows
+    sorted by total order.
+    """
+    if output not in OUTPUTS:
+        raise ParameterError("output", f"{output!r} is not allowed; allowed one of {', '.join(OUTPUTS)}")
+    _check_sobol_samples(samples)
     names = [n for n in chain.INPUTS if not scenario.values[n].is_fixed]
     if not names:
         raise ParameterError("assumptions", "no assumption is uncertain; nothing to apportion")
@@ -429,20 +485,14 @@ def sobol(scenario: Scenario, output: str = "drones_denied", samples: int = 1024
     columns = [chain.INPUTS.index(n) for n in names]
     index = chain.OUTPUTS.index(output)
 
-    def model(x: np.ndarray) -> np.ndarray:
-        theta = np.repeat(compiled.theta, x.shape[1], axis=0)
+    def model(x: np.ndarray) -> np.ndarray:  # x: (d, n) assumption values → output (n,)
+        theta = np.empty((x.shape[1], compiled.theta.shape[1]), order="F")  # as the kernel reads it
+        theta[:] = compiled.theta[0]
         theta[:, columns] = x.T
-        for col in columns:  # integer assumptions take whole values, as in simulate
-            if REGISTRY[chain.INPUTS[col]].kind == "integer":
-                theta[:, col] = np.rint(theta[:, col])
         values, _ = _run(compiled, theta)
-        return values[:, index][np.newaxis, :]
+        return values[:, index]
 
-    res = sobol_indices(func=model, n=samples, dists=[_Marginal(n, scenario) for n in names],
-                        rng=np.random.default_rng(seed))
-    frame = pd.DataFrame({"parameter": names, "first_order": np.ravel(res.first_order),
-                          "total_order": np.ravel(res.total_order)})
-    return frame.sort_values("total_order", ascending=False, kind="stable").reset_index(drop=True)
+    return sobol_indices_of(model, [_Marginal(n, scenario) for n in names], names, samples, seed)
 
 
 def warm_up() -> float:
