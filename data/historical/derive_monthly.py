@@ -21,7 +21,10 @@ Month
     comparison.
 
 Columns written
-    month                         YYYY-MM, 2024-01 .. 2025-12
+    month                         YYYY-MM, 2022-09 .. 2025-12 (the whole record)
+    days_covered                  days of the month the record covers (the record
+                                  starts on 28 Sep 2022, so 2022-09 covers 3 days);
+                                  divide by it for a daily rate
     uav_launched                  sum of ``launched``
     uav_destroyed                 sum of ``destroyed`` (shot down or suppressed)
     neutralised_share             (destroyed + not_reach_goal) / launched, 3 decimals.
@@ -34,6 +37,12 @@ Columns written
     shahed_share_where_reported   sum(is_shahed) / sum(launched) over the rows that
                                   carry the "of which about N Shaheds" figure;
                                   empty when no row that month carries it.
+    source, source_url, reliability
+                                  the row's citation (the Air Force's posts as compiled
+                                  by Ivaniuk; grade A: reproducible from the record)
+    notes                         a press figure that cross-checks the month, or a
+                                  coverage caveat (2022-23 is thinner than official
+                                  totals)
 
 Usage (from the repository root)::
 
@@ -56,14 +65,45 @@ DEFAULT_INPUT = REPO_ROOT / ".." / "shared" / "data" / "missile_attacks_daily.cs
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "uav_launches_monthly.csv"
 MODEL = "Shahed-136/131"
 SOURCE_PREFIX = "kpszsu"
-FIRST_MONTH, LAST_MONTH = "2024-01", "2025-12"
+FIRST_MONTH, LAST_MONTH = "2022-09", "2025-12"
+RECORD_START = "2022-09-28"  # first day of the daily record
+SOURCE = "Ukrainian Air Force (kpszsu) daily posts, compiled by P. Ivaniuk (piterfm)"
+SOURCE_URL = "https://www.kaggle.com/datasets/piterfm/massive-missile-attacks-on-ukraine"
+RELIABILITY = "A"
+NOTES = {
+    "2022-09": "partial month: the record starts on 28 Sep 2022",
+    "2023-12": ("2022-23 thinner than official totals: the record sums to 3,460 by Dec 2023 "
+                "vs ~3,700 Shaheds by Ihnat (Air Force)"),
+    "2024-09": "cross-check: UK MoD 1,339 launched / 1,107 destroyed",
+    "2024-10": "decoys appear: 'locationally lost' reported separately from Oct 2024",
+    "2025-06": "cross-check: AP 5,438 launched",
+    "2025-07": "cross-check: Ukrinform ~6,200 (record month)",
+    "2025-08": "'locationally lost' folded into 'destroyed' from Aug 2025",
+    "2025-10": "cross-check: ABC 'just under 80%' neutralised",
+}
 COLUMNS = [
     "month",
+    "days_covered",
     "uav_launched",
     "uav_destroyed",
     "neutralised_share",
     "shahed_share_where_reported",
+    "source",
+    "source_url",
+    "reliability",
+    "notes",
 ]
+
+
+def days_covered(month: str) -> int:
+    """Days of ``month`` (YYYY-MM) on or after :data:`RECORD_START`."""
+    import calendar
+
+    year, number = int(month[:4]), int(month[5:7])
+    days = calendar.monthrange(year, number)[1]
+    if month == RECORD_START[:7]:
+        days -= int(RECORD_START[8:10]) - 1
+    return days
 
 
 def _number(text: str | None) -> float | None:
@@ -102,10 +142,15 @@ def monthly_totals(rows, month_from: str = "time_end") -> list[dict]:
                         if a["launched_with_shahed"] else None)
         out.append({
             "month": month,
+            "days_covered": days_covered(month),
             "uav_launched": round(a["launched"]),
             "uav_destroyed": round(a["destroyed"]),
             "neutralised_share": "" if neutralised is None else f"{neutralised:.3f}",
             "shahed_share_where_reported": "" if shahed_share is None else f"{shahed_share:.3f}",
+            "source": SOURCE,
+            "source_url": SOURCE_URL,
+            "reliability": RELIABILITY,
+            "notes": NOTES.get(month, ""),
         })
     return out
 
