@@ -7,10 +7,11 @@ what the model says for the same scenario.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
-from whatif.engine import missiles_needed, simulate
+from whatif.engine import missiles_needed, simulate, sobol
 from whatif.params import GROUPS, REGISTRY
 from whatif.scenario import Scenario
 from whatif.ui import WhatifApp, headline_text
@@ -239,3 +240,75 @@ def test_what_matters_most_tab_is_live(app):
     assert "68.5%" in bars.figure.title
     app.set_value("aimpoint_kill_probability", 0.9)  # a slider move redraws it
     assert "82.7%" in bars.figure.title
+
+
+def _sobol_bars(app) -> pd.DataFrame:
+    """The Sobol chart's bars as drawn: parameter → first and total order."""
+    bars = app.sobol_chart.bars
+    y = np.array(bars.y)
+    return pd.DataFrame({"parameter": list(bars.x), "first_order": y[0], "total_order": y[1]})
+
+
+def test_sobol_chart_is_computed_when_its_tab_is_shown(app):
+    assert app.sobol_indices is None  # hidden: not computed, so the other charts stay fast
+    app.tabs.selected_index = 1
+    expected = sobol(app.scenario, "drones_denied", samples=1024, seed=0)
+    pd.testing.assert_frame_equal(app.sobol_indices, expected)
+    pd.testing.assert_frame_equal(_sobol_bars(app), expected.head(12))
+    assert app.sobol_samples.value == 1024 and "1,024 base samples" in app.sobol_chart.figure.title
+    assert "S1" in app.matters.children[3].value and "ST" in app.matters.children[3].value
+    assert app.sobol_chart.bars.x[0] == "repair_days"
+
+
+def test_sobol_chart_follows_inputs_output_samples_and_seed(app):
+    app.tabs.selected_index = 1
+    before = app.sobol_indices
+    app.set_value("repair_days", 200.0)  # shifts the triangular 30–60–365 to 170–200–505
+    expected = sobol(app.scenario, "drones_denied", samples=1024, seed=0)
+    pd.testing.assert_frame_equal(app.sobol_indices, expected)
+    pd.testing.assert_frame_equal(_sobol_bars(app), expected.head(12))
+    merged = before.merge(app.sobol_indices, on="parameter")
+    assert not np.allclose(merged["total_order_x"], merged["total_order_y"], atol=1e-3)
+    app.sensitivity_output.value = "capacity_loss"
+    expected = sobol(app.scenario, "capacity_loss", samples=1024, seed=0)
+    pd.testing.assert_frame_equal(app.sobol_indices, expected)
+    assert expected["parameter"].iloc[0] == "aimpoint_kill_probability"
+    assert "Plant capacity lost" in app.sobol_chart.figure.title
+    app.sobol_samples.value = 256
+    pd.testing.assert_frame_equal(app.sobol_indices,
+                                  sobol(app.scenario, "capacity_loss", samples=256, seed=0))
+    app.seed.value = 7
+    pd.testing.assert_frame_equal(app.sobol_indices,
+                                  sobol(app.scenario, "capacity_loss", samples=256, seed=7))
+
+
+def test_sobol_chart_keeps_last_good_state_on_bad_input(app):
+    app.tabs.selected_index = 1
+    shown = app.sobol_indices
+    control = app.controls["repair_days"]
+    control.text.value = "5000"  # beyond 1 to 1095 days
+    assert "repair_days" in control.error.value and "1 to 1095 days" in control.error.value
+    assert app.sobol_indices is shown
+    pd.testing.assert_frame_equal(_sobol_bars(app), shown.head(12))
+
+
+def test_sobol_chart_says_why_when_nothing_is_uncertain(app):
+    fixed = {n: p.default.central for n, p in REGISTRY.items() if p.is_numeric}
+    app.load(Scenario.default().with_values(**fixed))
+    app.tabs.selected_index = 1
+    assert app.sobol_indices is None and list(app.sobol_chart.bars.x) == []
+    assert list(app.tornado_chart.low.x) == []  # nothing has a range either
+    assert "no assumption is uncertain" in app.sobol_error.value
+    app.reset()  # uncertain again: the message goes, the bars come back
+    assert app.sobol_error.value == "" and app.sobol_chart.bars.x[0] == "repair_days"
+
+
+def test_sobol_while_hidden_is_only_marked_stale(app):
+    app.tabs.selected_index = 1
+    app.tabs.selected_index = 0
+    shown = app.sobol_indices
+    app.set_value("missiles", 60)
+    assert app.sobol_indices is shown  # hidden: not recomputed yet
+    app.tabs.selected_index = 1
+    pd.testing.assert_frame_equal(app.sobol_indices,
+                                  sobol(app.scenario, "drones_denied", samples=1024, seed=0))

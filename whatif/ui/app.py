@@ -1,7 +1,8 @@
 """The what-if app: controls on the left, headline figures and live charts on the right.
 
-Everything it shows comes from :func:`whatif.engine.simulate` and
-:func:`whatif.engine.missiles_needed`; the app holds an immutable
+Everything it shows comes from :func:`whatif.engine.simulate`,
+:func:`whatif.engine.missiles_needed`, :func:`whatif.engine.tornado` and
+:func:`whatif.engine.sobol`; the app holds an immutable
 :class:`~whatif.scenario.Scenario` and replaces it on every change.
 """
 
@@ -26,18 +27,33 @@ from whatif.engine import (
     check_objective,
     missiles_needed,
     simulate,
+    sobol,
     tornado,
 )
 from whatif.errors import WhatifError
 from whatif.params import DATA_DIR, GROUPS, REGISTRY, Assumption
 from whatif.scenario import Scenario
-from whatif.ui.charts import BandChart, CompareChart, SuccessChart, TornadoChart, WeeklyHitsChart
+from whatif.ui.charts import (
+    BandChart,
+    CompareChart,
+    SobolChart,
+    SuccessChart,
+    TornadoChart,
+    WeeklyHitsChart,
+)
 from whatif.ui.controls import ParameterControl
 from whatif.ui.headline import STYLE, headline_figures, headline_html
 
 SCENARIO_DIR = DATA_DIR / "scenarios"
 USER_DIR = SCENARIO_DIR / "user"
 SAMPLE_CHOICES = (500, 1_000, 2_000, 5_000, 10_000)
+#: Sobol base sample sizes offered; the chain runs N × (uncertain assumptions + 2) times
+SOBOL_SAMPLE_CHOICES = (256, 1_024, 4_096)
+SOBOL_NOTE = ("<small><b>S1</b> (first order): the share of the output's variance that an "
+              "assumption causes on its own; <b>ST</b> (total order): its share including its "
+              "interactions with the others (ST − S1 is the interaction part). Over the "
+              "uncertain assumptions' distributions, expected strike outcome; values near 0 "
+              "can come out slightly negative (sampling noise).</small>")
 CURRENT = "(current settings)"
 #: daily series drawn with P10–P90 bands (the rest are shown as means)
 CHART_BANDS = ("production_baseline", "production_strike", "grid_damaged_baseline",
@@ -91,7 +107,11 @@ class WhatifApp(w.VBox):
         self.solve: SolveResult | None = None
         self.last_refresh_seconds = 0.0
         self._pending = False
-        self._dirty = False
+        self._dirty = False  # a full refresh is queued
+        self._sensitivity_dirty = False  # only the "What matters most?" tab is queued
+        self._sobol_stale = True  # the Sobol chart lags the settings (computed when shown)
+        self.sensitivity = None  # tornado of the chosen output (DataFrame)
+        self.sobol_indices = None  # Sobol indices of the chosen output (DataFrame)
         self._last_goal = ("capacity_loss", 0.5)
 
         # --- controls, generated from the registry -----------------------------------
@@ -174,11 +194,22 @@ class WhatifApp(w.VBox):
         self.sensitivity_output = w.Dropdown(options=[(o.label, n) for n, o in OUTPUTS.items()],
                                              value="drones_denied", description="Output",
                                              layout=w.Layout(width="520px"))
-        self.sensitivity_output.observe(lambda _: self._update_sensitivity(), names="value")
+        self.sensitivity_output.observe(lambda _: self._request_sensitivity(), names="value")
         self.tornado_chart = TornadoChart()
-        matters = w.VBox([self.sensitivity_output, self.tornado_chart.figure])
+        self.sobol_samples = w.Dropdown(options=[(f"{n:,}", n) for n in SOBOL_SAMPLE_CHOICES],
+                                        value=1_024, description="Sobol N",
+                                        tooltip="Base sample size of the Sobol indices: more "
+                                        "is steadier and slower", layout=w.Layout(width="200px"))
+        self.sobol_samples.observe(lambda _: self._request_sensitivity(), names="value")
+        self.sobol_error = w.HTML("")
+        self.sobol_chart = SobolChart()
+        matters = w.VBox([self.sensitivity_output, self.tornado_chart.figure,
+                          w.HBox([self.sobol_samples, self.sobol_error]), w.HTML(SOBOL_NOTE),
+                          self.sobol_chart.figure])
         self.tabs = w.Tab(children=[charts, matters, compare],
                           titles=("Charts", "What matters most?", "Compare scenarios"))
+        self.matters = matters
+        self.tabs.observe(self._tab_changed, names="selected_index")
 
         left = w.VBox([self.accordion], layout=w.Layout(width="560px", min_width="520px"))
         right = w.VBox([self.title, scenario_bar, self.headline, self.tabs],
@@ -374,12 +405,22 @@ class WhatifApp(w.VBox):
                                 samples=samples, seed=seed)
         return result, solve
 
-    def _request_refresh(self) -> None:
-        """Recompute now, or once the queued changes have been taken in (coalesced)."""
+    def _request_refresh(self, sensitivity_only: bool = False) -> None:
+        """Recompute now, or once the queued changes have been taken in (coalesced).
+
+        ``sensitivity_only``: only the "What matters most?" tab needs it (its output or
+        Sobol sample size changed, or it was opened).
+        """
         if self.immediate:
-            self.refresh()
+            if sensitivity_only:
+                self._update_sensitivity()
+            else:
+                self.refresh()
             return
-        self._dirty = True
+        if sensitivity_only:
+            self._sensitivity_dirty = True
+        else:
+            self._dirty = True
         if self._pending:
             return
         try:
@@ -394,6 +435,15 @@ class WhatifApp(w.VBox):
         self._pending = False
         if self._dirty:
             self.refresh()
+        elif self._sensitivity_dirty:
+            self._update_sensitivity()
+
+    def _request_sensitivity(self) -> None:
+        self._request_refresh(sensitivity_only=True)
+
+    def _tab_changed(self, change) -> None:
+        if self.sensitivity_tab_shown and self._sobol_stale:
+            self._request_sensitivity()
 
     def refresh(self) -> None:
         """Run the model on the current settings and update the headline and the charts."""
@@ -413,11 +463,40 @@ class WhatifApp(w.VBox):
         self._update_sensitivity()
         self.last_refresh_seconds = time.perf_counter() - started
 
+    @property
+    def sensitivity_tab_shown(self) -> bool:
+        return self.tabs.selected_index == self.tabs.children.index(self.matters)
+
     def _update_sensitivity(self) -> None:
-        """The tornado of the chosen output for the current settings (deterministic, fast)."""
+        """The tornado (always; deterministic, ~1 ms) and, while the "What matters most?"
+        tab is shown, the Sobol indices of the chosen output for the current settings.
+
+        Hidden, the Sobol chart is only marked stale and is computed when the tab is
+        opened, so that it never slows down the other charts.
+        """
+        self._sensitivity_dirty = False
         name = self.sensitivity_output.value
+        spec = OUTPUTS[name]
         self.sensitivity = tornado(self.scenario, name)
-        self.tornado_chart.update(self.sensitivity, OUTPUTS[name].label, OUTPUTS[name].unit)
+        self.tornado_chart.update(self.sensitivity, spec.label, spec.unit)
+        self._sobol_stale = True
+        if self.sensitivity_tab_shown:
+            self._update_sobol()
+
+    def _update_sobol(self) -> None:
+        """Sobol indices of the chosen output (app's seed, chosen base sample size)."""
+        name, samples = self.sensitivity_output.value, int(self.sobol_samples.value)
+        try:
+            self.sobol_indices = sobol(self.scenario, name, samples=samples,
+                                       seed=int(self.seed.value))
+        except WhatifError as exc:  # e.g. nothing is uncertain: no variance to apportion
+            self.sobol_indices = None
+            self.sobol_error.value = f'<span style="color:#b00020">⚠ {escape(str(exc))}</span>'
+            self.sobol_chart.clear("Sobol indices: nothing to show")
+        else:
+            self.sobol_error.value = ""
+            self.sobol_chart.update(self.sobol_indices, OUTPUTS[name].label, samples)
+        self._sobol_stale = False
 
     def _say(self, message: str, error: bool = False) -> None:
         color = "#b00020" if error else "#1b5e20"

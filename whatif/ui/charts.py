@@ -1,7 +1,8 @@
 """bqplot charts, built once; ``update`` only assigns new data to the marks.
 
 Each chart draws what :func:`whatif.engine.simulate` (daily series with P10–P90 bands)
-or :func:`whatif.engine.missiles_needed` (the P(success) curve) returned.
+or :func:`whatif.engine.missiles_needed` (the P(success) curve) returned; the tornado and
+Sobol charts draw :func:`whatif.engine.tornado` and :func:`whatif.engine.sobol`.
 """
 
 from __future__ import annotations
@@ -222,8 +223,52 @@ class TornadoChart:
                 mark.x = names
                 mark.y = values
                 mark.base = central
-        span = max(abs(lows - central).max(), abs(highs - central).max(), 1e-9)
+        # no rows when nothing has a range (every assumption fixed): an empty chart
+        span = max(np.abs(lows - central).max(initial=0.0),
+                   np.abs(highs - central).max(initial=0.0), 1e-9)
         self.x_scale.min, self.x_scale.max = central - 1.1 * span, central + 1.1 * span
         from whatif.formatting import format_value
 
         self.figure.title = f"What matters most: {label} (central {format_value(central, unit)})"
+
+
+class SobolChart:
+    """Sobol indices of one output: first order (S1) and total order (ST) per assumption."""
+
+    def __init__(self, top: int = 12):
+        self.top = top
+        y, x = bq.OrdinalScale(reverse=True), bq.LinearScale(min=0.0, max=1.0)
+        self.x_scale = x
+        self.bars = bq.Bars(
+            x=["-"], y=[[0.0], [0.0]], scales={"x": y, "y": x}, orientation="horizontal",
+            type="grouped", padding=0.25, colors=["#2ca02c", "#9467bd"],
+            labels=["first order S1 (alone)", "total order ST (with interactions)"],
+            display_legend=True, tooltip=bq.Tooltip(fields=["x", "y"],
+                                                    labels=["assumption", "index"],
+                                                    formats=["", ".3f"]))
+        self.figure = bq.Figure(
+            marks=[self.bars],
+            axes=[bq.Axis(scale=y, orientation="vertical", label=""),
+                  bq.Axis(scale=x, label="share of the output's variance", tick_format=".0%")],
+            title="Sobol indices", animation_duration=0, legend_location="bottom-right",
+            fig_margin={"top": 40, "bottom": 45, "left": 190, "right": 20},
+            layout={"width": "100%", "min_width": "500px", "height": "420px"})
+
+    def update(self, frame, label: str, samples: int) -> None:
+        """Draw ``frame`` (:func:`whatif.engine.sobol`: rows sorted by total order)."""
+        rows = frame.head(self.top)
+        values = rows[["first_order", "total_order"]].to_numpy().T
+        with self.bars.hold_sync():
+            self.bars.x = rows["parameter"].tolist()
+            self.bars.y = values
+        # estimates near 0 can come out slightly negative; never cut a bar off
+        self.x_scale.min = float(min(0.0, values.min()))
+        self.x_scale.max = float(max(1.0, values.max()))
+        self.figure.title = f"Sobol indices: {label} ({samples:,} base samples)"
+
+    def clear(self, title: str) -> None:
+        """No indices to show (e.g. nothing is uncertain); ``title`` says why."""
+        with self.bars.hold_sync():
+            self.bars.x = []
+            self.bars.y = [[], []]
+        self.figure.title = title
