@@ -3,6 +3,7 @@ cover the truth at the stated rate, and the default scenario matches the real re
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -172,3 +173,35 @@ def test_a_record_without_shahed_shares_cannot_give_production_now():
     record["shahed_share"] = np.nan
     with pytest.raises(CalibrationError, match="Shahed share"):
         fit_production(record)
+
+
+def test_calibrate_cli_table_and_json(capsys, real):
+    from whatif.cli import main
+
+    assert main(["calibrate"]) == 0
+    out = capsys.readouterr().out
+    assert f"production_now {99:>11} {round(real.production_now.value):>9}" in out
+    assert "defeat_rate" in out and "yes" in out and "NO" not in out
+    assert main(["calibrate", "data/scenarios/baseline.yaml", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["production_now"]["value"] == pytest.approx(real.production_now.value)
+    assert data["defeat_rate"]["low"] == pytest.approx(real.defeat_rate.low)
+    assert [row["within"] for row in data["check"]] == [True, True]
+    # another window is another fit
+    assert main(["calibrate", "--production-from", "2023-01", "--json"]) == 0
+    other = json.loads(capsys.readouterr().out)
+    assert other["path"]["window"] == ["2023-01", "2025-12"]
+    assert other["production_now"]["value"] != pytest.approx(real.production_now.value)
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["calibrate", "--production-from", "2024-13"], "production-from: '2024-13' is not allowed"),
+    (["calibrate", "--defeat-from", "2025-12"], "defeat rate window"),
+    (["calibrate", "missing.yaml"], "missing.yaml"),
+])
+def test_calibrate_cli_bad_input_is_one_line_exit_2(capsys, argv, needle):
+    from whatif.cli import main
+
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert needle in err and err.count("\n") == 1

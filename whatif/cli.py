@@ -6,6 +6,7 @@
     whatif sobol SCENARIO.yaml [--output drones_denied] [--samples 1024] [--json]
     whatif sensitivity SCENARIO.yaml [--output drones_denied] [--json]   (tornado + Sobol)
     whatif explain SCENARIO.yaml --missiles 30 --objective capacity_loss --at-least 0.5
+    whatif calibrate [SCENARIO.yaml] [--production-from 2024-01] [--defeat-from 2025-01] [--json]
     whatif params [--json]
     whatif brief SCENARIO.yaml -o brief.html [--samples N] [--seed S] [--notebook out.ipynb]
     whatif app [SCENARIO.yaml] [--port P]
@@ -106,6 +107,14 @@ def _parser() -> argparse.ArgumentParser:
     expl.add_argument("--objective", default="capacity_loss", help=f"one of {', '.join(OBJECTIVES)}")
     expl.add_argument("--at-least", type=float, default=0.5, help="objective threshold")
     expl.add_argument("--confidence", type=float, default=0.8, help="required probability (0-1]")
+    cal = sub.add_parser("calibrate", help="fit production_now and defeat_rate to the launch record "
+                                           "and compare a scenario with the fits")
+    cal.add_argument("scenario", nargs="?", help="scenario YAML to compare (default: the defaults)")
+    cal.add_argument("--production-from", default="2024-01", metavar="YYYY-MM",
+                     help="first month of the production fit (default 2024-01)")
+    cal.add_argument("--defeat-from", default="2025-01", metavar="YYYY-MM",
+                     help="first month of the defeat-rate fit (default 2025-01)")
+    cal.add_argument("--json", action="store_true")
     params = sub.add_parser("params", help="list every assumption with unit, range, default, source")
     params.add_argument("--json", action="store_true")
     app = sub.add_parser("app", help="serve the what-if app on localhost with Voila")
@@ -282,6 +291,51 @@ def _cmd_explain(args: argparse.Namespace) -> None:
         print(f"  {row.parameter:<28} {text}   (central {row.central:g})")
 
 
+def _month(name: str, text: str) -> str:
+    import re
+
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text or ""):
+        raise ParameterError(name, f"{text!r} is not allowed; allowed a month as YYYY-MM")
+    return text
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> None:
+    import math
+
+    import pandas as pd
+
+    from whatif.calibrate import DAY_ZERO, DEFEAT_WINDOW, PRODUCTION_WINDOW, calibrate, central_values
+
+    scenario = Scenario.from_yaml(args.scenario) if args.scenario else Scenario.default()
+    calibration = calibrate(
+        production_window=(_month("production-from", args.production_from), PRODUCTION_WINDOW[1]),
+        defeat_window=(_month("defeat-from", args.defeat_from), DEFEAT_WINDOW[1]))
+    check = calibration.check(central_values(scenario))
+    if args.json:
+        _print_json({**calibration.to_dict(), "scenario": scenario.title,
+                     "check": check.reset_index().to_dict(orient="records")})
+        return
+    fit = calibration.production
+    print(f"{scenario.title}\nFitted to the Air Force launch record "
+          f"({calibration.record['month'].iloc[0]} to {calibration.record['month'].iloc[-1]}); "
+          f"intervals are {calibration.defeat_rate.level:.0%}.\n")
+    print(f"{'assumption':<16} {'scenario':>9} {'fitted':>9} {'interval':>17}  within")
+    for name, row in check.iterrows():
+        digits = 0 if row.unit == "drones/day" else 3
+        print(f"{name:<16} {row.value:>9.{digits}f} {row.fitted:>9.{digits}f} "
+              f"{row.low:>8.{digits}f}–{row.high:<8.{digits}f}  {'yes' if row.within else 'NO'}")
+    params = fit.parameters
+    print(f"\nProduction path ({fit.window[0]}..{fit.window[1]}, {fit.months} months): "
+          f"{params['start_level']:.0f} → {params['end_level']:.0f} UAVs/day, midpoint "
+          f"{(DAY_ZERO + pd.Timedelta(days=params['midpoint_day'])).date()}, "
+          f"a logistic ramp of ~{fit.ramp_days:.0f} days; month-to-month scatter ×/÷ "
+          f"{math.exp(fit.sigma):.2f}.")
+    print(f"Level on day 0: {fit.uav_level.value:.0f} UAVs/day × Shahed share "
+          f"{fit.shahed_share.value:.2f} = {calibration.production_now.value:.0f} Shahed-type/day "
+          "(assumes launches ≈ output).")
+    print(f"Defeat rate: {calibration.defeat_rate.method}.")
+
+
 def _cmd_params(args: argparse.Namespace) -> None:
     if args.json:
         rows = []
@@ -367,7 +421,7 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser().parse_args(argv)
         {"run": _cmd_run, "solve": _cmd_solve, "tornado": _cmd_tornado, "sobol": _cmd_sobol, "brief": _cmd_brief,
          "sensitivity": _cmd_sensitivity, "explain": _cmd_explain,
-         "params": _cmd_params, "app": _cmd_app}[args.command](args)
+         "calibrate": _cmd_calibrate, "params": _cmd_params, "app": _cmd_app}[args.command](args)
     except WhatifError as exc:
         print(f"whatif: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
