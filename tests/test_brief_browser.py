@@ -51,8 +51,8 @@ def test_brief_offline_charts_visible_and_inert(brief_file, tmp_path):
         assert page.locator(".brief-note").inner_text() == "<b>bold?</b>"
         # every chart is an inline SVG with real size and drawn content
         charts = page.locator("figure.brief-chart svg")
-        assert charts.count() == 5
-        for i in range(5):
+        assert charts.count() == 6  # production, P(success), hits, grid, tornado, Sobol
+        for i in range(6):
             box = charts.nth(i).bounding_box()
             assert box["width"] > 300 and box["height"] > 150
             assert charts.nth(i).locator("path").count() > 5
@@ -66,5 +66,6 @@ def test_brief_offline_charts_visible_and_inert(brief_file, tmp_path):
     assert abs(width - 595) < 2 and abs(height - 842) < 2  # A4 in points
     text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
     text = unicodedata.normalize("NFKC", text)  # fonts set "fi" as one ligature glyph
-    for words in ("Bottom line", "Headline figures", "Assumptions", "Reproduce", XSS):
+    for words in ("Bottom line", "Headline figures", "What drives the spread", "Assumptions",
+                  "Reproduce", XSS):
         assert words in text
