@@ -45,3 +45,31 @@ def test_notebook_executes(path):
         views = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
                  if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
         assert views, text
+
+
+def _executed_text(name: str) -> str:
+    path = next(p for p in NOTEBOOKS if p.name == name)
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    return "\n".join(
+        o.get("text", "") if o.get("output_type") == "stream" else
+        "".join(o.get("data", {}).get("text/plain", ""))
+        for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+
+
+def test_calibration_notebook_shows_the_fits_and_the_check():
+    from whatif.calibrate import calibrate
+
+    text = _executed_text("calibration.ipynb")
+    calibration = calibrate()
+    assert f"{calibration.production_now.value:.3f}"[:5] in text  # production_now's value
+    assert "within" in text and "True" in text and "False" not in text.split("within")[-1][:200]
+    assert "<Figure" in text  # the record-vs-baseline charts were drawn
+
+
+def test_explain_notebook_lists_the_thresholds():
+    text = _executed_text("explain.ipynb")
+    assert "aimpoint_kill_probability    >= 0.4827 probability" in text
+    assert "repair_days                  >= 118.5 days" in text
+    assert "target_share_denied >= 0.1" in text

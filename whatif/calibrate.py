@@ -334,6 +334,7 @@ class Calibration:
     record: pd.DataFrame = field(repr=False)
     production: ProductionFit
     defeat_rate: Estimate
+    defeat_rate_window: tuple[str, str] = DEFEAT_WINDOW
 
     @property
     def production_now(self) -> Estimate:
@@ -363,6 +364,7 @@ class Calibration:
                 "defeat_rate": self.defeat_rate.to_dict(),
                 "uav_level": self.production.uav_level.to_dict(),
                 "shahed_share": self.production.shahed_share.to_dict(),
+                "defeat_rate_window": list(self.defeat_rate_window),
                 "path": {**self.production.parameters, "sigma_log": self.production.sigma,
                          "window": list(self.production.window)}}
 
@@ -374,7 +376,7 @@ def calibrate(record: pd.DataFrame | None = None, production_window=PRODUCTION_W
         raise ParameterError("level", f"{level!r} is not allowed; allowed 0 < level < 1")
     record = load_record() if record is None else prepare_record(record) if "day" not in record else record
     return Calibration(record, fit_production(record, production_window, level),
-                       fit_defeat_rate(record, defeat_window, level))
+                       fit_defeat_rate(record, defeat_window, level), tuple(defeat_window))
 
 
 def model_baseline(values: dict[str, float], days) -> np.ndarray:

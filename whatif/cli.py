@@ -39,7 +39,7 @@ from whatif.engine import (
     warm_up,
 )
 from whatif.errors import ParameterError, WhatifError
-from whatif.formatting import format_value
+from whatif.formatting import explain_lines, format_value
 from whatif.params import DATA_DIR, REGISTRY, Assumption
 from whatif.scenario import Scenario
 
@@ -278,17 +278,8 @@ def _cmd_explain(args: argparse.Namespace) -> None:
           f"({'meets' if chance >= args.confidence else 'falls short of'} the "
           f"{args.confidence:.0%} asked).")
     print("With every other assumption central (deterministic), the goal is met when:\n")
-    for row in frame.itertuples(index=False):
-        unit = f" {row.unit}" if row.unit else ""
-        if row.condition in (">=", "<="):
-            text = f"{row.condition} {row.threshold:.4g}{unit}"
-        elif row.condition == "between":
-            text = f"between {row.threshold:.4g} and {row.threshold_high:.4g}{unit}"
-        elif row.condition == "any":
-            text = "any allowed value"
-        else:
-            text = "no allowed value"
-        print(f"  {row.parameter:<28} {text}   (central {row.central:g})")
+    for line in explain_lines(frame):
+        print(f"  {line}")
 
 
 def _month(name: str, text: str) -> str:

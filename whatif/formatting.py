@@ -39,3 +39,41 @@ def format_range(p10: float, p50: float, p90: float, unit: str = "") -> str:
     if p10 == p90:
         return format_value(p50, unit)
     return f"{format_value(p50, unit)} ({format_value(p10, unit)}–{format_value(p90, unit)})"
+
+
+def describe_condition(condition: str, threshold=None, threshold_high=None, unit: str = "") -> str:
+    """One of :func:`whatif.engine.explain`'s conditions in words.
+
+    >>> describe_condition(">=", 0.48271, None, "probability")
+    '>= 0.4827 probability'
+    >>> describe_condition("none")
+    'no allowed value'
+    """
+    unit = f" {unit}" if unit else ""
+    if condition in (">=", "<="):
+        return f"{condition} {threshold:.4g}{unit}"
+    if condition == "between":
+        return f"between {threshold:.4g} and {threshold_high:.4g}{unit}"
+    if condition == "any":
+        return "any allowed value"
+    return "no allowed value"
+
+
+def explain_lines(frame) -> list[str]:
+    """:func:`whatif.engine.explain`'s table as lines of text, binding conditions first.
+
+    Assumptions that can take any allowed value, and those no value of which reaches
+    the goal on its own, are each summarised in one line.
+    """
+    lines, free, hopeless = [], [], []
+    for row in frame.itertuples(index=False):
+        if row.condition in ("any", "none"):
+            (free if row.condition == "any" else hopeless).append(row.parameter)
+            continue
+        text = describe_condition(row.condition, row.threshold, row.threshold_high, row.unit)
+        lines.append(f"{row.parameter:<28} {text}   (central {row.central:g})")
+    if free:
+        lines.append(f"any allowed value: {', '.join(sorted(free))}")
+    if hopeless:
+        lines.append(f"no value alone reaches the goal: {', '.join(sorted(hopeless))}")
+    return lines
