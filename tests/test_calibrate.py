@@ -93,7 +93,7 @@ def test_intervals_cover_the_truth_at_the_stated_rate():
         hits["defeat_rate"] += calibration.defeat_rate.contains(0.86)
         t = stats.t.ppf(0.95, fit.dof)
         inside = np.abs(fit.x - truth_x) <= t * np.sqrt(np.diag(fit.covariance))
-        for name, ok in zip(TRUE_PATH, inside):
+        for name, ok in zip(TRUE_PATH, inside, strict=True):
             hits[name] += bool(ok)
         sigmas.append(fit.sigma)
     # nominal 90 %: with 120 runs, 80–98 % is within ±2.7 binomial standard errors

@@ -295,7 +295,13 @@ def _cmd_calibrate(args: argparse.Namespace) -> None:
 
     import pandas as pd
 
-    from whatif.calibrate import DAY_ZERO, DEFEAT_WINDOW, PRODUCTION_WINDOW, calibrate, central_values
+    from whatif.calibrate import (
+        DAY_ZERO,
+        DEFEAT_WINDOW,
+        PRODUCTION_WINDOW,
+        calibrate,
+        central_values,
+    )
 
     scenario = Scenario.from_yaml(args.scenario) if args.scenario else Scenario.default()
     calibration = calibrate(
