@@ -1,6 +1,6 @@
 """App responsiveness in the browser: slider change → headline and charts updated.
 
-    .venv/bin/python benchmarks/bench_app.py [--moves 40] [--bursts 5] [--write]
+    .venv/bin/python benchmarks/bench_app.py [--moves 40] [--bursts 5] [--tab-moves 32] [--write]
 
 Starts ``whatif app`` (Voilà) on a free port on 127.0.0.1, opens it in headless Chromium
 (Debian's ``/usr/bin/chromium`` driven by Playwright; no browser is downloaded) and moves
@@ -18,6 +18,12 @@ change gives the frame that shows it ("to next frame"). Each move is one slider 
 (ArrowRight/ArrowLeft; PageUp/PageDown = 5 steps for the sliders whose step is 0.001),
 alternating in direction, over several sliders (missiles, repair_days, site_share,
 energy_share). A move whose display does not change at all is counted but not timed.
+
+Then the "What matters most?" tab is opened (point estimate, Sobol at its default 1,024
+base samples) and ``--tab-moves`` more slider steps are timed the same way, with
+MutationObservers on the tornado and the Sobol figures too: "tornado" is the last change
+in the tornado chart, "tornado and Sobol" the last change in either (sliders that bear on
+drones denied: missiles, repair_days, site_share, aimpoint_kill_probability).
 
 "Bursts" imitate a drag: 10 steps 40 ms apart on the missiles slider; timed from the
 *last* key press to the display settled (what a person waits for after letting go),
@@ -53,6 +59,7 @@ SECTION = "## App responsiveness (browser)"
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 TARGETS = {"point": 200.0, "mc": 400.0}  # P95 of slider → headline and charts, ms
+TARGET_TORNADO = 300.0  # P95 of slider → tornado chart updated, ms (its tab shown)
 MODE_LABEL = {"point": "Point estimate", "mc": "Monte Carlo, 2,000 samples"}
 CARD = "div.whatif-card[data-key=capacity_loss] .whatif-card-value"
 
@@ -63,6 +70,15 @@ SLIDERS = [
     ("Production", "site_share", "PageUp", "PageDown"),
     ("Campaign & grid", "energy_share", "PageUp", "PageDown"),
 ]
+
+#: for the "What matters most?" tab: each moves the tornado of drones denied
+TAB_SLIDERS = [
+    ("Strike", "missiles", "ArrowRight", "ArrowLeft"),
+    ("Production", "repair_days", "ArrowRight", "ArrowLeft"),
+    ("Production", "site_share", "PageUp", "PageDown"),
+    ("Strike", "aimpoint_kill_probability", "PageUp", "PageDown"),
+]
+TAB_TITLE = "What matters most?"
 
 INSTRUMENT_JS = r"""
 () => {
@@ -88,19 +104,44 @@ INSTRUMENT_JS = r"""
 }
 """
 
+#: observers on the tornado and Sobol figures (found by their titles), reset on keydown
+TAB_INSTRUMENT_JS = r"""
+() => {
+  const B = window.__bench;
+  if (B.tornado) return true;
+  const figures = [...document.querySelectorAll('.bqplot.figure')];
+  const titled = (prefix) => figures.find(f => [...f.querySelectorAll('text.mainheading')]
+    .some(t => t.textContent.startsWith(prefix)));
+  const tornado = titled('What matters most'), sobol = titled('Sobol indices');
+  if (!tornado || !sobol) return false;
+  B.tornado = []; B.sobol = [];
+  const opts = {subtree: true, childList: true, characterData: true, attributes: true};
+  const record = (list) => () => {
+    if (B.t0 === null) return;
+    list.push(performance.now());
+    requestAnimationFrame(() => { B.frame = performance.now(); });
+  };
+  new MutationObserver(record(B.tornado)).observe(tornado, opts);
+  new MutationObserver(record(B.sobol)).observe(sobol, opts);
+  window.addEventListener('keydown', () => { B.tornado.length = 0; B.sobol.length = 0; }, true);
+  return true;
+}
+"""
+
 SETTLED_JS = """([quiet, giveUp]) => {
   const B = window.__bench, now = performance.now();
   if (B.t0 === null) return false;
-  const last = Math.max(B.head.length ? B.head[B.head.length - 1] : -1,
-                        B.chart.length ? B.chart[B.chart.length - 1] : -1);
+  const end = a => (a && a.length) ? a[a.length - 1] : -1;
+  const last = Math.max(end(B.head), end(B.chart), end(B.tornado), end(B.sobol));
   if (last < 0) return now - B.t0 > giveUp;
   return now - last > quiet && (B.frame !== null);
 }"""
 
 RESULT_JS = """() => {
-  const B = window.__bench, last = a => a.length ? a[a.length - 1] - B.t0 : null;
-  const all = B.head.concat(B.chart);
-  return {headline: last(B.head), charts: last(B.chart),
+  const B = window.__bench, last = a => (a && a.length) ? a[a.length - 1] - B.t0 : null;
+  const all = B.head.concat(B.chart, B.tornado || [], B.sobol || []);
+  return {headline: last(B.head), charts: last(B.chart), tornado: last(B.tornado),
+          sobol: last(B.sobol),
           any: all.length ? Math.max(...all) - B.t0 : null,
           frame: B.frame === null ? null : B.frame - B.t0,
           headline_updates: B.head.length, keys: B.keys};
@@ -177,7 +218,9 @@ def ms(x: float) -> str:
 # --- server side, in-process -------------------------------------------------------------
 
 def server_side(repeats: int, samples: int) -> dict[str, dict[str, float]]:
-    """``WhatifApp(immediate=True).refresh()`` times (ms) for one-step slider changes."""
+    """``WhatifApp(immediate=True).refresh()`` times (ms) for one-step slider changes: in
+    point-estimate and Monte Carlo mode, then ("tab") in point-estimate mode with the
+    "What matters most?" tab shown (tornado and Sobol indices recomputed too)."""
     from whatif.ui.app import WhatifApp
 
     app = WhatifApp(immediate=True)
@@ -185,8 +228,9 @@ def server_side(repeats: int, samples: int) -> dict[str, dict[str, float]]:
     out = {}
     steps = [("missiles", 30, 31), ("repair_days", 60.0, 61.0), ("site_share", 0.85, 0.855),
              ("energy_share", 0.5, 0.505)]
-    for mode in ("point", "mc"):
-        app.mode.value = mode
+    for mode in ("point", "mc", "tab"):
+        app.mode.value = "mc" if mode == "mc" else "point"
+        app.tabs.selected_index = 1 if mode == "tab" else 0
         app.refresh()  # warm-up
         times = []
         for i in range(repeats):
@@ -226,15 +270,16 @@ def wait_settled(page, quiet_ms: float, give_up_ms: float = 5000) -> dict:
 def idle(page, quiet_ms: float) -> None:
     """Wait until the headline and charts have been still for ``quiet_ms``."""
     page.evaluate("() => { const B = window.__bench; B.t0 = performance.now();"
-                  " B.head.length = 0; B.chart.length = 0; B.frame = null; }")
+                  " B.head.length = 0; B.chart.length = 0; B.frame = null;"
+                  " if (B.tornado) { B.tornado.length = 0; B.sobol.length = 0; } }")
     wait_settled(page, quiet_ms, give_up_ms=quiet_ms)
 
 
-def measure_moves(page, moves: int, quiet_ms: float) -> list[dict]:
+def measure_moves(page, moves: int, quiet_ms: float, sliders=SLIDERS) -> list[dict]:
     out = []
-    per = [moves // len(SLIDERS) + (1 if i < moves % len(SLIDERS) else 0)
-           for i in range(len(SLIDERS))]
-    for (group, name, up, down), count in zip(SLIDERS, per, strict=False):
+    per = [moves // len(sliders) + (1 if i < moves % len(sliders) else 0)
+           for i in range(len(sliders))]
+    for (group, name, up, down), count in zip(sliders, per, strict=False):
         open_group(page, group, name)
         handle = page.locator(f".whatif-param-{name} .noUi-handle")
         box = page.locator(f".whatif-param-{name} .whatif-value input")
@@ -294,7 +339,18 @@ def set_mode(page, mode: str, samples: int, quiet_ms: float) -> None:
     idle(page, quiet_ms)
 
 
-def browser_run(url: str, moves: int, bursts: int, samples: int, quiet_ms: float) -> dict:
+def open_sensitivity_tab(page, quiet_ms: float) -> None:
+    """Back to point estimates, then the "What matters most?" tab, its charts instrumented."""
+    set_mode(page, "point", 2000, quiet_ms)
+    page.locator(".lm-TabBar-tab", has_text=TAB_TITLE).click()
+    page.wait_for_function("() => [...document.querySelectorAll('.bqplot.figure text.mainheading')]"
+                           ".some(t => t.textContent.includes('base samples'))", timeout=60_000)
+    page.wait_for_function(TAB_INSTRUMENT_JS, timeout=30_000)
+    idle(page, quiet_ms)
+
+
+def browser_run(url: str, moves: int, bursts: int, samples: int, quiet_ms: float,
+                tab_moves: int = 32) -> dict:
     from playwright.sync_api import sync_playwright
 
     results: dict = {}
@@ -318,6 +374,9 @@ def browser_run(url: str, moves: int, bursts: int, samples: int, quiet_ms: float
             print(f"  {MODE_LABEL[mode]}: {moves} moves ...", flush=True)
             results[mode] = {"moves": measure_moves(page, moves, quiet_ms),
                              "bursts": measure_bursts(page, bursts, quiet_ms)}
+        print(f"  {TAB_TITLE} tab, point estimate: {tab_moves} moves ...", flush=True)
+        open_sensitivity_tab(page, quiet_ms)
+        results["tab"] = {"moves": measure_moves(page, tab_moves, quiet_ms, TAB_SLIDERS)}
         page.screenshot(path=str(Path(os.environ.get("TMPDIR", "/tmp")) / "bench_app_last.png"))
         context.close()
         browser.close()
@@ -345,6 +404,18 @@ def analyse(results: dict) -> dict:
             "bursts": summary([b["any"] for b in results[mode]["bursts"] if b["any"] is not None]),
             "burst_draws": [b["headline_draws"] for b in results[mode]["bursts"]],
         }
+    moves = results["tab"]["moves"]
+    out["tab"] = {
+        "n": len(moves),
+        "tornado": summary([m["tornado"] for m in moves if m["tornado"] is not None]),
+        "sobol": summary([m["sobol"] for m in moves if m["sobol"] is not None]),
+        "full": summary([m["any"] for m in moves if m["any"] is not None]),
+        "headline": summary([m["headline"] for m in moves if m["headline"] is not None]),
+        "no_tornado": sum(1 for m in moves if m["tornado"] is None),
+        "per_slider": {name: summary([m["tornado"] for m in moves
+                                      if m["slider"] == name and m["tornado"] is not None])
+                       for _, name, _, _ in TAB_SLIDERS},
+    }
     return out
 
 
@@ -390,10 +461,27 @@ def render(info: dict, stats: dict, server: dict, args, date: str) -> str:
             notes.append(f"{MODE_LABEL[mode]}: {s['untimed']} moves changed nothing on screen "
                          "(not timed).")
     notes = [f"- {n}" for n in notes]
+    tab = stats["tab"]
+    tab_rows = (f"| Point estimate, tab shown | {tab['n']} | **{ms(tab['tornado']['median'])}** "
+                f"| **{ms(tab['tornado']['p95'])}** | {ms(tab['tornado']['max'])} "
+                f"| {ms(tab['sobol']['median'])} / {ms(tab['sobol']['p95'])} "
+                f"| {ms(tab['full']['median'])} / {ms(tab['full']['p95'])} "
+                f"| {ms(tab['headline']['median'])} / {ms(tab['headline']['p95'])} "
+                f"| {ms(server['tab']['median'])} / {ms(server['tab']['p95'])} |")
+    tab_sliders = "\n".join(
+        f"| `{name}` ({'1 step' if up.startswith('Arrow') else '5 steps, PageUp/PageDown'}) "
+        f"| {ms(tab['per_slider'][name]['median'])} / {ms(tab['per_slider'][name]['p95'])} |"
+        for _, name, up, _ in TAB_SLIDERS)
+    tab_note = (f"\n\n{tab['no_tornado']} of {tab['n']} moves left the tornado unchanged "
+                "(not in the tornado columns)." if tab["no_tornado"] else "")
+    tornado_p95 = tab["tornado"]["p95"]
+    target_rows.append(f"| P95 slider → tornado chart updated, {TAB_TITLE} tab "
+                       f"< {TARGET_TORNADO:.0f} ms | {ms(tornado_p95)} ms "
+                       f"| {'PASS' if tornado_p95 < TARGET_TORNADO else 'FAIL'} |")
     machine = "\n".join(f"| {k} | {v} |" for k, v in info.items())
     return f"""{SECTION}
 
-Generated by `.venv/bin/python benchmarks/bench_app.py --moves {args.moves} --write`
+Generated by `.venv/bin/python benchmarks/bench_app.py --moves {args.moves} --tab-moves {args.tab_moves} --write`
 on {date}. `whatif app` (Voilà) on 127.0.0.1, the page in headless Chromium
 (Playwright, `/usr/bin/chromium --headless --disable-gpu`); browser, server and kernel
 share the machine below.
@@ -436,6 +524,25 @@ headline was redrawn during each burst of 10 (fewer than 10: changes were coales
 |---|---:|---:|---:|---:|---|
 {chr(10).join(burst_rows)}
 
+**Live "{TAB_TITLE}" tab** ({args.tab_moves} moves): back in point-estimate mode, the
+tab opened (tornado of drones denied, Sobol indices at the app's default 1,024 base
+samples, seed 0), then one slider step at a time over `missiles`, `repair_days`,
+`site_share` and `aimpoint_kill_probability` (each bears on drones denied), timed as
+above with MutationObservers on the tornado and Sobol figures as well. "Tornado" is the
+last change in the tornado chart; "Sobol" the last in the Sobol chart; "everything" the
+last change anywhere (headline, charts, tornado, Sobol). The server-side column is the
+in-process refresh with the tab shown (model, tornado, Sobol indices, widget updates).
+
+| Mode | Moves | Tornado median [ms] | Tornado P95 [ms] | Tornado slowest [ms] | Sobol, median / P95 | Everything, median / P95 | Headline, median / P95 | Server-side refresh, median / P95 |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|
+{tab_rows}
+
+Per slider, slider → tornado, median / P95 [ms]:
+
+| Slider | Tab shown |
+|---|---:|
+{tab_sliders}{tab_note}
+
 ### Targets
 
 | Target | Measured | Result |
@@ -468,6 +575,8 @@ def main(argv=None) -> int:
                         help="drag-like bursts per mode (default 5)")
     parser.add_argument("--samples", type=int, default=2000, choices=(500, 1000, 2000, 5000, 10000),
                         help="Monte Carlo samples (default 2000)")
+    parser.add_argument("--tab-moves", type=int, default=32,
+                        help="slider moves with the 'What matters most?' tab shown (default 32)")
     parser.add_argument("--quiet-ms", type=float, default=600,
                         help="a move is over after this long without a DOM change (default 600)")
     parser.add_argument("--server-repeats", type=int, default=40,
@@ -483,16 +592,17 @@ def main(argv=None) -> int:
     load_before = os.getloadavg()[0]
     print("server side, in-process (WhatifApp(immediate=True).refresh()) ...", flush=True)
     server = server_side(args.server_repeats, args.samples)
-    for mode in ("point", "mc"):
+    for mode in ("point", "mc", "tab"):
         s = server[mode]
-        print(f"  {MODE_LABEL[mode]:<28} median {ms(s['median'])} ms, P95 {ms(s['p95'])} ms")
+        print(f"  {MODE_LABEL.get(mode, TAB_TITLE):<28} median {ms(s['median'])} ms, P95 {ms(s['p95'])} ms")
 
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench_app_server_{os.getpid()}.log"
     print("starting whatif app ...", flush=True)
     proc, url = app_server.start(log)
     try:
         print(f"browser on {url}", flush=True)
-        results = browser_run(url, args.moves, args.bursts, args.samples, args.quiet_ms)
+        results = browser_run(url, args.moves, args.bursts, args.samples, args.quiet_ms,
+                              args.tab_moves)
     finally:
         app_server.stop(proc)
     load_after = os.getloadavg()[0]

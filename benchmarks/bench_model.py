@@ -14,7 +14,10 @@ agree sample by sample):
 * ``simulate(baseline, samples=10_000, seed=0, series=True)`` (daily series with bands);
 * ``missiles_needed(baseline, "capacity_loss", 0.5, 0.8, samples=10_000)``;
 * ``missiles_needed(baseline, "drones_denied", 5000, 0.8, samples=10_000)`` (an objective
-  downstream of the whole chain).
+  downstream of the whole chain);
+* ``sobol(scenario, "drones_denied", samples=2**14)`` on the baseline with exactly 12
+  uncertain assumptions (the 6 with no bearing on drones denied fixed at central); no
+  NumPy reference, so it has its own table.
 
 Numba compilation is excluded from the timings: everything is warmed up first. Unless
 ``--quick``/``--no-cold``, the first calls are timed separately in two fresh
@@ -60,6 +63,14 @@ TARGET_SUMMARY_100K = 0.100  # s
 TARGET_MISSILES_NEEDED = 0.300  # s
 TARGET_RATIO = 2.0  # package / reference
 DRONES_DENIED_AT_LEAST = 5000.0  # drones over the horizon (baseline: ~36 missiles at 80 %)
+TARGET_SOBOL = 5.0  # s, Sobol indices of 12 assumptions at 2^14 base samples
+SOBOL_SAMPLES = 2**14
+SOBOL_OUTPUT = "drones_denied"
+#: fixed at central for the Sobol case: the costs and the grid side, none of which bears
+#: on drones denied (their tornado swing is 0), leaving 12 uncertain assumptions
+SOBOL_FIXED = ("missile_unit_cost", "drone_unit_cost", "defense_cost_per_drone", "mw_per_hit",
+               "grid_repair_days", "defeat_rate")
+SOBOL_UNCERTAIN = 12
 
 
 # --- timing ------------------------------------------------------------------------------------
@@ -222,6 +233,47 @@ def build_cases(scenario, quick: bool) -> list[Case]:
     return cases
 
 
+# --- Sobol indices -----------------------------------------------------------------------------
+def sobol_scenario(scenario):
+    """``scenario`` with :data:`SOBOL_FIXED` at their central values: 12 uncertain left."""
+    fixed = scenario.with_values(**{n: scenario.central(n) for n in SOBOL_FIXED})
+    uncertain = [n for n in chain.INPUTS if not fixed.values[n].is_fixed]
+    if len(uncertain) != SOBOL_UNCERTAIN:
+        raise RuntimeError(f"the Sobol case needs {SOBOL_UNCERTAIN} uncertain assumptions, "
+                           f"has {len(uncertain)}: {uncertain}")
+    return fixed
+
+
+def measure_sobol(scenario, repeats: int) -> dict:
+    """``engine.sobol`` end to end, and its model runs alone (the numba kernel on as many
+    rows as Saltelli's design needs: N × (d + 2))."""
+    s12 = sobol_scenario(scenario)
+    runs = SOBOL_SAMPLES * (SOBOL_UNCERTAIN + 2)
+    compiled, _ = engine.compile_scenario(s12, 0, 0)
+    theta = np.asfortranarray(np.repeat(compiled.theta, runs, axis=0))
+    args = (compiled.stage_aimpoints, compiled.bottleneck, compiled.logistic,
+            compiled.exponential, compiled.horizon_days, compiled.key, compiled.stochastic, False)
+    total = measure(lambda: engine.sobol(s12, SOBOL_OUTPUT, samples=SOBOL_SAMPLES, seed=0),
+                    repeats)
+    kernel = measure(lambda: chain.run_samples(theta, *args), repeats)
+    top = engine.sobol(s12, SOBOL_OUTPUT, samples=SOBOL_SAMPLES, seed=0).iloc[0]
+    return {"total": total, "kernel": kernel, "runs": runs, "top": top}
+
+
+def sobol_table(result: dict) -> str:
+    t, k = result["total"], result["kernel"]
+    return "\n".join([
+        "| Case | Runs | Model runs | Median (min) [ms] | of which the kernel alone, median [ms] "
+        "| Largest index |",
+        "|---|---:|---:|---:|---:|---|",
+        f"| `sobol` {SOBOL_OUTPUT}, {SOBOL_UNCERTAIN} uncertain assumptions, "
+        f"{SOBOL_SAMPLES:,} base samples | {len(t.times)} | {result['runs']:,} "
+        f"| {ms(t.median)} ({ms(t.min)}) | {ms(k.median)} "
+        f"| `{result['top']['parameter']}`: S1 {result['top']['first_order']:.3f}, "
+        f"ST {result['top']['total_order']:.3f} |",
+    ])
+
+
 # --- compilation -------------------------------------------------------------------------------
 _COLD_SCRIPT = textwrap.dedent("""
     import json, time
@@ -348,7 +400,7 @@ def breakdown_table(cases: list[Case]) -> str:
     return "\n".join(rows)
 
 
-def targets(cases: list[Case]) -> list[tuple[str, str, bool]]:
+def targets(cases: list[Case], sobol: dict) -> list[tuple[str, str, bool]]:
     by_name = {c.name: c for c in cases}
     out = []
     c = next(c for c in cases if "100,000 samples" in c.name)
@@ -368,6 +420,9 @@ def targets(cases: list[Case]) -> list[tuple[str, str, bool]]:
     ratio = worst.result["package"].median / worst.result["reference"].median
     out.append(("Package within 2× of the plain-NumPy reference (every case)",
                 f"worst {ratio:.2f}× ({worst.name})", ratio <= TARGET_RATIO))
+    t = sobol["total"]
+    out.append((f"Sobol indices, {SOBOL_UNCERTAIN} assumptions × 2^14 base samples < 5 s",
+                f"median {ms(t.median)} ms (min {ms(t.min)} ms)", t.median < TARGET_SOBOL))
     return out
 
 
@@ -396,7 +451,7 @@ def compile_table(warm: dict | None, cold: dict | None) -> str:
     return "\n".join(lines)
 
 
-def write_doc(info, date, cases, target_rows, warm, cold, quick) -> None:
+def write_doc(info, date, cases, sobol, target_rows, warm, cold, quick) -> None:
     machine_lines = "\n".join(f"| {k} | {v} |" for k, v in info.items())
     doc = f"""# Benchmarks
 
@@ -449,6 +504,16 @@ against the reference's `np.percentile` summary. With 2 cores, another busy proc
 1-thread one, so compare it with the load average above.
 
 {breakdown_table(cases)}
+
+### Sobol indices
+
+`whatif.sobol(scenario, "{SOBOL_OUTPUT}", samples={SOBOL_SAMPLES}, seed=0)` on the baseline
+with {', '.join(f'`{n}`' for n in SOBOL_FIXED)} fixed at their central values (none bears on
+drones denied), which leaves exactly {SOBOL_UNCERTAIN} uncertain assumptions. Saltelli's
+design evaluates the deterministic chain at N × (d + 2) points; the rest of the time is
+scipy's scrambled Sobol' points, the inverse CDFs and the estimators.
+
+{sobol_table(sobol)}
 
 ## Targets
 
@@ -504,13 +569,17 @@ def main(argv=None) -> int:
         case.result["parts"] = {k: measure(f, case.repeats) for k, f in case.parts.items()}
         case.result["ref_parts"] = {k: measure(f, case.repeats) for k, f in case.ref_parts.items()}
 
+    print(f"timing sobol, {SOBOL_UNCERTAIN} assumptions x {SOBOL_SAMPLES:,} base samples ...",
+          flush=True)
+    sobol = measure_sobol(scenario, 3 if args.quick else 7)
+
     cold = warm = None
     if not (args.quick or args.no_cold):
         print("first calls in fresh interpreters (empty cache, then on-disk cache) ...", flush=True)
         cold = cold_compile()
         warm = warm_start()
     info["Load average (1 min) before / after"] = f"{load_before:.2f} / {os.getloadavg()[0]:.2f}"
-    target_rows = targets(cases)
+    target_rows = targets(cases, sobol)
     date = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
 
     print()
@@ -518,11 +587,13 @@ def main(argv=None) -> int:
     print()
     print(breakdown_table(cases))
     print()
+    print(sobol_table(sobol))
+    print()
     print(targets_table(target_rows))
     print()
     print(compile_table(warm, cold))
     if args.write:
-        write_doc(info, date, cases, target_rows, warm, cold, args.quick)
+        write_doc(info, date, cases, sobol, target_rows, warm, cold, args.quick)
         print(f"\nwrote {DOC.relative_to(ROOT)}")
     return 0
 
