@@ -167,7 +167,8 @@ def _parse_inputs(raw: Mapping[str, Any] | None, where: str) -> tuple[Input, ...
     for name, spec in (raw or {}).items():
         if not isinstance(spec, Mapping) or set(spec) != {"value", "why"}:
             raise ValueError(f"{where}.{name}: give value and why")
-        inputs.append(Input(name, _input_value(name, spec["value"], where), str(spec["why"]).strip()))
+        value = _input_value(name, spec["value"], where)
+        inputs.append(Input(name, value, " ".join(str(spec["why"]).split())))
     return tuple(inputs)
 
 
@@ -210,10 +211,12 @@ def _parse_comparison(raw: Mapping[str, Any], where: str) -> Comparison:
 def _parse_derived(raw: Mapping[str, Any], where: str) -> Derived:
     if raw["metric"] not in METRICS:
         raise ValueError(f"{where}: unknown metric {raw['metric']!r}")
-    inputs = {name: _input_value(name, value, where) for name, value in (raw.get("inputs") or {}).items()}
+    inputs = {name: _input_value(name, value, where)
+              for name, value in (raw.get("inputs") or {}).items()}
     solve = raw.get("solve")
     if solve is not None:
-        if set(solve) != {"parameter", "target", "low", "high"} or solve["parameter"] not in NUMERIC:
+        keys_ok = set(solve) == {"parameter", "target", "low", "high"}
+        if not keys_ok or solve["parameter"] not in NUMERIC:
             raise ValueError(f"{where}: solve needs a numeric parameter, target, low and high")
         solve = {"parameter": solve["parameter"], **{k: _number(solve[k], where)
                                                      for k in ("target", "low", "high")}}
@@ -379,19 +382,30 @@ def days_disrupted(scenario: Scenario) -> float:
     return float(simulate(scenario, samples=0).outputs["days_disrupted"].iloc[0])
 
 
+def grid_damage_path(damage_per_day, grid_repair_days) -> np.ndarray:
+    """Damaged grid capacity at the start of each day ``0 … len(damage_per_day)`` [MW].
+
+    The model's recursion ``G(t+1) = G(t) + damage(t) - G(t) / grid_repair_days`` from
+    ``G(0) = 0`` (MODEL.md §3; the update of :func:`whatif.model.campaign.daily_chain`).
+    ``damage_per_day`` [MW/day]; ``grid_repair_days`` [days] may be an array of samples,
+    which adds a leading axis.
+    """
+    keep = 1.0 - 1.0 / np.asarray(grid_repair_days, dtype=float)
+    damage = np.asarray(damage_per_day, dtype=float)
+    path = np.zeros((*keep.shape, damage.size + 1))
+    for day, added in enumerate(damage):
+        path[..., day + 1] = path[..., day] * keep + added
+    return path
+
+
 def grid_damage_still_out(grid_repair_days, damage_days: int, on_day: int) -> np.ndarray:
     """Share of a grid damage still out at the start of ``on_day`` [share].
 
     The damage (total 1) comes in evenly over days ``0 … damage_days - 1`` and is repaired
-    by the model's recursion ``G(t+1) = G(t) + inflow(t) - G(t) / grid_repair_days``
-    (MODEL.md §3; the same update as :func:`whatif.model.campaign.daily_chain`).
-    ``grid_repair_days`` [days] may be an array of samples.
+    as in :func:`grid_damage_path`.
     """
-    keep = 1.0 - 1.0 / np.asarray(grid_repair_days, dtype=float)
-    still_out = np.zeros_like(keep)
-    for day in range(on_day):
-        still_out = still_out * keep + (1.0 / damage_days if day < damage_days else 0.0)
-    return still_out
+    damage = np.where(np.arange(on_day) < damage_days, 1.0 / damage_days, 0.0)
+    return grid_damage_path(damage, grid_repair_days)[..., on_day]
 
 
 def grid_share_restored(scenario: Scenario, damage_days: int, on_day: int) -> float:
@@ -437,7 +451,8 @@ class Metric:
 
     description: str  # formatted with the comparison's args
     value: Callable[..., float]  # (scenario, **args) → the model's number
-    spread: Callable[..., tuple[float, float, float]] | None = None  # (scenario, samples, seed, **args)
+    # (scenario, samples, seed, **args) → Monte Carlo P10, P50, P90
+    spread: Callable[..., tuple[float, float, float]] | None = None
     monte_carlo: bool = False  # the value itself is a Monte Carlo estimate
 
 
@@ -629,7 +644,8 @@ def _cell(text: str) -> str:
 
 
 def _inputs_inline(inputs: Mapping[str, Any]) -> str:
-    return ", ".join(f"{name} = {show_input(value)}" for name, value in inputs.items()) or "defaults"
+    text = ", ".join(f"{name} = {show_input(value)}" for name, value in inputs.items())
+    return text or "defaults"
 
 
 def _spread_text(result: ReadingResult, unit: str) -> str:
@@ -683,7 +699,11 @@ brackets point to `docs/references.md`.
 
 def render(cases: Sequence[Case]) -> str:
     """The whole of ``docs/REFERENCE_CASES.md`` for ``cases`` (runs the model)."""
-    results = evaluate(cases)
+    return render_results(evaluate(cases))
+
+
+def render_results(results: Sequence[CaseResult]) -> str:
+    """``docs/REFERENCE_CASES.md`` from cases already run through the model."""
     out = [
         "# Reference cases: the model against public historical strikes",
         "",
@@ -712,8 +732,9 @@ def _render_summary(results: Sequence[CaseResult]) -> list[str]:
                          f"{result.case.expected_verdict} |")
         for k, comparison in enumerate(result.comparisons, start=1):
             c = comparison.comparison
-            recorded = "; ".join(f"{r.reading.side}: {show_recorded(r.reading, c.tolerance, c.unit)}"
-                                 for r in comparison.readings)
+            recorded = "; ".join(
+                f"{r.reading.side}: {show_recorded(r.reading, c.tolerance, c.unit)}"
+                for r in comparison.readings)
             model = "; ".join(f"{r.reading.side}: {show(r.model, c.unit)}"
                               for r in comparison.readings)
             lines.append(f"| {_cell(case)} | {number}.{k} {_cell(c.title)} | {_cell(recorded)} | "
@@ -724,7 +745,8 @@ def _render_summary(results: Sequence[CaseResult]) -> list[str]:
 def _render_case(number: int, result: CaseResult) -> list[str]:
     case = result.case
     lines = [f"## {number}. {case.title} ({case.date})", "", f"**What happened.** {case.summary}",
-             "", "**Public figures**", "", "| Figure | Side | Source | Grade |", "|---|---|---|---|"]
+             "", "**Public figures**", "",
+             "| Figure | Side | Source | Grade |", "|---|---|---|---|"]
     for f in case.figures:
         key = f" [{f.key}]" if f.key else ""
         lines.append(f"| {_cell(f.text)} | {_cell(f.side)} | [{_cell(f.source)}]({f.url}){key} | "
@@ -743,9 +765,9 @@ def _render_case(number: int, result: CaseResult) -> list[str]:
                 inputs += (f"; {derived.solve['parameter']} solved for "
                            f"{describe_metric(derived.metric, derived.args)} = "
                            f"{show(derived.solve['target'], 'share')}")
+            unit = "" if derived.unit == "share" else f" {derived.unit}"
             lines.append(f"| {_cell(derived.label)} | {_cell(inputs)} | "
-                         f"{show(value, derived.unit)} {derived.unit if derived.unit != 'share' else ''}"
-                         .rstrip() + " |")
+                         f"{show(value, derived.unit)}{unit} |")
         lines.append("")
     return lines
 
@@ -772,8 +794,9 @@ def _render_comparison(number: str, result: ComparisonResult) -> list[str]:
     lines.append("")
     if c.uncertain:
         names = ", ".join(f"`{n}`" for n in c.uncertain)
-        lines += [f"*Uncertain in the Monte Carlo run:* {names}, drawn from their default "
-                  "distributions in place of any value set above.", ""]
+        whose = "their default distributions" if len(c.uncertain) > 1 else "its default distribution"
+        lines += [f"*Uncertain in the Monte Carlo run:* {names}, drawn from {whose} in place of "
+                  "any value set above.", ""]
     lines += [f"**Verdict: {result.verdict}.** {c.reason}", ""]
     return lines
 
