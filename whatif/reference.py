@@ -794,7 +794,8 @@ def _render_comparison(number: str, result: ComparisonResult) -> list[str]:
     lines.append("")
     if c.uncertain:
         names = ", ".join(f"`{n}`" for n in c.uncertain)
-        whose = "their default distributions" if len(c.uncertain) > 1 else "its default distribution"
+        whose = ("their default distributions" if len(c.uncertain) > 1
+                 else "its default distribution")
         lines += [f"*Uncertain in the Monte Carlo run:* {names}, drawn from {whose} in place of "
                   "any value set above.", ""]
     lines += [f"**Verdict: {result.verdict}.** {c.reason}", ""]
