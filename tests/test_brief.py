@@ -34,7 +34,7 @@ def _assert_self_contained(html: str):
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//[^"']*\.(js|css|woff2?|ttf|png|jpg)""",
                          html, flags=re.I)
     assert "<link" not in html.lower()
-    assert html.count("<svg") == 6  # production, P(success), hits, grid, tornado, Sobol
+    assert html.count("<svg") == 8  # production, P(success), hits, grid, tornado, Sobol, 2 record
 
 
 def test_cli_brief_is_self_contained_and_matches_run_json(tmp_path, baseline_brief):
@@ -146,3 +146,27 @@ def test_app_export_button_writes_a_brief(tmp_path):
     _assert_self_contained(html)
     assert "a salvo of 44 missiles" in html
     assert "download=" in app.download.value and "Brief written" in app.status.value
+
+
+def test_brief_shows_the_record_beside_the_baseline(baseline_brief):
+    from whatif.calibrate import calibrate
+
+    calibration = calibrate()
+    section = baseline_brief[baseline_brief.index("The record beside the model"):]
+    section = section[:section.index("<h2", 10)]
+    estimate = calibration.production_now
+    assert (f"<code>production_now</code></td><td>99</td><td>{format_value(estimate.value, 'drones/day')}"
+            f"</td><td>{format_value(estimate.low, 'drones/day')}–"
+            f"{format_value(estimate.high, 'drones/day')}</td><td>inside</td>") in section
+    rate = calibration.defeat_rate
+    assert (f"<td>86.0%</td><td>{format_value(rate.value, 'share')}</td>"
+            f"<td>{format_value(rate.low, 'share')}–{format_value(rate.high, 'share')}</td>"
+            "<td>inside</td>") in section
+    assert section.count("<svg") == 2
+    assert "Launch record and the model" in section  # chart titles are text, not paths
+
+
+def test_brief_flags_a_scenario_outside_the_fits():
+    scenario = Scenario.default().with_values(production_now=300, defeat_rate=0.95)
+    html = Brief.compute(scenario, samples=0, seed=0).record_html()
+    assert html.count("<b>outside</b>") == 2 and "<td>300</td>" in html

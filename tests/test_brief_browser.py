@@ -51,7 +51,7 @@ def test_brief_offline_charts_visible_and_inert(brief_file, tmp_path):
         assert page.locator(".brief-note").inner_text() == "<b>bold?</b>"
         # every chart is an inline SVG with real size and drawn content
         charts = page.locator("figure.brief-chart svg")
-        assert charts.count() == 6  # production, P(success), hits, grid, tornado, Sobol
+        assert charts.count() == 8  # production, P(success), hits, grid, tornado, Sobol, 2 record
         for i in range(6):
             box = charts.nth(i).bounding_box()
             assert box["width"] > 300 and box["height"] > 150

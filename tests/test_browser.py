@@ -393,3 +393,32 @@ def test_terminating_the_app_stops_the_server(tmp_path):
             os.killpg(proc.pid, signal.SIGTERM)  # the Voilà left behind, same group
         except ProcessLookupError:
             pass
+
+
+RECORD_FIGURE_JS = """() => {
+  const title = [...document.querySelectorAll('svg text.mainheading')]
+      .find(t => t.textContent.startsWith('Launch record and the model'));
+  if (!title) return null;
+  const fig = title.closest('.bqplot.figure');
+  const box = fig.getBoundingClientRect();
+  return {dots: fig.querySelectorAll('.dot').length, width: box.width, height: box.height,
+          labels: [...fig.querySelectorAll('text.legendtext')].map(t => t.textContent)};
+}"""
+
+
+def test_record_tab_shows_the_record_beside_the_live_baseline(page):
+    page.get_by_role("tab", name="Record vs model").click()
+    check = page.locator("table.whatif-record-check")
+    expect(check).to_be_visible()
+    expect(check).to_contain_text("production_now")
+    assert check.inner_text().count("inside the fit's 90% interval") == 2
+    page.wait_for_function(f"() => {{ const r = ({RECORD_FIGURE_JS})(); return r && r.dots >= 40; }}")
+    figure = page.evaluate(RECORD_FIGURE_JS)
+    assert figure["dots"] == 40  # one per month of the record
+    assert figure["width"] > 300 and figure["height"] > 200
+    assert "Model baseline (Shahed-type)" in figure["labels"]
+    # the scenario's side moves with the controls
+    page.locator(".jupyter-widget-Collapse-header", has_text="Production").click()
+    type_value(page, "production_now", "160")
+    expect(check).to_contain_text("outside the fit's 90% interval")
+    expect(check).to_contain_text("160")

@@ -54,3 +54,17 @@ def test_check_html_escapes_and_formats():
     html = check_html(calibration.check({"production_now": 99, "defeat_rate": 0.86}))
     assert "<td>99</td>" in html and "<td>86.0%</td>" in html
     assert "83.8 – 117" in html and "83.3% – 88.7%" in html
+
+
+def test_app_has_a_live_record_tab(tmp_path):
+    from whatif.ui.app import WhatifApp
+
+    app = WhatifApp(immediate=True, save_dir=tmp_path)
+    assert app.tabs.titles[-1] == "Record vs model"
+    assert app.tabs.children[-1] is app.record_panel.widget
+    assert app.record_panel.baseline.y[0] == pytest.approx(99 + (1000 - 99) * 0.5 / 365)
+    app.set_value("production_now", 160.0)
+    assert app.record_panel.baseline.y[0] == pytest.approx(160 + (1000 - 160) * 0.5 / 365)
+    assert "outside the fit" in app.record_panel.check.value
+    app.set_value("production_now", -5.0)  # refused beside the control: last good state kept
+    assert app.record_panel.baseline.y[0] == pytest.approx(160 + (1000 - 160) * 0.5 / 365)

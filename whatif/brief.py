@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from whatif.calibrate import Calibration, calibrate, comparison
 from whatif.engine import (
     DEBATE_SALVO,
     OUTPUTS,
@@ -31,6 +32,7 @@ from whatif.engine import (
     weekly_hits,
 )
 from whatif.errors import WhatifError
+from whatif.figures import record_defeat_figure, record_production_figure
 from whatif.formatting import format_value
 from whatif.params import DATA_DIR, REGISTRY, Assumption
 from whatif.scenario import Scenario
@@ -64,6 +66,7 @@ class Brief:
     sensitivity: pd.DataFrame
     sobol: pd.DataFrame | None  # None: no assumption is uncertain
     created: str
+    calibration: Calibration | None = None  # the fits to the launch record
 
     @classmethod
     def compute(cls, scenario: Scenario | str | Path, samples: int = 10_000, seed: int = 0,
@@ -78,7 +81,7 @@ class Brief:
         except WhatifError:  # nothing uncertain: no variance to apportion
             indices = None
         created = created or dt.date.today().isoformat()
-        return cls(scenario, samples, seed, result, solve, sensitivity, indices, created)
+        return cls(scenario, samples, seed, result, solve, sensitivity, indices, created, calibrate())
 
     # --- text ------------------------------------------------------------------------
     def bottom_line(self) -> str:
@@ -173,6 +176,37 @@ class Brief:
         chart = f'<figure class="brief-chart">{sobol_svg(self.sobol)}</figure>'
         return head + intro + table + chart
 
+    def record_html(self) -> str:
+        """The public launch record beside the scenario's baseline, and the check of the
+        scenario's production_now and defeat_rate against the fits to that record."""
+        calibration = self.calibration or calibrate()
+        frames = comparison(calibration, self.scenario, int(self.scenario.central("horizon_days")))
+        fit = calibration.production
+        rows = []
+        for name, row in frames["check"].iterrows():
+            verdict = "inside" if row.within else "<b>outside</b>"
+            rows.append(
+                f"<tr><td>{escape(REGISTRY[name].label)}<br><code>{escape(name)}</code></td>"
+                f"<td>{escape(format_value(row.value, row.unit))}</td>"
+                f"<td>{escape(format_value(row.fitted, row.unit))}</td>"
+                f"<td>{escape(format_value(row.low, row.unit))}–{escape(format_value(row.high, row.unit))}</td>"
+                f"<td>{verdict}</td></tr>")
+        intro = (
+            "<p>The Ukrainian Air Force's monthly launch record (September 2022 to December 2025, "
+            "each month cited in <code>data/historical/</code>) against this scenario. The model's "
+            f"logistic production path, fitted to UAV launches per day ({escape(fit.window[0])} to "
+            f"{escape(fit.window[1])}), times the Air Force's Shahed-type share "
+            f"({fit.shahed_share.value:.2f}), gives production now; a quasi-binomial fit over "
+            f"{escape(calibration.defeat_rate_window[0])} to {escape(calibration.defeat_rate_window[1])} "
+            "gives the defeat rate. This assumes launches ≈ output: a stockpile being built would "
+            "mean higher output. The climb to the stated target is the stated aim, not a fit.</p>")
+        table = ("<table class='brief-table record'><tr><th>Assumption</th><th>Scenario</th>"
+                 "<th>Fitted</th><th>90% interval</th><th></th></tr>" + "".join(rows) + "</table>")
+        charts = [record_production_figure(frames, calibration),
+                  record_defeat_figure(frames, calibration, float(self.scenario.central("defeat_rate")))]
+        return ("<h2>The record beside the model's baseline</h2>" + intro + table
+                + "".join(f'<figure class="brief-chart">{_svg(fig)}</figure>' for fig in charts))
+
     def assumptions_html(self) -> str:
         rows = []
         for name, p in REGISTRY.items():
@@ -206,7 +240,7 @@ class Brief:
 
     def sections(self) -> list[str]:
         return [self.header_html(), self.headline_table_html(), self.charts_html(),
-                self.sobol_html(), self.assumptions_html(), self.footer_html()]
+                self.sobol_html(), self.record_html(), self.assumptions_html(), self.footer_html()]
 
 
 def format_number(x: float) -> str:
@@ -215,10 +249,12 @@ def format_number(x: float) -> str:
 
 # --- charts: static SVG (no scripts, no fonts to fetch) ------------------------------------
 def _svg(fig) -> str:
+    import matplotlib
     import matplotlib.pyplot as plt
 
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight")
+    with matplotlib.rc_context({"svg.fonttype": "none"}):  # text stays text
+        fig.savefig(buffer, format="svg", bbox_inches="tight")
     plt.close(fig)
     text = buffer.getvalue()
     return text[text.index("<svg"):]  # drop the XML prolog and DOCTYPE: inline SVG

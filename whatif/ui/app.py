@@ -43,6 +43,7 @@ from whatif.ui.charts import (
 )
 from whatif.ui.controls import ParameterControl
 from whatif.ui.headline import STYLE, headline_figures, headline_html
+from whatif.ui.record import RecordPanel
 
 SCENARIO_DIR = DATA_DIR / "scenarios"
 USER_DIR = SCENARIO_DIR / "user"
@@ -206,8 +207,10 @@ class WhatifApp(w.VBox):
         matters = w.VBox([self.sensitivity_output, self.tornado_chart.figure,
                           w.HBox([self.sobol_samples, self.sobol_error]), w.HTML(SOBOL_NOTE),
                           self.sobol_chart.figure])
-        self.tabs = w.Tab(children=[charts, matters, compare],
-                          titles=("Charts", "What matters most?", "Compare scenarios"))
+        self.record_panel = RecordPanel()  # the launch record and the fits: drawn once
+        self.tabs = w.Tab(children=[charts, matters, compare, self.record_panel.widget],
+                          titles=("Charts", "What matters most?", "Compare scenarios",
+                                  "Record vs model"))
         self.matters = matters
         self.tabs.observe(self._tab_changed, names="selected_index")
 
@@ -460,6 +463,7 @@ class WhatifApp(w.VBox):
         self.success_chart.update(solve)
         self.hits_chart.update(result)
         self.grid_chart.update(result)
+        self.record_panel.update(self.scenario)
         self._update_sensitivity()
         self.last_refresh_seconds = time.perf_counter() - started
 

@@ -137,6 +137,7 @@ def check_html(check) -> str:
             f"<td>{escape(format_value(row.fitted, row.unit))}</td>"
             f"<td>{escape(format_value(row.low, row.unit))} – {escape(format_value(row.high, row.unit))}</td>"
             f"<td>{verdict}</td></tr>")
-    return ("<table class='whatif-record-check' style='border-collapse:collapse'>"
+    return ("<style>.whatif-record-check td, .whatif-record-check th {padding: 2px 10px;}</style>"
+            "<table class='whatif-record-check' style='border-collapse:collapse'>"
             "<tr><th style='text-align:left'>assumption</th><th>scenario</th><th>fitted</th>"
             "<th>90% interval</th><th></th></tr>" + "".join(rows) + "</table>")
