@@ -204,10 +204,10 @@ class TornadoChart:
                             display_legend=True, tooltip=bq.Tooltip(
                                 fields=["x", "y"], labels=["assumption", "output at high"],
                                 formats=["", ",.3~g"]), **common)
+        self.value_axis = bq.Axis(scale=x, label="output", tick_format=",.3~g")
         self.figure = bq.Figure(
             marks=[self.low, self.high],
-            axes=[bq.Axis(scale=y, orientation="vertical", label=""),
-                  bq.Axis(scale=x, label="output", tick_format=",.3~g")],
+            axes=[bq.Axis(scale=y, orientation="vertical", label=""), self.value_axis],
             title="What matters most", animation_duration=0, legend_location="bottom-right",
             fig_margin={"top": 40, "bottom": 45, "left": 190, "right": 20},
             layout={"width": "100%", "min_width": "500px", "height": "420px"})
@@ -223,10 +223,12 @@ class TornadoChart:
                 mark.x = names
                 mark.y = values
                 mark.base = central
-        # no rows when nothing has a range (every assumption fixed): an empty chart
-        span = max(np.abs(lows - central).max(initial=0.0),
-                   np.abs(highs - central).max(initial=0.0), 1e-9)
-        self.x_scale.min, self.x_scale.max = central - 1.1 * span, central + 1.1 * span
+        # the bars' extent and the central line, padded (no rows when nothing has a range)
+        lowest = min(lows.min(initial=central), highs.min(initial=central))
+        highest = max(lows.max(initial=central), highs.max(initial=central))
+        pad = max(0.05 * (highest - lowest), 1e-9)
+        self.x_scale.min, self.x_scale.max = lowest - pad, highest + pad
+        self.value_axis.label = f"{label} [{unit}]" if unit else label
         from whatif.formatting import format_value
 
         self.figure.title = f"What matters most: {label} (central {format_value(central, unit)})"
