@@ -229,6 +229,9 @@ class TornadoChart:
         pad = max(0.05 * (highest - lowest), 1e-9)
         self.x_scale.min, self.x_scale.max = lowest - pad, highest + pad
         self.value_axis.label = f"{label} [{unit}]" if unit else label
+        self.value_axis.tick_format = (".0%" if unit in ("share", "probability") else
+                                       "$~s" if unit == "USD" else
+                                       ",.0f" if highest - lowest >= 10 else ",.3~g")
         from whatif.formatting import format_value
 
         self.figure.title = f"What matters most: {label} (central {format_value(central, unit)})"
