@@ -13,7 +13,14 @@ import bqplot as bq
 import ipywidgets as widgets
 import numpy as np
 
-from whatif.calibrate import DAY_ZERO, Calibration, calibrate, comparison
+from whatif.calibrate import (
+    DAY_ZERO,
+    Calibration,
+    calibrate,
+    central_values,
+    comparison,
+    model_baseline,
+)
 from whatif.formatting import format_value
 from whatif.scenario import Scenario
 
@@ -114,15 +121,15 @@ class RecordPanel:
 
     def update(self, scenario: Scenario) -> None:
         """Redraw the scenario's marks and the check for ``scenario``'s central values."""
-        horizon = int(scenario.central("horizon_days"))
-        frames = comparison(self.calibration, scenario, days_after=max(horizon, 2))
-        baseline = frames["baseline"]
+        # only the scenario's side: the record and the fits are static (drawn in __init__)
+        values = central_values(scenario)
+        days = np.arange(max(int(scenario.central("horizon_days")), 2), dtype=float)
         with self.baseline.hold_sync():
-            self.baseline.x = _dates(baseline["day"])
-            self.baseline.y = np.maximum(baseline["production"].to_numpy(), 1.0)  # log scale
-        rate = float(scenario.central("defeat_rate"))
+            self.baseline.x = _dates(days)
+            self.baseline.y = np.maximum(model_baseline(values, days), 1.0)  # log scale
+        rate = float(values["defeat_rate"])
         self.defeat_model.y = [rate, rate]
-        self.check.value = check_html(frames["check"])
+        self.check.value = check_html(self.calibration.check(values))
 
 
 def check_html(check) -> str:
