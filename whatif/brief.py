@@ -196,7 +196,7 @@ class Brief:
             "each month cited in <code>data/historical/</code>) against this scenario. The model's "
             f"logistic production path, fitted to UAV launches per day ({escape(fit.window[0])} to "
             f"{escape(fit.window[1])}), times the Air Force's Shahed-type share "
-            f"({fit.shahed_share.value:.2f}), gives production now; a quasi-binomial fit over "
+            f"({fit.shahed_share.value:.2f}), gives the national output on day 0; a quasi-binomial fit over "
             f"{escape(calibration.defeat_rate_window[0])} to {escape(calibration.defeat_rate_window[1])} "
             "gives the defeat rate. This assumes launches ≈ output: a stockpile being built would "
             "mean higher output. The climb to the stated target is the stated aim, not a fit.</p>")
