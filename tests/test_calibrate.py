@@ -205,3 +205,19 @@ def test_calibrate_cli_bad_input_is_one_line_exit_2(capsys, argv, needle):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert needle in err and err.count("\n") == 1
+
+
+def test_production_estimates_on_the_record_axis(real):
+    from whatif.calibrate import load_production_estimates
+
+    estimates = load_production_estimates().set_index("date")
+    # mid-December 2025 is 15.5 days before day 0, as for the record's last month
+    assert estimates.loc["2025-12", "day"] == pytest.approx(real.record["day"].iloc[-1])
+    assert estimates.loc["2026-01", "day"] == pytest.approx(15.5)
+    assert estimates["includes_decoys"].to_dict() == {
+        "2023-11": False, "2024-09": False, "2024-12": False, "2025-05": True,
+        "2025-09": False, "2025-12": True, "2026-01": True}
+    # claims that include decoys sit well above what was launched; HUR's strike-only
+    # figure is near the fitted production_now
+    assert (estimates.loc[estimates["includes_decoys"], "drones_per_day"] > 1.9 * 163).all()
+    assert real.production_now.contains(estimates.loc["2025-09", "drones_per_day"])

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from whatif.calibrate import Calibration, calibrate, comparison
+from whatif.calibrate import Calibration, calibrate, comparison, load_production_estimates
 from whatif.engine import (
     DEBATE_SALVO,
     OUTPUTS,
@@ -199,10 +199,12 @@ class Brief:
             f"({fit.shahed_share.value:.2f}), gives the national output on day 0; a quasi-binomial fit over "
             f"{escape(calibration.defeat_rate_window[0])} to {escape(calibration.defeat_rate_window[1])} "
             "gives the defeat rate. This assumes launches ≈ output: a stockpile being built would "
-            "mean higher output. The climb to the stated target is the stated aim, not a fit.</p>")
+            "mean higher output, and public production estimates that include decoys (hollow "
+            "triangles) are well above launches. The climb to the stated target is the stated "
+            "aim, not a fit.</p>")
         table = ("<table class='brief-table record'><tr><th>Assumption</th><th>Scenario</th>"
                  "<th>Fitted</th><th>90% interval</th><th></th></tr>" + "".join(rows) + "</table>")
-        charts = [record_production_figure(frames, calibration),
+        charts = [record_production_figure(frames, calibration, load_production_estimates()),
                   record_defeat_figure(frames, calibration, float(self.scenario.central("defeat_rate")))]
         return ("<h2>The record beside the model's baseline</h2>" + intro + table
                 + "".join(f'<figure class="brief-chart">{_svg(fig)}</figure>' for fig in charts))

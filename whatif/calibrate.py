@@ -91,6 +91,23 @@ def load_record(path: str | Path | None = None) -> pd.DataFrame:
     return prepare_record(frame)
 
 
+ESTIMATES_PATH = RECORD_PATH.parent / "production_estimates.csv"
+
+
+def load_production_estimates(path: str | Path | None = None) -> pd.DataFrame:
+    """Public production estimates (one cited source per row) on the record's day axis.
+
+    Adds ``day`` (the middle of the estimate's month, days from :data:`DAY_ZERO`) and
+    ``includes_decoys`` (the figure counts decoys as well as strike drones).
+    """
+    frame = pd.read_csv(path or ESTIMATES_PATH, dtype={"date": str})
+    months = pd.PeriodIndex(frame["date"], freq="M")
+    middle = months.start_time + pd.to_timedelta(months.days_in_month / 2.0, unit="D")
+    frame["day"] = ((middle - DAY_ZERO) / pd.Timedelta(days=1)).to_numpy(float)
+    frame["includes_decoys"] = frame["types"].str.contains("decoy", case=False)
+    return frame
+
+
 def prepare_record(frame: pd.DataFrame) -> pd.DataFrame:
     """Add the derived columns of :func:`load_record` to a monthly frame (pure)."""
     frame = frame.copy()

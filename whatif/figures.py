@@ -14,6 +14,7 @@ from whatif.calibrate import DAY_ZERO, Calibration
 RECORD = "#555555"
 FIT = "#1f77b4"
 MODEL = "#d62728"
+ESTIMATE = "#2ca02c"
 BAND = 0.2
 
 
@@ -33,8 +34,13 @@ def _dates(days) -> pd.DatetimeIndex:
     return DAY_ZERO + pd.to_timedelta(np.asarray(days, dtype=float), unit="D")
 
 
-def record_production_figure(frames: dict, calibration: Calibration):
-    """UAVs launched per day (record), the fitted path, and the model's baseline [drones/day]."""
+def record_production_figure(frames: dict, calibration: Calibration,
+                             estimates: pd.DataFrame | None = None):
+    """UAVs launched per day (record), the fitted path, and the model's baseline [drones/day].
+
+    ``estimates`` (:func:`whatif.calibrate.load_production_estimates`) adds the public
+    production estimates: filled triangles count strike drones only, hollow ones decoys too.
+    """
     fig, ax = _figure("Launch record and the model's baseline", "drones per day (log scale)")
     record, fit = frames["record"], frames["fit"]
     window = record[record["month"] >= calibration.production.window[0]]
@@ -55,6 +61,14 @@ def record_production_figure(frames: dict, calibration: Calibration):
     baseline = frames["baseline"]
     ax.plot(_dates(baseline["day"]), baseline["production"], color=MODEL, linewidth=2,
             label="model baseline (Shahed-type)")
+    if estimates is not None and len(estimates):
+        for decoys, style in ((False, {"color": ESTIMATE}), (True, {"markerfacecolor": "none",
+                                                                   "color": ESTIMATE})):
+            part = estimates[estimates["includes_decoys"] == decoys]
+            label = ("public estimates incl. decoys" if decoys else
+                     "public estimates, strike drones")
+            ax.plot(_dates(part["day"]), part["drones_per_day"], "^", markersize=6,
+                    label=label, **style)
     ax.axvline(DAY_ZERO, color="black", linewidth=0.8)
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(_plain_ticks())
