@@ -32,7 +32,7 @@ from whatif.engine import (
     weekly_hits,
 )
 from whatif.errors import WhatifError
-from whatif.figures import record_defeat_figure, record_production_figure
+from whatif.figures import new_axes, record_defeat_figure, record_production_figure
 from whatif.formatting import format_value
 from whatif.params import DATA_DIR, REGISTRY, Assumption
 from whatif.scenario import Scenario
@@ -252,36 +252,19 @@ def format_number(x: float) -> str:
 # --- charts: static SVG (no scripts, no fonts to fetch) ------------------------------------
 def _svg(fig) -> str:
     import matplotlib
-    import matplotlib.pyplot as plt
 
     buffer = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "none"}):  # text stays text
+    with matplotlib.rc_context({"svg.fonttype": "none"}):  # text stays text: no embedded fonts
         fig.savefig(buffer, format="svg", bbox_inches="tight")
-    plt.close(fig)
     text = buffer.getvalue()
     return text[text.index("<svg"):]  # drop the XML prolog and DOCTYPE: inline SVG
-
-
-def _axes(title: str, xlabel: str, ylabel: str):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: small, no embedded fonts
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6.4, 3.3))
-    ax.set_title(title, fontsize=11)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.grid(alpha=0.3)
-    return fig, ax
 
 
 def _band_chart(result: SimulationResult, base: str, strike: str, title: str, ylabel: str,
                 scale: float = 1.0, target: float | None = None) -> str:
     series = result.series
     days = series.index.to_numpy()
-    fig, ax = _axes(title, "day after the strike", ylabel)
+    fig, ax = new_axes(title, "day after the strike", ylabel)
     for name, color, label in ((base, BASE, "no strike"), (strike, STRIKE, "after strike")):
         ax.fill_between(days, series[(name, "p10")] * scale, series[(name, "p90")] * scale,
                         color=color, alpha=BAND, linewidth=0)
@@ -307,7 +290,7 @@ def grid_svg(result: SimulationResult) -> str:
 def hits_svg(result: SimulationResult) -> str:
     weekly = weekly_hits(result)  # the same weekly aggregation as the app
     weeks = weekly.index.to_numpy() + 1
-    fig, ax = _axes("Hits on energy infrastructure per week (mean)", "week after the strike",
+    fig, ax = new_axes("Hits on energy infrastructure per week (mean)", "week after the strike",
                     "hits per week")
     ax.bar(weeks - 0.2, weekly["baseline"], width=0.4, color=BASE, label="no strike")
     ax.bar(weeks + 0.2, weekly["strike"], width=0.4, color=STRIKE, label="after strike")
@@ -318,7 +301,7 @@ def hits_svg(result: SimulationResult) -> str:
 def success_svg(solve: SolveResult) -> str:
     curve = solve.curve
     spec = OUTPUTS[solve.objective]
-    fig, ax = _axes(f"Chance that {spec.label.lower()} ≥ {format_value(solve.at_least, spec.unit)}",
+    fig, ax = new_axes(f"Chance that {spec.label.lower()} ≥ {format_value(solve.at_least, spec.unit)}",
                     "missiles per salvo", "P(success)")
     ax.axvspan(*DEBATE_SALVO, color="#f1c40f", alpha=0.35, label="25–30 (public debate)")
     ax.plot(curve["missiles"], curve["probability"], color=STRIKE, label="P(success)")
@@ -334,7 +317,7 @@ def success_svg(solve: SolveResult) -> str:
 def tornado_svg(frame: pd.DataFrame, top: int = 10) -> str:
     rows = frame.head(top).iloc[::-1]
     central = frame.attrs["central"]
-    fig, ax = _axes("What matters most for drones denied (each assumption at its low and high)",
+    fig, ax = new_axes("What matters most for drones denied (each assumption at its low and high)",
                     "drones denied", "")
     y = np.arange(len(rows))
     lo, hi = rows["output_at_low"].to_numpy(), rows["output_at_high"].to_numpy()
@@ -349,7 +332,7 @@ def tornado_svg(frame: pd.DataFrame, top: int = 10) -> str:
 def sobol_svg(frame: pd.DataFrame, top: int = SOBOL_ROWS) -> str:
     """S1 and ST per assumption, largest ST at the top (same style as the tornado)."""
     rows = frame.head(top).iloc[::-1]
-    fig, ax = _axes("What drives the spread in drones denied (Sobol indices)",
+    fig, ax = new_axes("What drives the spread in drones denied (Sobol indices)",
                     "share of the variance of drones denied", "")
     y = np.arange(len(rows))
     ax.barh(y + 0.2, rows["first_order"], height=0.4, color=S1_COLOR, label="S1 (alone)")

@@ -18,13 +18,18 @@ ESTIMATE = "#2ca02c"
 BAND = 0.2
 
 
-def _figure(title: str, ylabel: str):
-    # a bare Figure: no pyplot state, no backend switch, shown inline by notebooks
+def new_axes(title: str, xlabel: str = "", ylabel: str = ""):
+    """A titled, gridded figure and its axes: the size and style of every static chart.
+
+    A bare ``Figure``: no pyplot state and no backend switch (so a brief exported from
+    the app leaves the kernel's matplotlib alone), shown inline by notebooks.
+    """
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(6.4, 3.3))
     ax = fig.add_subplot()
     ax.set_title(title, fontsize=11)
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
     return fig, ax
@@ -41,7 +46,7 @@ def record_production_figure(frames: dict, calibration: Calibration,
     ``estimates`` (:func:`whatif.calibrate.load_production_estimates`) adds the public
     production estimates: filled triangles count strike drones only, hollow ones decoys too.
     """
-    fig, ax = _figure("Launch record and the model's baseline", "drones per day (log scale)")
+    fig, ax = new_axes("Launch record and the model's baseline", ylabel="drones per day (log scale)")
     record, fit = frames["record"], frames["fit"]
     window = record[record["month"] >= calibration.production.window[0]]
     earlier = record[record["month"] < calibration.production.window[0]]
@@ -80,7 +85,7 @@ def record_production_figure(frames: dict, calibration: Calibration,
 
 def record_defeat_figure(frames: dict, calibration: Calibration, scenario_rate: float):
     """Monthly share of UAVs shot down or suppressed, the fit, and the scenario's rate."""
-    fig, ax = _figure("Share of UAVs shot down or suppressed", "share")
+    fig, ax = new_axes("Share of UAVs shot down or suppressed", ylabel="share")
     record = frames["record"]
     ax.plot(_dates(record["day"]), record["neutralised_share"], "o-", color=RECORD, markersize=3,
             linewidth=0.8, label="record (monthly)")
