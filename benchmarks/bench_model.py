@@ -53,6 +53,8 @@ from whatif import (  # noqa: E402
     Scenario,
     engine,  # noqa: E402
     missiles_needed,
+    outputs,
+    sensitivity,
     simulate,
 )
 from whatif.model import chain  # noqa: E402
@@ -140,9 +142,9 @@ def _simulate_parts(scenario, samples: int, series: bool):
     def post():  # what simulate does after the kernel: check, frames, summary, bands
         np.isfinite(values).all()
         pd.DataFrame(values, columns=list(chain.OUTPUTS))
-        pd.DataFrame(engine.summarise(values), index=list(chain.OUTPUTS))
+        pd.DataFrame(outputs.summarise(values), index=list(chain.OUTPUTS))
         if series:
-            engine.series_frame(daily)
+            outputs.series_frame(daily)
 
     def kernel_1_thread():
         threads = numba.get_num_threads()
@@ -245,7 +247,7 @@ def sobol_scenario(scenario):
 
 
 def measure_sobol(scenario, repeats: int) -> dict:
-    """``engine.sobol`` end to end, and its model runs alone (the numba kernel on as many
+    """``sensitivity.sobol`` end to end, and its model runs alone (the numba kernel on as many
     rows as Saltelli's design needs: N × (d + 2))."""
     s12 = sobol_scenario(scenario)
     runs = SOBOL_SAMPLES * (SOBOL_UNCERTAIN + 2)
@@ -253,10 +255,10 @@ def measure_sobol(scenario, repeats: int) -> dict:
     theta = np.asfortranarray(np.repeat(compiled.theta, runs, axis=0))
     args = (compiled.stage_aimpoints, compiled.bottleneck, compiled.logistic,
             compiled.exponential, compiled.horizon_days, compiled.key, compiled.stochastic, False)
-    total = measure(lambda: engine.sobol(s12, SOBOL_OUTPUT, samples=SOBOL_SAMPLES, seed=0),
+    total = measure(lambda: sensitivity.sobol(s12, SOBOL_OUTPUT, samples=SOBOL_SAMPLES, seed=0),
                     repeats)
     kernel = measure(lambda: chain.run_samples(theta, *args), repeats)
-    top = engine.sobol(s12, SOBOL_OUTPUT, samples=SOBOL_SAMPLES, seed=0).iloc[0]
+    top = sensitivity.sobol(s12, SOBOL_OUTPUT, samples=SOBOL_SAMPLES, seed=0).iloc[0]
     return {"total": total, "kernel": kernel, "runs": runs, "top": top}
 
 

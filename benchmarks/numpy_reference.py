@@ -30,9 +30,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from whatif.engine import OBJECTIVES, compile_scenario
+from whatif.engine import compile_scenario
 from whatif.model.campaign import SERIES
 from whatif.model.chain import INPUTS, OUTPUTS
+from whatif.outputs import OBJECTIVES
 
 __all__ = [
     "CHUNK",

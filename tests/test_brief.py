@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from whatif.brief import SOBOL_ROWS, SOBOL_SAMPLES, Brief, brief_html, render
-from whatif.engine import OUTPUTS, sobol
 from whatif.formatting import format_value
+from whatif.outputs import OUTPUTS
 from whatif.scenario import Scenario
+from whatif.sensitivity import sobol
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((REPO / "data" / "scenarios").glob("*.yaml"))
@@ -72,7 +73,7 @@ def _sobol_rows(frame) -> list[str]:
 
 
 def test_brief_sobol_section_is_engine_sobol(baseline_brief):
-    # the papermill-built brief (samples 2000, seed 3) shows engine.sobol's indices of
+    # the papermill-built brief (samples 2000, seed 3) shows sensitivity.sobol's indices of
     # drones denied for the same scenario and seed, sorted by total order
     expected = sobol(Scenario.from_yaml(REPO / "data/scenarios/baseline.yaml"), "drones_denied",
                      samples=SOBOL_SAMPLES, seed=3)

@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from whatif.cli import main
-from whatif.engine import OBJECTIVES, OUTPUTS
+from whatif.outputs import OBJECTIVES, OUTPUTS
 from whatif.params import REGISTRY, Assumption
 
 REPO = Path(__file__).resolve().parent.parent

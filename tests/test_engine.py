@@ -9,13 +9,15 @@ import pandas as pd
 import pytest
 from conftest import fixed_scenario, run_chain
 
-from whatif.engine import OUTPUTS, STATS, missiles_needed, simulate, tornado
+from whatif.engine import missiles_needed, simulate
 from whatif.errors import ParameterError
 from whatif.model import chain
 from whatif.model.campaign import SERIES
 from whatif.model.strike import capacity_loss
+from whatif.outputs import OUTPUTS, STATS
 from whatif.params import NUMERIC
 from whatif.scenario import Scenario
+from whatif.sensitivity import tornado
 
 SAMPLES = 2_000
 

@@ -7,8 +7,9 @@ import json
 import pytest
 
 from whatif.cli import main
-from whatif.engine import explain, simulate
+from whatif.engine import simulate
 from whatif.scenario import Scenario
+from whatif.sensitivity import explain
 
 
 def _objective(scenario, name, value, missiles, objective):

@@ -13,8 +13,9 @@ import pytest
 import yaml
 
 from whatif.cli import main
-from whatif.engine import OUTPUTS, simulate
+from whatif.engine import simulate
 from whatif.errors import ParameterError, ScenarioError, WhatifError
+from whatif.outputs import OUTPUTS
 from whatif.params import REGISTRY, Assumption, Stage, parse_stages
 from whatif.scenario import TOP_LEVEL_KEYS, Scenario
 

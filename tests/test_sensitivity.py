@@ -7,10 +7,10 @@ import pytest
 from scipy import stats
 
 from whatif.cli import main
-from whatif.engine import sobol, sobol_indices_of, tornado
 from whatif.errors import ParameterError
 from whatif.params import REGISTRY
 from whatif.scenario import Scenario
+from whatif.sensitivity import sobol, sobol_indices_of, tornado
 
 
 def _only_uncertain(**specs):

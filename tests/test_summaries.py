@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from whatif.engine import percentiles, summarise
+from whatif.outputs import percentiles, summarise
 
 
 @settings(max_examples=80, deadline=None)

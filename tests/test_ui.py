@@ -11,9 +11,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from whatif.engine import missiles_needed, simulate, sobol
+from whatif.engine import missiles_needed, simulate
 from whatif.params import GROUPS, REGISTRY
 from whatif.scenario import Scenario
+from whatif.sensitivity import sobol
 from whatif.ui import WhatifApp, headline_text
 from whatif.ui.app import CHART_BANDS, shifted
 from whatif.ui.charts import WeeklyHitsChart
@@ -228,7 +229,7 @@ def test_weekly_hits_are_sums_of_daily_means():
 
 
 def test_what_matters_most_tab_is_live(app):
-    from whatif.engine import tornado
+    from whatif.sensitivity import tornado
 
     bars = app.tornado_chart
     assert list(bars.low.x[:2]) == ["repair_days", "restrikes"]

@@ -7,10 +7,12 @@ and what would that buy against attacks on Ukraine's power grid?
 0.685
 """
 
-from whatif.engine import OBJECTIVES, OUTPUTS, missiles_needed, simulate, sobol, tornado
+from whatif.engine import missiles_needed, simulate
 from whatif.errors import ParameterError, ScenarioError, WhatifError
+from whatif.outputs import OBJECTIVES, OUTPUTS
 from whatif.params import REGISTRY, Assumption, Parameter, Stage
 from whatif.scenario import Scenario
+from whatif.sensitivity import explain, sobol, tornado
 
 __version__ = "0.1.0"
 
@@ -25,6 +27,7 @@ __all__ = [
     "ScenarioError",
     "Stage",
     "WhatifError",
+    "explain",
     "missiles_needed",
     "simulate",
     "sobol",

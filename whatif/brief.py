@@ -20,22 +20,14 @@ import numpy as np
 import pandas as pd
 
 from whatif.calibrate import Calibration, calibrate, comparison, load_production_estimates
-from whatif.engine import (
-    DEBATE_SALVO,
-    OUTPUTS,
-    SimulationResult,
-    SolveResult,
-    missiles_needed,
-    simulate,
-    sobol,
-    tornado,
-    weekly_hits,
-)
+from whatif.engine import SimulationResult, SolveResult, missiles_needed, simulate
 from whatif.errors import WhatifError
 from whatif.figures import new_axes, record_defeat_figure, record_production_figure
 from whatif.formatting import format_value
+from whatif.outputs import DEBATE_SALVO, OUTPUTS, weekly_hits
 from whatif.params import DATA_DIR, REGISTRY, Assumption
 from whatif.scenario import Scenario
+from whatif.sensitivity import sobol, tornado
 
 TEMPLATE = DATA_DIR.parent / "notebooks" / "brief.ipynb"
 BASE, STRIKE, BAND = "#7f7f7f", "#c0392b", 0.18

@@ -28,20 +28,13 @@ from typing import Any, NoReturn
 
 import yaml
 
-from whatif.engine import (
-    OBJECTIVES,
-    OUTPUTS,
-    explain,
-    missiles_needed,
-    simulate,
-    sobol,
-    tornado,
-    warm_up,
-)
+from whatif.engine import missiles_needed, simulate, warm_up
 from whatif.errors import ParameterError, WhatifError
 from whatif.formatting import explain_lines, format_value
+from whatif.outputs import OBJECTIVES, OUTPUTS
 from whatif.params import DATA_DIR, REGISTRY, Assumption
 from whatif.scenario import Scenario
+from whatif.sensitivity import explain, sobol, tornado
 
 EXIT_BAD_INPUT = 2
 

@@ -4,9 +4,8 @@
   outcomes) or Monte Carlo (parameters and strike outcomes drawn, seeded).
 * :func:`missiles_needed` — the smallest salvo for which
   ``P(objective >= at_least) >= confidence``, with the whole curve.
-* :func:`tornado` — each assumption at its low and high, the others central.
-* :func:`sobol` — Sobol indices of an output over the uncertain assumptions, through
-  :func:`sobol_indices_of` (any vectorised function of independent inputs).
+
+Outputs and summaries are in :mod:`whatif.outputs`; sensitivity in :mod:`whatif.sensitivity`.
 """
 
 from __future__ import annotations
@@ -18,50 +17,15 @@ import pandas as pd
 
 from whatif.errors import ParameterError
 from whatif.model import chain
-from whatif.model.campaign import SERIES, SERIES_UNITS
+from whatif.model.campaign import SERIES
+from whatif.outputs import OBJECTIVES, OUTPUTS, series_frame, summarise
 from whatif.params import NUMERIC, REGISTRY
-from whatif.sampling import draw_matrix, outcome_key, ppf
+from whatif.sampling import draw_matrix, outcome_key
 from whatif.scenario import Scenario
 
 MAX_SAMPLES = 2_000_000
 MAX_SALVO = 1000
 MAX_SERIES_VALUES = 200_000_000  # daily series held in memory at once (1.6 GB of float64)
-STATS = ("mean", "p10", "p50", "p90")
-#: the salvo of the public debate (F. Kagan, ISW, podcast of 24 Feb 2026), marked on charts
-DEBATE_SALVO = (25, 30)
-
-
-@dataclass(frozen=True)
-class Output:
-    """One model output: label and unit for tables, charts and the brief."""
-
-    name: str
-    label: str
-    unit: str
-    objective: bool = True  # non-decreasing in missiles: usable by missiles_needed
-    upper: float | None = None  # largest possible value (shares: 1)
-
-
-OUTPUTS: dict[str, Output] = {
-    o.name: o
-    for o in (
-        Output("capacity_loss", "Plant capacity lost (first salvo)", "share", upper=1.0),
-        Output("drones_denied", "Drones denied over the horizon", "drones"),
-        # a ratio to the target: above 1 only if output already exceeds the target
-        Output("target_share_denied", "Drones denied as a share of target output (target/day × days)",
-               "share"),
-        Output("days_disrupted", "Days national output is below 90% of baseline", "days"),
-        Output("energy_hits_averted", "Hits on energy infrastructure averted", "hits"),
-        Output("energy_hit_reduction", "Reduction in energy hits vs no strike", "share", upper=1.0),
-        Output("grid_gw_days_averted", "Grid outage averted", "GW·days"),
-        Output("cost_exchange_ratio", "Cost exchange ratio (value denied / missiles spent)",
-               "USD per USD", objective=False),
-        Output("strike_cost_usd", "Cost of the missiles fired", "USD", objective=False),
-    )
-}
-if tuple(OUTPUTS) != chain.OUTPUTS:  # the model's output order is the table's
-    raise RuntimeError("whatif.engine.OUTPUTS and whatif.model.chain.OUTPUTS differ")
-OBJECTIVES = tuple(name for name, o in OUTPUTS.items() if o.objective)
 
 
 @dataclass(frozen=True)
@@ -145,31 +109,6 @@ def _run(c: CompiledScenario, theta: np.ndarray | None = None, record: bool = Fa
     )
 
 
-def percentiles(values: np.ndarray, q=(10, 50, 90)) -> list[np.ndarray]:
-    """Percentiles along the last axis, as ``np.percentile`` (linear interpolation).
-
-    Sorting contiguous rows (NumPy's vectorised sort) is several times faster here than
-    ``np.percentile``'s partitioning; the results agree to the last bit or two.
-    """
-    ordered = np.sort(values, axis=-1)
-    n = ordered.shape[-1]
-    out = []
-    for level in q:
-        position = level / 100 * (n - 1)
-        lo = int(np.floor(position))
-        hi = min(lo + 1, n - 1)
-        frac = position - lo
-        out.append(ordered[..., lo] + frac * (ordered[..., hi] - ordered[..., lo]))
-    return out
-
-
-def summarise(values: np.ndarray, axis: int = 0) -> dict[str, np.ndarray]:
-    """Mean, P10, P50 and P90 along ``axis`` (linear interpolation between order statistics)."""
-    moved = np.ascontiguousarray(np.moveaxis(values, axis, -1))  # contiguous rows: faster
-    p10, p50, p90 = percentiles(moved)
-    return {"mean": moved.mean(axis=-1), "p10": p10, "p50": p50, "p90": p90}
-
-
 @dataclass(frozen=True)
 class SimulationResult:
     """What :func:`simulate` returns.
@@ -244,39 +183,6 @@ def simulate(scenario: Scenario, samples: int = 10_000, seed: int | None = 0, se
     table = series_frame(daily, bands) if series else None
     return SimulationResult(scenario, compiled.theta.shape[0] if samples else 0, seed, outputs,
                             inputs, summary, table)
-
-
-def series_frame(daily: np.ndarray, bands=SERIES) -> pd.DataFrame:
-    """Daily series ``(samples, series, days)`` → DataFrame indexed by day.
-
-    Every series gets its ``mean``; those named in ``bands`` also get ``p10``, ``p50`` and
-    ``p90``. Columns are ``(series, stat)``; units are in ``frame.attrs["units"]``.
-    """
-    columns: dict[tuple[str, str], np.ndarray] = {}
-    means = daily.mean(axis=0)  # (series, days)
-    for k, name in enumerate(SERIES):
-        columns[(name, "mean")] = means[k]
-        if name in bands:
-            p10, p50, p90 = percentiles(chain.series_by_day(daily, k))
-            columns[(name, "p10")], columns[(name, "p50")], columns[(name, "p90")] = p10, p50, p90
-    frame = pd.DataFrame(columns)
-    frame.columns.names = ["series", "stat"]
-    frame.index.name = "day"
-    frame.attrs["units"] = dict(zip(SERIES, SERIES_UNITS, strict=True))
-    return frame
-
-
-def weekly_hits(result: SimulationResult) -> pd.DataFrame:
-    """Hits on energy infrastructure per week: 7 × the week's mean daily hits (sample means).
-
-    Means add up where percentiles would not; a last, partial week is scaled to a full
-    week's rate instead of showing as a dip. Columns ``baseline`` and ``strike``.
-    """
-    daily = pd.DataFrame({
-        "baseline": result.series[("energy_hits_baseline", "mean")],
-        "strike": result.series[("energy_hits_strike", "mean")],
-    })
-    return daily.groupby(daily.index // 7).mean() * 7
 
 
 @dataclass(frozen=True)
@@ -366,135 +272,6 @@ def missiles_needed(scenario: Scenario, objective: str = "capacity_loss", at_lea
                        compiled.theta.shape[0] if samples else 0, seed)
 
 
-def tornado(scenario: Scenario, output: str = "drones_denied") -> pd.DataFrame:
-    """One-at-a-time sensitivity: ``output`` with each assumption at its low and high.
-
-    Deterministic; the others stay central. Rows are sorted by swing (largest first);
-    columns ``low_value``, ``high_value``, ``output_at_low``, ``output_at_high``, ``swing``.
-    """
-    if output not in OUTPUTS:
-        raise ParameterError("output", f"{output!r} is not allowed; allowed one of {', '.join(OUTPUTS)}")
-    compiled, _ = compile_scenario(scenario, 0, 0)
-    names = [n for n in chain.INPUTS if scenario.values[n].low < scenario.values[n].high]
-    theta = np.repeat(compiled.theta, 2 * len(names) + 1, axis=0)
-    for i, name in enumerate(names):
-        col = chain.INPUTS.index(name)
-        theta[1 + 2 * i, col] = scenario.values[name].low
-        theta[2 + 2 * i, col] = scenario.values[name].high
-    values, _ = _run(compiled, theta)
-    out = values[:, chain.OUTPUTS.index(output)]
-    frame = pd.DataFrame({
-        "parameter": names,
-        "low_value": [scenario.values[n].low for n in names],
-        "high_value": [scenario.values[n].high for n in names],
-        "output_at_low": out[1::2],
-        "output_at_high": out[2::2],
-    })
-    frame["swing"] = (frame["output_at_high"] - frame["output_at_low"]).abs()
-    frame.attrs["central"] = float(out[0])
-    return frame.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
-
-
-class _Marginal:
-    """One assumption's distribution as ``scipy.stats.sobol_indices`` wants it (a ``ppf``).
-
-    :func:`whatif.sampling.ppf` already rounds integer assumptions to whole numbers, as
-    ``simulate`` draws them, so the model needs no rounding of its own.
-    """
-
-    def __init__(self, name: str, scenario: Scenario):
-        self.assumption, self.parameter = scenario.values[name], REGISTRY[name]
-
-    def ppf(self, unit: np.ndarray) -> np.ndarray:
-        return ppf(self.assumption, unit, self.parameter)
-
-
-def _check_sobol_samples(samples: int) -> int:
-    if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or samples < 64 or (
-        samples & (samples - 1)
-    ):
-        raise ParameterError("samples", f"{samples!r} is not allowed; allowed a power of 2, >= 64")
-    return int(samples)
-
-
-def sobol_indices_of(func, dists, names, samples: int = 1024, seed: int | None = 0) -> pd.DataFrame:
-    """Sobol indices of any vectorised function of independent inputs (Saltelli 2010).
-
-    Parameters
-    ----------
-    func : callable
-        ``func(x)`` with ``x`` of shape ``(len(names), n)`` (one row per input, one column
-        per point) returns the ``n`` values of one output.
-    dists : sequence
-        One marginal distribution per input: anything with a ``ppf`` (inverse CDF, unit
-        uniforms → values), e.g. a frozen ``scipy.stats`` distribution.
-    names : sequence of str
-        The inputs' names, in the order of ``dists`` and of the rows of ``x``.
-    samples : int
-        Base sample size N, a power of 2 (scrambled Sobol' points); ``func`` is evaluated
-        at ``N × (d + 2)`` points for ``d`` inputs.
-    seed : int or None
-        Seeds the scrambling: same inputs and seed give identical indices.
-
-    Returns
-    -------
-    DataFrame
-        Columns ``parameter``, ``first_order`` (S1: the share of the output's variance due
-        to that input alone) and ``total_order`` (ST: including its interactions), both
-        dimensionless; rows sorted by total order, largest first. An output that does not
-        vary has every index 0.
-    """
-    from scipy.stats import sobol_indices
-
-    samples = _check_sobol_samples(samples)
-    names = list(names)
-    if not names or len(dists) != len(names):
-        raise ParameterError("dists", f"{len(dists)} distributions for {len(names)} inputs; "
-                             "allowed one per input, at least one")
-
-    def twice(x: np.ndarray) -> np.ndarray:
-        # two identical outputs: scipy squeezes one output of one input to a scalar and fails
-        values = np.asarray(func(x), dtype=float).reshape(-1)
-        return np.vstack([values, values])
-
-    res = sobol_indices(func=twice, n=samples, dists=list(dists), rng=np.random.default_rng(seed))
-    first = np.reshape(res.first_order, (2, len(names)))[0]
-    total = np.reshape(res.total_order, (2, len(names)))[0]
-    frame = pd.DataFrame({"parameter": names, "first_order": first, "total_order": total})
-    return frame.sort_values("total_order", ascending=False, kind="stable").reset_index(drop=True)
-
-
-def sobol(scenario: Scenario, output: str = "drones_denied", samples: int = 1024,
-          seed: int | None = 0) -> pd.DataFrame:
-    """Sobol indices of ``output`` for every uncertain assumption (Saltelli 2010).
-
-    :func:`sobol_indices_of` (``scipy.stats.sobol_indices``) on the deterministic chain
-    (expected strike outcome), so the indices apportion the variance due to the
-    assumptions, not to the strike's random outcome. ``samples`` is the base sample size
-    (a power of 2; the chain runs ``samples × (d + 2)`` times for ``d`` uncertain
-    assumptions). Columns ``first_order`` and ``total_order`` (dimensionless), rows
-    sorted by total order.
-    """
-    if output not in OUTPUTS:
-        raise ParameterError("output", f"{output!r} is not allowed; allowed one of {', '.join(OUTPUTS)}")
-    _check_sobol_samples(samples)
-    names = [n for n in chain.INPUTS if not scenario.values[n].is_fixed]
-    if not names:
-        raise ParameterError("assumptions", "no assumption is uncertain; nothing to apportion")
-    compiled, _ = compile_scenario(scenario, 0, 0)
-    columns = [chain.INPUTS.index(n) for n in names]
-    index = chain.OUTPUTS.index(output)
-
-    def model(x: np.ndarray) -> np.ndarray:  # x: (d, n) assumption values → output (n,)
-        theta = np.empty((x.shape[1], compiled.theta.shape[1]), order="F")  # as the kernel reads it
-        theta[:] = compiled.theta[0]
-        theta[:, columns] = x.T
-        values, _ = _run(compiled, theta)
-        return values[:, index]
-
-    return sobol_indices_of(model, [_Marginal(n, scenario) for n in names], names, samples, seed)
-
-
 def warm_up() -> float:
     """Compile (or load from the disk cache) every model path the app uses; seconds taken.
 
@@ -509,102 +286,3 @@ def warm_up() -> float:
         for objective in ("capacity_loss", "drones_denied"):
             missiles_needed(scenario, objective, 0.5, 0.8, samples=samples, seed=0)
     return time.perf_counter() - started
-
-
-def explain(scenario: Scenario, missiles: int = 30, objective: str = "capacity_loss",
-            at_least: float = 0.5, grid: int = 257, refine: int = 40) -> pd.DataFrame:
-    """What must hold for ``missiles`` to reach ``objective >= at_least``, one assumption at a time.
-
-    Deterministic (expected strike outcome), each assumption swept across its allowed range
-    with every other at its central value. For each, the condition under which the objective
-    is met: ``>= threshold``, ``<= threshold``, ``any`` value, ``none`` in the allowed range,
-    or ``between`` two values; thresholds are refined by bisection so that, plugged back in,
-    the objective equals ``at_least`` (to the bisection's precision). Rows are sorted with the
-    binding conditions first. Columns: parameter, unit, central, condition, threshold
-    (None for ``any``/``none``), threshold_high (``between`` only), value_at_central.
-    """
-    check_objective(objective, at_least, 0.5, MAX_SALVO)
-    if isinstance(missiles, bool) or not isinstance(missiles, (int, np.integer)) or not (
-        1 <= missiles <= MAX_SALVO
-    ):
-        raise ParameterError("missiles", f"{missiles!r} is out of range; allowed 1 to {MAX_SALVO} "
-                             "missiles (whole numbers)")
-    scenario = scenario.with_values(missiles=int(missiles))
-    compiled, _ = compile_scenario(scenario, 0, 0)
-    index = chain.OUTPUTS.index(objective)
-    names = [n for n in chain.INPUTS if n not in ("missiles", "horizon_days")]
-    columns = [chain.INPUTS.index(n) for n in names]
-    base = compiled.theta[0]
-
-    def evaluate(values: np.ndarray) -> np.ndarray:  # values: (params, k) → objective (params, k)
-        k = values.shape[1]
-        theta = np.repeat(base[np.newaxis, :], len(names) * k, axis=0)
-        for i, col in enumerate(columns):
-            theta[i * k:(i + 1) * k, col] = values[i]
-        out, _ = _run(compiled, theta)
-        return out[:, index].reshape(len(names), k)
-
-    params = [REGISTRY[n] for n in names]
-    sweep = np.array([np.linspace(p.lower_bound, p.upper_bound, grid) for p in params])
-    for i, p in enumerate(params):
-        if p.kind == "integer":
-            sweep[i] = np.round(sweep[i])
-    met = evaluate(sweep) >= at_least
-    central_value = float(_run(compiled)[0][0, index])
-    rows = []
-    lo = np.zeros(len(names))
-    hi = np.zeros(len(names))
-    want_met_above = np.zeros(len(names), dtype=bool)
-    to_refine = []
-    for i, (name, p) in enumerate(zip(names, params, strict=True)):
-        m = met[i]
-        if m.all():
-            condition = "any"
-        elif not m.any():
-            condition = "none"
-        else:
-            changes = np.flatnonzero(m[1:] != m[:-1])
-            if len(changes) == 1:
-                condition = ">=" if m[-1] else "<="
-                j = changes[0]
-                lo[i], hi[i] = sweep[i, j], sweep[i, j + 1]
-                want_met_above[i] = bool(m[-1])
-                to_refine.append(i)
-            else:
-                condition = "between"
-                first, last = np.flatnonzero(m)[[0, -1]]
-                lo[i], hi[i] = sweep[i, first], sweep[i, last]
-        rows.append({"parameter": name, "unit": p.unit, "central": float(base[columns[i]]),
-                     "condition": condition, "threshold": None, "threshold_high": None,
-                     "value_at_central": central_value})
-        if condition == "between":
-            rows[-1]["threshold"], rows[-1]["threshold_high"] = float(lo[i]), float(hi[i])
-    if to_refine:
-        idx = np.array(to_refine)
-        a, b = lo[idx].copy(), hi[idx].copy()
-        for _ in range(refine):
-            mid = np.full((len(names), 1), np.nan)
-            mid[idx, 0] = 0.5 * (a + b)
-            for i in set(range(len(names))) - set(idx.tolist()):
-                mid[i, 0] = base[columns[i]]
-            ok = evaluate(mid)[idx, 0] >= at_least
-            above = want_met_above[idx]
-            # keep the met side at b when met above, at a when met below
-            b = np.where(above & ok, mid[idx, 0], b)
-            a = np.where(above & ~ok, mid[idx, 0], a)
-            a = np.where(~above & ok, mid[idx, 0], a)
-            b = np.where(~above & ~ok, mid[idx, 0], b)
-        for k, i in enumerate(idx):
-            threshold = b[k] if want_met_above[i] else a[k]
-            if params[i].kind == "integer":
-                threshold = float(np.ceil(threshold - 1e-9) if want_met_above[i]
-                                  else np.floor(threshold + 1e-9))
-            rows[i]["threshold"] = float(threshold)
-    frame = pd.DataFrame(rows)
-    for column in ("threshold", "threshold_high"):  # None where not applicable, never NaN
-        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
-    order = {">=": 0, "<=": 0, "between": 1, "none": 2, "any": 3}
-    frame["_order"] = frame["condition"].map(order)
-    frame = frame.sort_values(["_order", "parameter"], kind="stable").drop(columns="_order")
-    frame.attrs.update(objective=objective, at_least=float(at_least), missiles=int(missiles))
-    return frame.reset_index(drop=True)

@@ -42,7 +42,7 @@ def format_range(p10: float, p50: float, p90: float, unit: str = "") -> str:
 
 
 def describe_condition(condition: str, threshold=None, threshold_high=None, unit: str = "") -> str:
-    """One of :func:`whatif.engine.explain`'s conditions in words.
+    """One of :func:`whatif.sensitivity.explain`'s conditions in words.
 
     >>> describe_condition(">=", 0.48271, None, "probability")
     '>= 0.4827 probability'
@@ -60,7 +60,7 @@ def describe_condition(condition: str, threshold=None, threshold_high=None, unit
 
 
 def explain_lines(frame) -> list[str]:
-    """:func:`whatif.engine.explain`'s table as lines of text, binding conditions first.
+    """:func:`whatif.sensitivity.explain`'s table as lines of text, binding conditions first.
 
     Assumptions that can take any allowed value, and those no value of which reaches
     the goal on its own, are each summarised in one line.

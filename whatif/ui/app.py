@@ -1,8 +1,8 @@
 """The what-if app: controls on the left, headline figures and live charts on the right.
 
 Everything it shows comes from :func:`whatif.engine.simulate`,
-:func:`whatif.engine.missiles_needed`, :func:`whatif.engine.tornado` and
-:func:`whatif.engine.sobol`; the app holds an immutable
+:func:`whatif.engine.missiles_needed`, :func:`whatif.sensitivity.tornado` and
+:func:`whatif.sensitivity.sobol`; the app holds an immutable
 :class:`~whatif.scenario.Scenario` and replaces it on every change.
 """
 
@@ -19,20 +19,12 @@ from typing import Any
 
 import ipywidgets as w
 
-from whatif.engine import (
-    OBJECTIVES,
-    OUTPUTS,
-    SimulationResult,
-    SolveResult,
-    check_objective,
-    missiles_needed,
-    simulate,
-    sobol,
-    tornado,
-)
+from whatif.engine import SimulationResult, SolveResult, check_objective, missiles_needed, simulate
 from whatif.errors import WhatifError
+from whatif.outputs import OBJECTIVES, OUTPUTS
 from whatif.params import DATA_DIR, GROUPS, REGISTRY, Assumption
 from whatif.scenario import Scenario
+from whatif.sensitivity import sobol, tornado
 from whatif.ui.charts import (
     BandChart,
     CompareChart,

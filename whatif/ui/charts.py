@@ -2,7 +2,7 @@
 
 Each chart draws what :func:`whatif.engine.simulate` (daily series with P10–P90 bands)
 or :func:`whatif.engine.missiles_needed` (the P(success) curve) returned; the tornado and
-Sobol charts draw :func:`whatif.engine.tornado` and :func:`whatif.engine.sobol`.
+Sobol charts draw :func:`whatif.sensitivity.tornado` and :func:`whatif.sensitivity.sobol`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from __future__ import annotations
 import bqplot as bq
 import numpy as np
 
-from whatif.engine import DEBATE_SALVO, SimulationResult, SolveResult, weekly_hits
+from whatif.engine import SimulationResult, SolveResult
+from whatif.outputs import DEBATE_SALVO, weekly_hits
 
 BASE = "#7f7f7f"  # no strike
 STRIKE = "#c0392b"  # after the strike
@@ -260,7 +261,7 @@ class SobolChart:
             layout={"width": "100%", "min_width": "500px", "height": "420px"})
 
     def update(self, frame, label: str, samples: int) -> None:
-        """Draw ``frame`` (:func:`whatif.engine.sobol`: rows sorted by total order)."""
+        """Draw ``frame`` (:func:`whatif.sensitivity.sobol`: rows sorted by total order)."""
         rows = frame.head(self.top)
         values = rows[["first_order", "total_order"]].to_numpy().T
         with self.bars.hold_sync():

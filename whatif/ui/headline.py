@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from whatif.engine import OUTPUTS, SimulationResult, SolveResult
+from whatif.engine import SimulationResult, SolveResult
 from whatif.formatting import format_value
+from whatif.outputs import OUTPUTS
 
 
 @dataclass(frozen=True)
