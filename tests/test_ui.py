@@ -12,13 +12,14 @@ import pytest
 import yaml
 
 from whatif.engine import missiles_needed, simulate
+from whatif.outputs import weekly_hits
 from whatif.params import GROUPS, REGISTRY
 from whatif.scenario import Scenario
 from whatif.sensitivity import sobol
 from whatif.ui import WhatifApp, headline_text
-from whatif.ui.app import CHART_BANDS, shifted
-from whatif.ui.charts import WeeklyHitsChart
-from whatif.ui.controls import ParameterControl, tooltip
+from whatif.ui.controls import ParameterControl
+from whatif.views.controls import shifted, tooltip
+from whatif.views.run import CHART_BANDS
 
 
 @pytest.fixture()
@@ -221,7 +222,7 @@ def test_compare_two_scenarios(app):
 
 def test_weekly_hits_are_sums_of_daily_means():
     result = simulate(Scenario.default(), samples=200, seed=1, series=True)
-    weekly = WeeklyHitsChart.weekly(result)
+    weekly = weekly_hits(result)
     daily = result.series[("energy_hits_strike", "mean")].to_numpy()
     assert weekly["strike"].iloc[0] == pytest.approx(daily[:7].sum())
     assert len(weekly) == int(np.ceil(len(daily) / 7))  # 180 days: 25 weeks and 5 days
