@@ -118,7 +118,6 @@ class WhatifApp(w.VBox):
         self.grid_chart = self.charts.grid_chart
         self.compare_a = compare.a
         self.compare_b = compare.b
-        self.compare_button = compare.button
         self.compare_table = compare.table
         self.compare_chart = compare.chart
         self.sensitivity_output = matters.output
