@@ -137,7 +137,12 @@ class WhatifApp(w.VBox):
 
     @property
     def immediate(self) -> bool:
+        """Recompute synchronously on every change (see :class:`RefreshQueue`)."""
         return self.queue.immediate
+
+    @immediate.setter
+    def immediate(self, value: bool) -> None:
+        self.queue.immediate = value
 
     @property
     def sensitivity(self):
