@@ -51,9 +51,11 @@ import sys
 import time
 from pathlib import Path
 
-from whatif.ui import server as app_server
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))  # the test harness's server helpers
+
+import app_server  # noqa: E402  (tests/app_server.py)
+
 DOC = ROOT / "docs" / "BENCHMARKS.md"
 SECTION = "## App responsiveness (browser)"
 CHROMIUM = "/usr/bin/chromium"

@@ -31,9 +31,8 @@ if not CHROMIUM.exists():
     pytest.skip("browser tests need Debian's chromium at /usr/bin/chromium (apt-get install "
                 "chromium); no browser is downloaded", allow_module_level=True)
 
+import app_server as server  # noqa: E402  (tests/app_server.py)
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
-
-from whatif.ui import server  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIOS = REPO / "data" / "scenarios"

@@ -7,7 +7,8 @@ import importlib
 
 import pytest
 
-MODULES = ["whatif", "whatif.formatting", "whatif.model.strike", "whatif.model.production",
+MODULES = ["whatif", "whatif.formatting", "whatif.presentation", "whatif.views.controls",
+           "whatif.views.scenarios", "whatif.model.strike", "whatif.model.production",
            "whatif.model.campaign", "whatif.model.cost", "whatif.sampling"]
 
 

@@ -14,7 +14,7 @@ import pytest
 from scipy import stats
 
 from whatif.params import REGISTRY, Assumption
-from whatif.sampling import Z95, outcome_key, ppf, unit_sample
+from whatif.sampling import Z95, draw_matrix, outcome_key, ppf
 
 N = 200_000
 
@@ -142,14 +142,21 @@ def test_ppf_is_monotone_in_u():
 # --- seeds -----------------------------------------------------------------------------
 
 
-def test_unit_sample_shape_range_and_seed():
-    first = unit_sample(1000, 5, 7)
+def _unit_draws(samples: int, columns: int, seed: int) -> np.ndarray:
+    """Uniform(0, 1) draws of ``columns`` assumptions (the uniform ppf is the identity)."""
+    share = REGISTRY["site_share"]  # 0 to 1
+    return draw_matrix([Assumption(0.5, 0.0, 1.0, "uniform")] * columns, [share] * columns,
+                       samples, seed)
+
+
+def test_draws_shape_range_and_seed():
+    first = _unit_draws(1000, 5, 7)
     # 1000 draws of 5 parameters (the package may store parameters on either axis)
     assert sorted(first.shape) == [5, 1000]
     per_parameter = first if first.shape[0] == 5 else first.T
     assert first.min() >= 0.0 and first.max() < 1.0
-    np.testing.assert_array_equal(first, unit_sample(1000, 5, 7))
-    other = unit_sample(1000, 5, 8)
+    np.testing.assert_array_equal(first, _unit_draws(1000, 5, 7))
+    other = _unit_draws(1000, 5, 8)
     assert not np.any(first == other)
     # the parameters' draws are not copies of each other
     assert np.abs(np.corrcoef(per_parameter) - np.eye(5)).max() < 0.15

@@ -11,8 +11,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
-from whatif.ui.server import free_port
+from app_server import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -8,7 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from whatif.outputs import percentiles, summarise
+from whatif.engine import simulate
+from whatif.outputs import percentiles, summarise, weekly_hits
+from whatif.scenario import Scenario
 
 
 @settings(max_examples=80, deadline=None)
@@ -42,3 +44,12 @@ def test_daily_series_refuse_a_sample_count_that_would_not_fit_in_memory():
     with pytest.raises(ParameterError, match=r"samples: 1000000 is too many for daily series "
                                              r"over 180 days; allowed 0 to 123456 samples"):
         simulate(Scenario.default(), samples=1_000_000, series=True)
+
+
+def test_weekly_hits_are_sums_of_daily_means():
+    result = simulate(Scenario.default(), samples=200, seed=1, series=True)
+    weekly = weekly_hits(result)
+    daily = result.series[("energy_hits_strike", "mean")].to_numpy()
+    assert weekly["strike"].iloc[0] == pytest.approx(daily[:7].sum())
+    assert len(weekly) == int(np.ceil(len(daily) / 7))  # 180 days: 25 weeks and 5 days
+    assert weekly["strike"].iloc[-1] == pytest.approx(daily[175:].mean() * 7)  # a week's rate

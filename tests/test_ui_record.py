@@ -9,7 +9,8 @@ pytest.importorskip("bqplot")
 
 from whatif.calibrate import calibrate, model_baseline  # noqa: E402
 from whatif.scenario import Scenario  # noqa: E402
-from whatif.ui.record import RecordPanel, check_html  # noqa: E402
+from whatif.ui.record import RecordPanel  # noqa: E402
+from whatif.views.record import check_html  # noqa: E402
 
 
 @pytest.fixture(scope="module")

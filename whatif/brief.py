@@ -10,7 +10,6 @@ numbers and renders every section as escaped HTML with the charts as inline SVG
 from __future__ import annotations
 
 import datetime as dt
-import io
 import tempfile
 from dataclasses import dataclass
 from html import escape
@@ -19,25 +18,25 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from whatif import presentation as look
 from whatif.calibrate import Calibration, calibrate, comparison, load_production_estimates
 from whatif.engine import SimulationResult, SolveResult, missiles_needed, simulate
 from whatif.errors import WhatifError
-from whatif.figures import new_axes, record_defeat_figure, record_production_figure
+from whatif.figures import record_defeat_figure, record_production_figure
 from whatif.formatting import format_value
 from whatif.outputs import DEBATE_SALVO, OUTPUTS, weekly_hits
 from whatif.params import DATA_DIR, REGISTRY, Assumption
+from whatif.presentation import BandChartSpec, new_axes, svg
 from whatif.scenario import Scenario
 from whatif.sensitivity import sobol, tornado
 
 TEMPLATE = DATA_DIR.parent / "notebooks" / "brief.ipynb"
-BASE, STRIKE, BAND = "#7f7f7f", "#c0392b", 0.18
 GOAL = ("capacity_loss", 0.5, 0.8)  # the brief's goal: lose half the plant, 80 % confidence
 MAIN_OUTPUT = "drones_denied"  # the output the tornado and the Sobol indices explain
 #: Sobol base sample size: ~0.3–1 s for the shipped scenarios; indices move by about 0.002
 #: (standard deviation) between seeds on the baseline, so two decimals are shown
 SOBOL_SAMPLES = 8_192
 SOBOL_ROWS = 10  # assumptions listed in the table and chart; the rest are named in a line
-S1_COLOR, ST_COLOR = "#2ca02c", "#9467bd"  # as the app's Sobol chart
 
 
 def _version() -> str:
@@ -130,10 +129,15 @@ class Brief:
                 "<th>P50</th><th>P90</th><th>mean</th></tr>" + "".join(rows) + "</table>")
 
     def charts_html(self) -> str:
-        charts = [production_svg(self.result), success_svg(self.solve),
-                  hits_svg(self.result), grid_svg(self.result), tornado_svg(self.sensitivity)]
-        return "<h2>Charts</h2>" + "".join(f'<figure class="brief-chart">{svg}</figure>'
-                                           for svg in charts)
+        goal = look.goal_text(self.solve.objective, self.solve.at_least, self.solve.confidence)
+        charts = [(production_svg(self.result), ""),
+                  (success_svg(self.solve), f"Goal: {goal}."),
+                  (hits_svg(self.result), ""), (grid_svg(self.result), ""),
+                  (tornado_svg(self.sensitivity), "")]
+        return "<h2>Charts</h2>" + "".join(
+            f'<figure class="brief-chart">{chart}'
+            + (f"<figcaption>{escape(caption)}</figcaption>" if caption else "") + "</figure>"
+            for chart, caption in charts)
 
     def sobol_html(self) -> str:
         """Sobol indices of drones denied: what drives its spread (table and chart)."""
@@ -199,7 +203,7 @@ class Brief:
         charts = [record_production_figure(frames, calibration, load_production_estimates()),
                   record_defeat_figure(frames, calibration, float(self.scenario.central("defeat_rate")))]
         return ("<h2>The record beside the model's baseline</h2>" + intro + table
-                + "".join(f'<figure class="brief-chart">{_svg(fig)}</figure>' for fig in charts))
+                + "".join(f'<figure class="brief-chart">{svg(fig)}</figure>' for fig in charts))
 
     def assumptions_html(self) -> str:
         rows = []
@@ -241,101 +245,93 @@ def format_number(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:g}"
 
 
-# --- charts: static SVG (no scripts, no fonts to fetch) ------------------------------------
-def _svg(fig) -> str:
-    import matplotlib
-
-    buffer = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "none"}):  # text stays text: no embedded fonts
-        fig.savefig(buffer, format="svg", bbox_inches="tight")
-    text = buffer.getvalue()
-    return text[text.index("<svg"):]  # drop the XML prolog and DOCTYPE: inline SVG
-
-
-def _band_chart(result: SimulationResult, base: str, strike: str, title: str, ylabel: str,
-                scale: float = 1.0, target: float | None = None) -> str:
+# --- charts: static SVG (no scripts, no fonts to fetch); text and colours as the app's -----
+def _band_chart(result: SimulationResult, spec: BandChartSpec) -> str:
     series = result.series
     days = series.index.to_numpy()
-    fig, ax = new_axes(title, "day after the strike", ylabel)
-    for name, color, label in ((base, BASE, "no strike"), (strike, STRIKE, "after strike")):
-        ax.fill_between(days, series[(name, "p10")] * scale, series[(name, "p90")] * scale,
-                        color=color, alpha=BAND, linewidth=0)
-        ax.plot(days, series[(name, "p50")] * scale, color=color, label=f"{label} (P50)")
-    if target is not None:
-        ax.axhline(target, color="black", linestyle="--", linewidth=1, label="stated target")
+    fig, ax = new_axes(spec.text)
+    k = spec.scale
+    for name, color, label in ((spec.base, look.NO_STRIKE, look.NO_STRIKE_P50),
+                               (spec.strike, look.STRIKE, look.STRIKE_P50)):
+        ax.fill_between(days, series[(name, "p10")] * k, series[(name, "p90")] * k,
+                        color=color, alpha=look.BAND_OPACITY, linewidth=0)
+        ax.plot(days, series[(name, "p50")] * k, color=color, label=label)
+    if spec.target:
+        ax.axhline(float(result.scenario.central("production_target")), color=look.TARGET,
+                   linestyle="--", linewidth=1, label=look.TARGET_LABEL)
     ax.set_ylim(bottom=0)
     ax.legend(fontsize=8, loc="best")
-    return _svg(fig)
+    return svg(fig)
 
 
 def production_svg(result: SimulationResult) -> str:
-    return _band_chart(result, "production_baseline", "production_strike",
-                       "National Shahed-type production per day (P10–P90 bands)", "drones/day",
-                       target=float(result.scenario.central("production_target")))
+    return _band_chart(result, look.PRODUCTION)
 
 
 def grid_svg(result: SimulationResult) -> str:
-    return _band_chart(result, "grid_damaged_baseline", "grid_damaged_strike",
-                       "Grid capacity out of action (P10–P90 bands)", "GW", scale=1e-3)
+    return _band_chart(result, look.GRID)
 
 
 def hits_svg(result: SimulationResult) -> str:
     weekly = weekly_hits(result)  # the same weekly aggregation as the app
     weeks = weekly.index.to_numpy() + 1
-    fig, ax = new_axes("Hits on energy infrastructure per week (mean)", "week after the strike",
-                    "hits per week")
-    ax.bar(weeks - 0.2, weekly["baseline"], width=0.4, color=BASE, label="no strike")
-    ax.bar(weeks + 0.2, weekly["strike"], width=0.4, color=STRIKE, label="after strike")
+    fig, ax = new_axes(look.HITS)
+    ax.bar(weeks - 0.2, weekly["baseline"], width=0.4, color=look.NO_STRIKE,
+           label=look.NO_STRIKE_MEAN)
+    ax.bar(weeks + 0.2, weekly["strike"], width=0.4, color=look.STRIKE, label=look.STRIKE_MEAN)
     ax.legend(fontsize=8)
-    return _svg(fig)
+    return svg(fig)
 
 
 def success_svg(solve: SolveResult) -> str:
     curve = solve.curve
-    spec = OUTPUTS[solve.objective]
-    fig, ax = new_axes(f"Chance that {spec.label.lower()} ≥ {format_value(solve.at_least, spec.unit)}",
-                    "missiles per salvo", "P(success)")
-    ax.axvspan(*DEBATE_SALVO, color="#f1c40f", alpha=0.35, label="25–30 (public debate)")
-    ax.plot(curve["missiles"], curve["probability"], color=STRIKE, label="P(success)")
-    ax.axhline(solve.confidence, color="black", linestyle="--", linewidth=1,
-               label=f"{solve.confidence:.0%} confidence")
+    fig, ax = new_axes(look.SUCCESS)
+    ax.axvspan(*DEBATE_SALVO, color=look.DEBATE, alpha=look.DEBATE_OPACITY,
+               label=look.DEBATE_LABEL)
+    ax.plot(curve["missiles"], curve["probability"], color=look.STRIKE, label=look.SUCCESS_LABEL)
+    ax.axhline(solve.confidence, color=look.TARGET, linestyle="--", linewidth=1,
+               label=look.CONFIDENCE_LABEL)
     if solve.missiles_needed is not None:
-        ax.plot([solve.missiles_needed], [curve["probability"].iloc[solve.missiles_needed]], "ko")
+        ax.plot([solve.missiles_needed], [curve["probability"].iloc[solve.missiles_needed]], "o",
+                color=look.TARGET)
     ax.set_ylim(0, 1.02)
     ax.legend(fontsize=8, loc="lower right")
-    return _svg(fig)
+    return svg(fig)
 
 
-def tornado_svg(frame: pd.DataFrame, top: int = 10) -> str:
+def tornado_svg(frame: pd.DataFrame, output: str = MAIN_OUTPUT, top: int = 10) -> str:
+    """:func:`whatif.sensitivity.tornado` of ``output``: each assumption at its low and high."""
     rows = frame.head(top).iloc[::-1]
     central = frame.attrs["central"]
-    fig, ax = new_axes("What matters most for drones denied (each assumption at its low and high)",
-                    "drones denied", "")
+    fig, ax = new_axes(look.ChartText(look.tornado_title(output, central),
+                                      look.output_axis_label(output), look.SENSITIVITY_AXIS))
     y = np.arange(len(rows))
     lo, hi = rows["output_at_low"].to_numpy(), rows["output_at_high"].to_numpy()
-    ax.barh(y, lo - central, left=central, color="#1f77b4", label="at low")
-    ax.barh(y, hi - central, left=central, color="#ff7f0e", label="at high")
+    ax.barh(y, lo - central, left=central, color=look.AT_LOW, label=look.AT_LOW_LABEL)
+    ax.barh(y, hi - central, left=central, color=look.AT_HIGH, label=look.AT_HIGH_LABEL)
     ax.set_yticks(y, rows["parameter"])
     ax.axvline(central, color="black", linewidth=1)
     ax.legend(fontsize=8)
-    return _svg(fig)
+    return svg(fig)
 
 
-def sobol_svg(frame: pd.DataFrame, top: int = SOBOL_ROWS) -> str:
+def sobol_svg(frame: pd.DataFrame, output: str = MAIN_OUTPUT, samples: int = SOBOL_SAMPLES,
+              top: int = SOBOL_ROWS) -> str:
     """S1 and ST per assumption, largest ST at the top (same style as the tornado)."""
     rows = frame.head(top).iloc[::-1]
-    fig, ax = new_axes("What drives the spread in drones denied (Sobol indices)",
-                    "share of the variance of drones denied", "")
+    fig, ax = new_axes(look.ChartText(look.sobol_title(output, samples), look.SOBOL_AXIS,
+                                      look.SENSITIVITY_AXIS))
     y = np.arange(len(rows))
-    ax.barh(y + 0.2, rows["first_order"], height=0.4, color=S1_COLOR, label="S1 (alone)")
-    ax.barh(y - 0.2, rows["total_order"], height=0.4, color=ST_COLOR,
-            label="ST (with interactions)")
+    ax.barh(y + 0.2, rows["first_order"], height=0.4, color=look.FIRST_ORDER,
+            label=look.FIRST_ORDER_LABEL)
+    ax.barh(y - 0.2, rows["total_order"], height=0.4, color=look.TOTAL_ORDER,
+            label=look.TOTAL_ORDER_LABEL)
     ax.set_yticks(y, rows["parameter"])
     ax.set_xlim(min(0.0, float(rows[["first_order", "total_order"]].min().min())),
                 max(1.0, float(rows[["first_order", "total_order"]].max().max())))
     ax.axvline(0, color="black", linewidth=1)
     ax.legend(fontsize=8, loc="lower right")
-    return _svg(fig)
+    return svg(fig)
 
 
 # --- the page --------------------------------------------------------------------------------
@@ -343,13 +339,15 @@ STYLE = """
 body {font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;
   max-width: 1000px; margin: 1.5em auto; padding: 0 1em; color: #222; line-height: 1.4;}
 h1.brief-title {margin-bottom: 0.2em;} .brief-meta {color: #555; font-size: 90%;}
-.bottom-line {font-size: 110%; background: #f6f6f6; padding: 0.8em; border-left: 4px solid #c0392b;}
+.bottom-line {font-size: 110%; background: #f6f6f6; padding: 0.8em;
+  border-left: 4px solid """ + look.STRIKE + """;}
 table.brief-table {border-collapse: collapse; width: 100%; font-size: 90%;}
 table.brief-table th, table.brief-table td {border-bottom: 1px solid #ddd; padding: 4px 6px;
   text-align: left; vertical-align: top;}
 table.assumptions td.src {font-size: 85%;}
 table.brief-table.sobol {width: auto; min-width: 60%;} table.sobol td + td {text-align: right;}
 figure.brief-chart {margin: 1em 0;} figure.brief-chart svg {max-width: 100%; height: auto;}
+figure.brief-chart figcaption {font-size: 85%; color: #555;}
 @page {size: A4; margin: 15mm;}
 @media print {body {max-width: none; margin: 0;} figure.brief-chart, tr {break-inside: avoid;}
   h2 {break-after: avoid;}}

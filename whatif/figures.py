@@ -1,7 +1,9 @@
 """Static (matplotlib) figures of the launch record beside the model's baseline.
 
 Used by ``notebooks/calibration.ipynb`` and the HTML brief. Each function takes the
-frames of :func:`whatif.calibrate.comparison` and returns a matplotlib ``Figure``.
+frames of :func:`whatif.calibrate.comparison` and returns a matplotlib ``Figure``;
+titles, labels and colours are those of the app's "Record vs model" tab
+(:mod:`whatif.presentation`).
 """
 
 from __future__ import annotations
@@ -9,30 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from whatif import presentation as look
 from whatif.calibrate import DAY_ZERO, Calibration
-
-RECORD = "#555555"
-FIT = "#1f77b4"
-MODEL = "#d62728"
-ESTIMATE = "#2ca02c"
-BAND = 0.2
-
-
-def new_axes(title: str, xlabel: str = "", ylabel: str = ""):
-    """A titled, gridded figure and its axes: the size and style of every static chart.
-
-    A bare ``Figure``: no pyplot state and no backend switch (so a brief exported from
-    the app leaves the kernel's matplotlib alone), shown inline by notebooks.
-    """
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(6.4, 3.3))
-    ax = fig.add_subplot()
-    ax.set_title(title, fontsize=11)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.grid(alpha=0.3)
-    return fig, ax
+from whatif.presentation import new_axes
 
 
 def _dates(days) -> pd.DatetimeIndex:
@@ -46,32 +27,33 @@ def record_production_figure(frames: dict, calibration: Calibration,
     ``estimates`` (:func:`whatif.calibrate.load_production_estimates`) adds the public
     production estimates: filled triangles count strike drones only, hollow ones decoys too.
     """
-    fig, ax = new_axes("Launch record and the model's baseline", ylabel="drones per day (log scale)")
+    fig, ax = new_axes(look.RECORD_PRODUCTION)
     record, fit = frames["record"], frames["fit"]
-    window = record[record["month"] >= calibration.production.window[0]]
-    earlier = record[record["month"] < calibration.production.window[0]]
-    ax.plot(_dates(earlier["day"]), earlier["uav_per_day"], "o", color=RECORD, alpha=0.35,
-            markersize=3, label="record, not fitted (2022–23)")
-    ax.plot(_dates(window["day"]), window["uav_per_day"], "o", color=RECORD, markersize=4,
-            label="record: long-range UAVs launched/day")
-    ax.fill_between(_dates(fit["day"]), fit["low"], fit["high"], color=FIT, alpha=BAND, linewidth=0)
-    ax.plot(_dates(fit["day"]), fit["mean"], color=FIT, label="fitted path (90% band)")
+    first_fitted = calibration.production.window[0]
+    window = record[record["month"] >= first_fitted]
+    earlier = record[record["month"] < first_fitted]
+    ax.plot(_dates(earlier["day"]), earlier["uav_per_day"], "o", color=look.RECORD, alpha=0.35,
+            markersize=3, label=f"{look.RECORD_EARLY_LABEL} (before {first_fitted})")
+    ax.plot(_dates(window["day"]), window["uav_per_day"], "o", color=look.RECORD, markersize=4,
+            label=look.RECORD_LABEL)
+    ax.fill_between(_dates(fit["day"]), fit["low"], fit["high"], color=look.FIT,
+                    alpha=look.FIT_BAND_OPACITY, linewidth=0)
+    ax.plot(_dates(fit["day"]), fit["mean"], color=look.FIT, label=look.FIT_LABEL)
     shahed = frames["shahed_fit"]
-    ax.plot(_dates(shahed["day"]), shahed["mean"], color=FIT, linestyle="--",
-            label="fitted × Shahed share")
+    ax.plot(_dates(shahed["day"]), shahed["mean"], color=look.FIT, linestyle="--",
+            label=look.SHAHED_FIT_LABEL)
     estimate = calibration.production_now
     ax.errorbar([DAY_ZERO], [estimate.value], yerr=[[estimate.value - estimate.low],
                                                    [estimate.high - estimate.value]],
-                fmt="s", color=FIT, capsize=3, markersize=4)
+                fmt="s", color=look.FIT, capsize=3, markersize=4)
     baseline = frames["baseline"]
-    ax.plot(_dates(baseline["day"]), baseline["production"], color=MODEL, linewidth=2,
-            label="model baseline (Shahed-type)")
+    ax.plot(_dates(baseline["day"]), baseline["production"], color=look.SCENARIO, linewidth=2,
+            label=look.BASELINE_LABEL)
     if estimates is not None and len(estimates):
-        for decoys, style in ((False, {"color": ESTIMATE}), (True, {"markerfacecolor": "none",
-                                                                   "color": ESTIMATE})):
+        for decoys, style in ((False, {"color": look.ESTIMATE}),
+                              (True, {"markerfacecolor": "none", "color": look.ESTIMATE})):
             part = estimates[estimates["includes_decoys"] == decoys]
-            label = ("public estimates incl. decoys" if decoys else
-                     "public estimates, strike drones")
+            label = look.ESTIMATE_DECOYS_LABEL if decoys else look.ESTIMATE_LABEL
             ax.plot(_dates(part["day"]), part["drones_per_day"], "^", markersize=6,
                     label=label, **style)
     ax.axvline(DAY_ZERO, color="black", linewidth=0.8)
@@ -85,17 +67,19 @@ def record_production_figure(frames: dict, calibration: Calibration,
 
 def record_defeat_figure(frames: dict, calibration: Calibration, scenario_rate: float):
     """Monthly share of UAVs shot down or suppressed, the fit, and the scenario's rate."""
-    fig, ax = new_axes("Share of UAVs shot down or suppressed", ylabel="share")
+    fig, ax = new_axes(look.RECORD_DEFEAT)
     record = frames["record"]
-    ax.plot(_dates(record["day"]), record["neutralised_share"], "o-", color=RECORD, markersize=3,
-            linewidth=0.8, label="record (monthly)")
+    ax.plot(_dates(record["day"]), record["neutralised_share"], "o-", color=look.RECORD,
+            markersize=3, linewidth=0.8, label=look.DEFEAT_RECORD_LABEL)
     estimate = calibration.defeat_rate
     first, last = (pd.Period(m, "M") for m in calibration.defeat_rate_window)
     span = [first.start_time, last.end_time]
-    ax.fill_between(span, estimate.low, estimate.high, color=FIT, alpha=BAND, linewidth=0)
-    ax.plot(span, [estimate.value] * 2, color=FIT, label=f"fitted {estimate.value:.3f} (90% band)")
-    ax.plot([DAY_ZERO, DAY_ZERO + pd.Timedelta(days=180)], [scenario_rate] * 2, color=MODEL,
-            linewidth=2, label=f"scenario {scenario_rate:.2f}")
+    ax.fill_between(span, estimate.low, estimate.high, color=look.FIT,
+                    alpha=look.FIT_BAND_OPACITY, linewidth=0)
+    ax.plot(span, [estimate.value] * 2, color=look.FIT,
+            label=look.defeat_fit_label(estimate.value))
+    ax.plot([DAY_ZERO, DAY_ZERO + pd.Timedelta(days=180)], [scenario_rate] * 2,
+            color=look.SCENARIO, linewidth=2, label=look.scenario_rate_label(scenario_rate))
     ax.axvline(DAY_ZERO, color="black", linewidth=0.8)
     ax.set_ylim(0.5, 1.0)
     ax.legend(fontsize=7, loc="lower left")

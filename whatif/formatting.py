@@ -34,13 +34,6 @@ def format_value(value: float, unit: str = "") -> str:
     return f"{value:.2f}"
 
 
-def format_range(p10: float, p50: float, p90: float, unit: str = "") -> str:
-    """``P50 (P10–P90)``, e.g. ``75.0% (62.5%–100.0%)``."""
-    if p10 == p90:
-        return format_value(p50, unit)
-    return f"{format_value(p50, unit)} ({format_value(p10, unit)}–{format_value(p90, unit)})"
-
-
 def describe_condition(condition: str, threshold=None, threshold_high=None, unit: str = "") -> str:
     """One of :func:`whatif.sensitivity.explain`'s conditions in words.
 

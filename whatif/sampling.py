@@ -41,20 +41,6 @@ def column_generator(seed: int | None, column: int) -> np.random.Generator:
     )
 
 
-def unit_sample(n_samples: int, n_columns: int, seed: int | None,
-                columns: list[int] | None = None) -> np.ndarray:
-    """Uniform(0, 1) draws, reproducible from ``seed``, shape ``(n_columns, n_samples)``.
-
-    Parameters run along axis 0 here (each column's draws are contiguous). Each comes
-    from its own stream, so its draws depend only on the seed and its index.
-    ``columns`` limits the work to those columns (the rest are left at 0.5).
-    """
-    unit = np.full((n_columns, n_samples), 0.5)
-    for column in range(n_columns) if columns is None else columns:
-        column_generator(seed, column).random(n_samples, out=unit[column])
-    return unit
-
-
 def ppf(assumption: Assumption, unit: np.ndarray, parameter: Parameter) -> np.ndarray:
     """Map unit uniforms to values of ``assumption``'s distribution [parameter's unit].
 

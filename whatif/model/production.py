@@ -16,8 +16,6 @@ import math
 
 from whatif.model._compile import scalar, ufunc
 
-RAMP_SHAPES = ("linear", "logistic")
-RECOVERY_SHAPES = ("linear", "exponential")
 LOGISTIC_STEEPNESS = 10.0  # logistic ramp: 1/(1+exp(-k(x-1/2))), rescaled to run 0→1 over the ramp
 EXPONENTIAL_TIME_CONSTANT = 1.0 / 3.0  # exponential recovery: time constant = repair_days / 3
 DISRUPTED_BELOW = 0.9  # a day is disrupted while national output < 90 % of baseline

@@ -3,37 +3,41 @@
 Each chart draws what :func:`whatif.engine.simulate` (daily series with P10–P90 bands)
 or :func:`whatif.engine.missiles_needed` (the P(success) curve) returned; the tornado and
 Sobol charts draw :func:`whatif.sensitivity.tornado` and :func:`whatif.sensitivity.sobol`.
+Titles, axis labels, legend labels and colours come from :mod:`whatif.presentation`, as
+the brief's static charts do.
 """
 
 from __future__ import annotations
 
 import bqplot as bq
+import ipywidgets as w
 import numpy as np
 
+from whatif import presentation as look
 from whatif.engine import SimulationResult, SolveResult
-from whatif.outputs import DEBATE_SALVO, weekly_hits
+from whatif.outputs import DEBATE_SALVO, OUTPUTS, weekly_hits
+from whatif.presentation import BandChartSpec, ChartText
 
-BASE = "#7f7f7f"  # no strike
-STRIKE = "#c0392b"  # after the strike
-OTHER = "#1f77b4"  # a second scenario
 LAYOUT = {"width": "100%", "min_width": "380px", "height": "300px"}
+MARGIN = {"top": 40, "bottom": 45, "left": 65, "right": 15}
+#: the tornado and Sobol charts: room for the assumptions' names on the left
+WIDE_LAYOUT = {"width": "100%", "min_width": "500px", "height": "420px"}
+WIDE_MARGIN = {"top": 40, "bottom": 45, "left": 190, "right": 20}
 
 
-def _figure(title: str, marks, x_scale, y_scale, x_label: str, y_label: str,
-            y_format: str = ",.0f") -> bq.Figure:
+def _figure(text: ChartText, marks, x_scale, y_scale, y_format: str = ",.0f",
+            x_format: str | None = ",.0f", legend: str = "top-left") -> bq.Figure:
     axes = [
-        bq.Axis(scale=x_scale, label=x_label, tick_format=",.0f"),
-        bq.Axis(scale=y_scale, label=y_label, orientation="vertical", tick_format=y_format),
+        bq.Axis(scale=x_scale, label=text.x_label, tick_format=x_format),
+        bq.Axis(scale=y_scale, label=text.y_label, orientation="vertical", tick_format=y_format),
     ]
-    return bq.Figure(marks=marks, axes=axes, title=title, animation_duration=0,
-                     legend_location="top-left", fig_margin={"top": 40, "bottom": 45,
-                                                              "left": 65, "right": 15},
-                     layout=dict(LAYOUT))
+    return bq.Figure(marks=marks, axes=axes, title=text.title, animation_duration=0,
+                     legend_location=legend, fig_margin=dict(MARGIN), layout=dict(LAYOUT))
 
 
 def _band(x_scale, y_scale, color: str) -> bq.Lines:
     return bq.Lines(x=[0.0], y=[[0.0], [0.0]], scales={"x": x_scale, "y": y_scale},
-                    fill="between", fill_colors=[color], fill_opacities=[0.18],
+                    fill="between", fill_colors=[color], fill_opacities=[look.BAND_OPACITY],
                     colors=[color, color], opacities=[0.0, 0.0], stroke_width=0)
 
 
@@ -44,31 +48,31 @@ def _tooltip(x_label: str, y_label: str, y_format: str = ",.1f") -> bq.Tooltip:
 class BandChart:
     """Two daily series (no strike, after strike): P50 lines and P10–P90 bands."""
 
-    def __init__(self, title: str, y_label: str, base: str, strike: str, scale: float = 1.0,
-                 target: bool = False, y_format: str = ",.0f"):
-        self.base, self.strike, self.scale = base, strike, scale
+    def __init__(self, spec: BandChartSpec):
+        self.spec = spec
         x, y = bq.LinearScale(), bq.LinearScale(min=0.0)
-        self.base_band = _band(x, y, BASE)
-        self.strike_band = _band(x, y, STRIKE)
+        self.base_band = _band(x, y, look.NO_STRIKE)
+        self.strike_band = _band(x, y, look.STRIKE)
+        tip = _tooltip("day", spec.text.y_label)
         self.lines = bq.Lines(
-            x=[0.0], y=[[0.0], [0.0]], scales={"x": x, "y": y}, colors=[BASE, STRIKE],
-            labels=["No strike (P50)", "After strike (P50)"], display_legend=True,
-            stroke_width=2, tooltip=_tooltip("day", y_label),
+            x=[0.0], y=[[0.0], [0.0]], scales={"x": x, "y": y},
+            colors=[look.NO_STRIKE, look.STRIKE], labels=[look.NO_STRIKE_P50, look.STRIKE_P50],
+            display_legend=True, stroke_width=2, tooltip=tip,
         )
         marks = [self.base_band, self.strike_band, self.lines]
         self.target = None
-        if target:
+        if spec.target:
             self.target = bq.Lines(x=[0.0, 1.0], y=[1000.0, 1000.0], scales={"x": x, "y": y},
-                                   colors=["black"], line_style="dashed", display_legend=True,
-                                   labels=["Stated target"], tooltip=_tooltip("day", y_label))
+                                   colors=[look.TARGET], line_style="dashed",
+                                   display_legend=True, labels=[look.TARGET_LABEL], tooltip=tip)
             marks.append(self.target)
-        self.figure = _figure(title, marks, x, y, "day after the strike", y_label, y_format)
+        self.figure = _figure(spec.text, marks, x, y, spec.tick_format)
 
     def update(self, result: SimulationResult) -> None:
         series = result.series
         days = series.index.to_numpy(dtype=float)
-        b, s = series[self.base], series[self.strike]
-        k = self.scale
+        b, s = series[self.spec.base], series[self.spec.strike]
+        k = self.spec.scale
         with self.base_band.hold_sync():
             self.base_band.x = days
             self.base_band.y = np.vstack([b["p10"], b["p90"]]) * k
@@ -92,22 +96,15 @@ class WeeklyHitsChart:
         x, y = bq.OrdinalScale(), bq.LinearScale(min=0.0, max=1.0)
         self.y_scale = y
         self.bars = bq.Bars(x=[1], y=[[0.0], [0.0]], scales={"x": x, "y": y}, type="grouped",
-                            colors=[BASE, STRIKE], labels=["No strike", "After strike"],
+                            colors=[look.NO_STRIKE, look.STRIKE],
+                            labels=[look.NO_STRIKE_MEAN, look.STRIKE_MEAN],
                             display_legend=True, padding=0.15,
                             tooltip=bq.Tooltip(fields=["x", "y"], labels=["week", "hits"],
                                                formats=["", ",.1f"]))
-        axes = [bq.Axis(scale=x, label="week after the strike", tick_values=None),
-                bq.Axis(scale=y, label="hits on energy infrastructure per week",
-                        orientation="vertical", tick_format=",.0f")]
-        self.figure = bq.Figure(marks=[self.bars], axes=axes, animation_duration=0,
-                                title="Weekly hits on energy infrastructure (mean)",
-                                legend_location="top-right", layout=dict(LAYOUT),
-                                fig_margin={"top": 40, "bottom": 45, "left": 65, "right": 15})
-
-    weekly = staticmethod(weekly_hits)
+        self.figure = _figure(look.HITS, [self.bars], x, y, x_format=None, legend="top-right")
 
     def update(self, result: SimulationResult) -> None:
-        weekly = self.weekly(result)
+        weekly = weekly_hits(result)
         values = weekly[["baseline", "strike"]].to_numpy().T
         with self.bars.hold_sync():
             self.bars.x = (weekly.index + 1).to_numpy()
@@ -123,21 +120,21 @@ class SuccessChart:
         x, y = bq.LinearScale(min=0.0), bq.LinearScale(min=0.0, max=1.0)
         lo, hi = DEBATE_SALVO
         self.debate = bq.Lines(x=[lo, lo, hi, hi], y=[0.0, 1.0, 1.0, 0.0],
-                               scales={"x": x, "y": y}, fill="inside", fill_colors=["#f1c40f"],
-                               fill_opacities=[0.35], colors=["#f1c40f"],
-                               labels=["25–30 (public debate)"], display_legend=True)
-        self.curve = bq.Lines(x=[0.0], y=[0.0], scales={"x": x, "y": y}, colors=[STRIKE],
-                              stroke_width=2, labels=["P(success)"], display_legend=True,
-                              tooltip=_tooltip("missiles", "P(success)", ".0%"))
+                               scales={"x": x, "y": y}, fill="inside",
+                               fill_colors=[look.DEBATE], fill_opacities=[look.DEBATE_OPACITY],
+                               colors=[look.DEBATE], labels=[look.DEBATE_LABEL],
+                               display_legend=True)
+        tip = _tooltip("missiles", look.SUCCESS_LABEL, ".0%")
+        self.curve = bq.Lines(x=[0.0], y=[0.0], scales={"x": x, "y": y}, colors=[look.STRIKE],
+                              stroke_width=2, labels=[look.SUCCESS_LABEL], display_legend=True,
+                              tooltip=tip)
         self.level = bq.Lines(x=[0.0, 300.0], y=[0.8, 0.8], scales={"x": x, "y": y},
-                              colors=["black"], line_style="dashed",
-                              labels=["required confidence"], display_legend=True)
-        self.answer = bq.Scatter(x=[0.0], y=[0.0], scales={"x": x, "y": y}, colors=["black"],
-                                 default_size=60, tooltip=_tooltip("missiles", "P(success)", ".0%"))
-        self.figure = _figure("Chance of reaching the goal vs missiles per salvo",
-                              [self.debate, self.curve, self.level, self.answer], x, y,
-                              "missiles per salvo", "P(success)", ".0%")
-        self.figure.legend_location = "bottom-right"
+                              colors=[look.TARGET], line_style="dashed",
+                              labels=[look.CONFIDENCE_LABEL], display_legend=True)
+        self.answer = bq.Scatter(x=[0.0], y=[0.0], scales={"x": x, "y": y},
+                                 colors=[look.TARGET], default_size=60, tooltip=tip)
+        self.figure = _figure(look.SUCCESS, [self.debate, self.curve, self.level, self.answer],
+                              x, y, ".0%", legend="bottom-right")
 
     def update(self, solve: SolveResult) -> None:
         curve = solve.curve
@@ -162,15 +159,16 @@ class CompareChart:
     def __init__(self):
         x, y = bq.LinearScale(), bq.LinearScale(min=0.0)
         self.lines = bq.Lines(x=[0.0], y=[[0.0], [0.0], [0.0]], scales={"x": x, "y": y},
-                              colors=[BASE, STRIKE, OTHER], stroke_width=2, display_legend=True,
+                              colors=[look.NO_STRIKE, look.STRIKE, look.OTHER], stroke_width=2,
+                              display_legend=True,
                               labels=["A: no strike", "A: after strike", "B: after strike"],
-                              tooltip=_tooltip("day", "drones/day"))
-        self.base_b = bq.Lines(x=[0.0], y=[0.0], scales={"x": x, "y": y}, colors=[OTHER],
+                              tooltip=_tooltip("day", look.COMPARE.y_label))
+        self.base_b = bq.Lines(x=[0.0], y=[0.0], scales={"x": x, "y": y}, colors=[look.OTHER],
                                line_style="dashed", display_legend=True, labels=["B: no strike"])
-        self.figure = _figure("National production per day (P50)", [self.lines, self.base_b],
-                              x, y, "day after the strike", "drones/day")
+        self.figure = _figure(look.COMPARE, [self.lines, self.base_b], x, y)
 
-    def update(self, a: SimulationResult, b: SimulationResult, label_a: str, label_b: str) -> None:
+    def update(self, a: SimulationResult, b: SimulationResult, label_a: str,
+               label_b: str) -> None:
         days_a = a.series.index.to_numpy(dtype=float)
         days_b = b.series.index.to_numpy(dtype=float)
         n = min(len(days_a), len(days_b))
@@ -197,23 +195,25 @@ class TornadoChart:
         y, x = bq.OrdinalScale(reverse=True), bq.LinearScale()
         self.x_scale = x
         common = {"scales": {"x": y, "y": x}, "orientation": "horizontal", "padding": 0.25}
-        self.low = bq.Bars(x=["-"], y=[0.0], colors=["#1f77b4"], labels=["at its low"],
+        self.low = bq.Bars(x=["-"], y=[0.0], colors=[look.AT_LOW], labels=[look.AT_LOW_LABEL],
                            display_legend=True, tooltip=bq.Tooltip(
                                fields=["x", "y"], labels=["assumption", "output at low"],
                                formats=["", ",.3~g"]), **common)
-        self.high = bq.Bars(x=["-"], y=[0.0], colors=["#ff7f0e"], labels=["at its high"],
-                            display_legend=True, tooltip=bq.Tooltip(
-                                fields=["x", "y"], labels=["assumption", "output at high"],
-                                formats=["", ",.3~g"]), **common)
+        self.high = bq.Bars(x=["-"], y=[0.0], colors=[look.AT_HIGH],
+                            labels=[look.AT_HIGH_LABEL], display_legend=True,
+                            tooltip=bq.Tooltip(fields=["x", "y"],
+                                               labels=["assumption", "output at high"],
+                                               formats=["", ",.3~g"]), **common)
         self.value_axis = bq.Axis(scale=x, label="output", tick_format=",.3~g")
         self.figure = bq.Figure(
             marks=[self.low, self.high],
-            axes=[bq.Axis(scale=y, orientation="vertical", label=""), self.value_axis],
+            axes=[bq.Axis(scale=y, orientation="vertical", label=look.SENSITIVITY_AXIS),
+                  self.value_axis],
             title="What matters most", animation_duration=0, legend_location="bottom-right",
-            fig_margin={"top": 40, "bottom": 45, "left": 190, "right": 20},
-            layout={"width": "100%", "min_width": "500px", "height": "420px"})
+            fig_margin=dict(WIDE_MARGIN), layout=dict(WIDE_LAYOUT))
 
-    def update(self, frame, label: str, unit: str) -> None:
+    def update(self, frame, output: str) -> None:
+        """Draw ``frame`` (:func:`whatif.sensitivity.tornado` of ``output``)."""
         rows = frame.head(self.top)
         names = rows["parameter"].tolist()
         central = float(frame.attrs["central"])
@@ -229,13 +229,10 @@ class TornadoChart:
         highest = max(lows.max(initial=central), highs.max(initial=central))
         pad = max(0.05 * (highest - lowest), 1e-9)
         self.x_scale.min, self.x_scale.max = lowest - pad, highest + pad
-        self.value_axis.label = f"{label} [{unit}]" if unit else label
-        self.value_axis.tick_format = (".0%" if unit in ("share", "probability") else
-                                       "$~s" if unit == "USD" else
-                                       ",.0f" if highest - lowest >= 10 else ",.3~g")
-        from whatif.formatting import format_value
-
-        self.figure.title = f"What matters most: {label} (central {format_value(central, unit)})"
+        self.value_axis.label = look.output_axis_label(output)
+        self.value_axis.tick_format = look.value_tick_format(OUTPUTS[output].unit,
+                                                            highest - lowest)
+        self.figure.title = look.tornado_title(output, central)
 
 
 class SobolChart:
@@ -247,21 +244,21 @@ class SobolChart:
         self.x_scale = x
         self.bars = bq.Bars(
             x=["-"], y=[[0.0], [0.0]], scales={"x": y, "y": x}, orientation="horizontal",
-            type="grouped", padding=0.25, colors=["#2ca02c", "#9467bd"],
-            labels=["first order S1 (alone)", "total order ST (with interactions)"],
+            type="grouped", padding=0.25, colors=[look.FIRST_ORDER, look.TOTAL_ORDER],
+            labels=[look.FIRST_ORDER_LABEL, look.TOTAL_ORDER_LABEL],
             display_legend=True, tooltip=bq.Tooltip(fields=["x", "y"],
                                                     labels=["assumption", "index"],
                                                     formats=["", ".3f"]))
         self.figure = bq.Figure(
             marks=[self.bars],
-            axes=[bq.Axis(scale=y, orientation="vertical", label=""),
-                  bq.Axis(scale=x, label="share of the output's variance", tick_format=".0%")],
+            axes=[bq.Axis(scale=y, orientation="vertical", label=look.SENSITIVITY_AXIS),
+                  bq.Axis(scale=x, label=look.SOBOL_AXIS, tick_format=".0%")],
             title="Sobol indices", animation_duration=0, legend_location="bottom-right",
-            fig_margin={"top": 40, "bottom": 45, "left": 190, "right": 20},
-            layout={"width": "100%", "min_width": "500px", "height": "420px"})
+            fig_margin=dict(WIDE_MARGIN), layout=dict(WIDE_LAYOUT))
 
-    def update(self, frame, label: str, samples: int) -> None:
-        """Draw ``frame`` (:func:`whatif.sensitivity.sobol`: rows sorted by total order)."""
+    def update(self, frame, output: str, samples: int) -> None:
+        """Draw ``frame`` (:func:`whatif.sensitivity.sobol` of ``output``: rows sorted by
+        total order)."""
         rows = frame.head(self.top)
         values = rows[["first_order", "total_order"]].to_numpy().T
         with self.bars.hold_sync():
@@ -270,7 +267,7 @@ class SobolChart:
         # estimates near 0 can come out slightly negative; never cut a bar off
         self.x_scale.min = float(min(0.0, values.min()))
         self.x_scale.max = float(max(1.0, values.max()))
-        self.figure.title = f"Sobol indices: {label} ({samples:,} base samples)"
+        self.figure.title = look.sobol_title(output, samples)
 
     def clear(self, title: str) -> None:
         """No indices to show (e.g. nothing is uncertain); ``title`` says why."""
@@ -278,3 +275,22 @@ class SobolChart:
             self.bars.x = []
             self.bars.y = [[], []]
         self.figure.title = title
+
+
+class ChartsPanel(w.GridBox):
+    """The "Charts" tab: production, P(success), weekly hits and grid damage, two a row."""
+
+    def __init__(self):
+        self.production_chart = BandChart(look.PRODUCTION)
+        self.success_chart = SuccessChart()
+        self.hits_chart = WeeklyHitsChart()
+        self.grid_chart = BandChart(look.GRID)
+        charts = (self.production_chart, self.success_chart, self.hits_chart, self.grid_chart)
+        super().__init__([c.figure for c in charts], layout=w.Layout(
+            grid_template_columns="repeat(2, minmax(380px, 1fr))"))
+
+    def update(self, result: SimulationResult, solve: SolveResult) -> None:
+        self.production_chart.update(result)
+        self.success_chart.update(solve)
+        self.hits_chart.update(result)
+        self.grid_chart.update(result)

@@ -8,7 +8,6 @@ and leaves the last good value in place.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from html import escape
 from typing import Any
@@ -16,37 +15,13 @@ from typing import Any
 import ipywidgets as w
 
 from whatif.errors import WhatifError
-from whatif.params import Assumption, Parameter, Stage, parse_stages
+from whatif.outputs import OBJECTIVES, OUTPUTS
+from whatif.params import GROUPS, REGISTRY, Assumption, Parameter, parse_stages
+from whatif.presentation import error_html
+from whatif.views.controls import nice_step, range_text, show_number, stages_text, tooltip
+from whatif.views.run import SAMPLE_CHOICES, RunSettings, parse_goal
 
 LABEL_WIDTH = "230px"
-
-
-def _nice_step(span: float, *anchors: float) -> float:
-    """A power-of-ten slider step with every anchor (bounds, default) on the grid.
-
-    The browser snaps a slider to ``min + k·step``; a default off that grid would be
-    moved (and reported back as a change) on first display.
-    """
-    step = 10.0 ** math.floor(math.log10(span / 400)) if span > 0 else 1.0
-    while step > 1e-6 and any(abs(a / step - round(a / step)) > 1e-9 for a in anchors):
-        step /= 10
-    return step
-
-
-def _show(value: float, parameter: Parameter) -> str:
-    if parameter.kind == "integer" or float(value).is_integer():
-        return f"{int(round(value))}"
-    return f"{value:.6g}"
-
-
-def tooltip(parameter: Parameter) -> str:
-    """Source (and date, URL) of a parameter's default, for hover text."""
-    parts = [f"{parameter.label} [{parameter.unit or '-'}]", f"Source: {parameter.source}"]
-    if parameter.source_date:
-        parts.append(f"Date: {parameter.source_date}")
-    if parameter.source_url:
-        parts.append(parameter.source_url)
-    return "\n".join(parts)
 
 
 class ParameterControl(w.VBox):
@@ -86,7 +61,7 @@ class ParameterControl(w.VBox):
             widget.observe(self._from_widget, names="value")
             return widget
         if p.kind == "stages":
-            widget = w.Text(value=_stages_text(p.default), tooltip=tip, continuous_update=False,
+            widget = w.Text(value=stages_text(p.default), tooltip=tip, continuous_update=False,
                             placeholder="name:aimpoints; name:aimpoints",
                             layout=w.Layout(width="300px"))
             widget.observe(self._from_text, names="value")
@@ -104,11 +79,11 @@ class ParameterControl(w.VBox):
                                  readout=False, layout=w.Layout(width="220px"))
         else:
             widget = w.FloatSlider(value=central, min=lo, max=max(top, central),
-                                   step=_nice_step(top - lo, lo, central),
+                                   step=nice_step(top - lo, lo, central),
                                    continuous_update=True,
                                    tooltip=tip, readout=False, layout=w.Layout(width="220px"))
         widget.observe(self._from_widget, names="value")
-        self.text = w.Text(value=_show(central, p), continuous_update=False, tooltip=tip,
+        self.text = w.Text(value=show_number(central, p), continuous_update=False, tooltip=tip,
                            layout=w.Layout(width="90px"))
         self.text.add_class("whatif-value")
         self.text.observe(self._from_text, names="value")
@@ -124,7 +99,7 @@ class ParameterControl(w.VBox):
             return  # the browser snapping a value we set, not a user's move
         self._shown = value
         if self.text is not None:
-            self._set_quietly(self.text, _show(value, self.parameter))
+            self._set_quietly(self.text, show_number(value, self.parameter))
         self.clear_error()
         self._on_change(self.parameter.name, value)
 
@@ -148,7 +123,7 @@ class ParameterControl(w.VBox):
         if value > self.input.max:
             self.input.max = value if p.kind == "real" else int(value)
         self._set_quietly(self.input, int(value) if p.kind == "integer" else value)
-        self._set_quietly(self.text, _show(value, p))
+        self._set_quietly(self.text, show_number(value, p))
         self._shown = value
         self._on_change(p.name, value)
 
@@ -161,7 +136,7 @@ class ParameterControl(w.VBox):
 
     # --- state -------------------------------------------------------------------------
     def show_error(self, message: str) -> None:
-        self.error.value = f'<span style="color:#b00020">⚠ {escape(message)}</span>'
+        self.error.value = error_html(message)
 
     def clear_error(self) -> None:
         if self.error.value:
@@ -171,7 +146,7 @@ class ParameterControl(w.VBox):
         """Show ``value`` (from a scenario) without triggering a model run."""
         p = self.parameter
         if p.kind == "stages":
-            self._set_quietly(self.input, _stages_text(value))
+            self._set_quietly(self.input, stages_text(value))
         elif p.kind == "choice":
             self._set_quietly(self.input, value)
         else:
@@ -179,23 +154,85 @@ class ParameterControl(w.VBox):
             if central > self.input.max:
                 self.input.max = central if p.kind == "real" else int(central)
             self._set_quietly(self.input, int(central) if p.kind == "integer" else central)
-            self._set_quietly(self.text, _show(central, p))
+            self._set_quietly(self.text, show_number(central, p))
             self._shown = central
         self.clear_error()
 
     def show_range(self, assumption: Any, uncertain: bool) -> None:
         """Show the allowed range and, in Monte Carlo mode, the distribution drawn from."""
-        p = self.parameter
-        text = f"allowed {p.range_text()}" if p.kind in ("real", "integer") else ""
-        if uncertain and isinstance(assumption, Assumption) and not assumption.is_fixed:
-            text += (f" · drawn {assumption.dist} {_show(assumption.low, p)}–"
-                     f"{_show(assumption.high, p)}")
+        text = range_text(self.parameter, assumption, uncertain)
         html = f'<span style="color:#666;font-size:85%">{escape(text)}</span>' if text else ""
         if self.range_note.value != html:
             self.range_note.value = html
 
 
-def _stages_text(stages: tuple[Stage, ...]) -> str:
-    return "; ".join(str(s) for s in stages)
+class ControlsPanel(w.VBox):
+    """The left column: every assumption's control in its group, and the "Uncertainty"
+    settings (point estimate or Monte Carlo, samples, seed, the solver's goal).
 
+    ``on_parameter(name, value)`` is called when a control's value changes;
+    ``on_settings()`` when the settings change (a refused goal calls nothing and keeps
+    the last good one, see :meth:`check_goal`).
+    """
 
+    def __init__(self, on_parameter: Callable[[str, Any], None],
+                 on_settings: Callable[[], None]):
+        self._on_settings = on_settings
+        defaults = RunSettings()
+        self._goal = (defaults.objective, defaults.at_least)  # the last valid goal
+        self.controls = {name: ParameterControl(p, on_parameter) for name, p in REGISTRY.items()}
+        groups = [w.VBox([c for c in self.controls.values() if c.parameter.group == g])
+                  for g in GROUPS]
+        self.mode = w.ToggleButtons(options=[("Point estimate", "point"), ("Monte Carlo", "mc")],
+                                    value=defaults.mode, tooltip="Point estimate: central "
+                                    "values, expected strike outcome (instant). Monte Carlo: "
+                                    "ranges.")
+        self.samples = w.Dropdown(options=list(SAMPLE_CHOICES), value=defaults.samples,
+                                  description="Samples", layout=w.Layout(width="200px"))
+        self.seed = w.BoundedIntText(value=defaults.seed, min=0, max=2**31 - 1,
+                                     description="Seed", layout=w.Layout(width="200px"))
+        self.objective = w.Dropdown(options=[(OUTPUTS[o].label, o) for o in OBJECTIVES],
+                                    value=defaults.objective, description="Goal",
+                                    layout=w.Layout(width="420px"))
+        self.at_least = w.Text(value=str(defaults.at_least), description="at least",
+                               continuous_update=False, layout=w.Layout(width="200px"))
+        self.at_least_error = w.HTML("")
+        self.confidence = w.FloatSlider(value=defaults.confidence, min=0.5, max=0.99,
+                                        step=0.01, description="Confidence",
+                                        readout_format=".0%", continuous_update=True,
+                                        layout=w.Layout(width="320px"))
+        for widget in (self.mode, self.samples, self.seed, self.objective, self.confidence):
+            widget.observe(self._settings_changed, names="value")
+        self.at_least.observe(self._at_least_changed, names="value")
+        uncertainty = w.VBox([self.mode, self.samples, self.seed, self.objective,
+                              w.HBox([self.at_least, self.at_least_error]), self.confidence])
+        self.accordion = w.Accordion(children=groups + [uncertainty],
+                                     titles=(*GROUPS, "Uncertainty"), selected_index=0)
+        super().__init__([self.accordion], layout=w.Layout(width="560px", min_width="520px"))
+
+    def settings(self) -> RunSettings:
+        """The settings in force (with the last valid goal)."""
+        objective, at_least = self._goal
+        return RunSettings(mode=self.mode.value, samples=int(self.samples.value),
+                           seed=int(self.seed.value), objective=objective, at_least=at_least,
+                           confidence=float(self.confidence.value))
+
+    def check_goal(self) -> bool:
+        """Validate the goal as the solver would; keep the last good one if it fails."""
+        try:
+            at_least = parse_goal(self.objective.value, self.at_least.value,
+                                  self.confidence.value)
+        except WhatifError as exc:
+            self.at_least_error.value = error_html(str(exc))
+            return False
+        self.at_least_error.value = ""
+        self._goal = (self.objective.value, at_least)
+        return True
+
+    def _settings_changed(self, change) -> None:
+        self.check_goal()
+        self._on_settings()
+
+    def _at_least_changed(self, change) -> None:
+        if self.check_goal():
+            self._on_settings()

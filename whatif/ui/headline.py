@@ -1,102 +1,28 @@
-"""Headline figures: what the run buys, as P50 with the P10–P90 range.
-
-:func:`headline_figures` is plain data (tested without a browser); :func:`headline_html`
-renders it for the app and the brief.
-"""
+"""The scenario's title and the headline cards above the tabs (the text is made in
+:mod:`whatif.views.headline`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import ipywidgets as w
 
 from whatif.engine import SimulationResult, SolveResult
-from whatif.formatting import format_value
-from whatif.outputs import OUTPUTS
+from whatif.scenario import Scenario
+from whatif.views.headline import headline_figures, headline_html, title_html
 
 
-@dataclass(frozen=True)
-class Figure:
-    key: str
-    label: str
-    value: str  # the P50 (or the deterministic value)
-    spread: str  # "P10–P90: a – b", or "" when there is no spread
-    note: str = ""
+class TitleLine(w.HTML):
+    """The scenario's title and note."""
+
+    def show(self, scenario: Scenario) -> None:
+        self.value = title_html(scenario)
 
 
-def _stat(result: SimulationResult, name: str) -> tuple[float, float, float]:
-    row = result.summary.loc[name]
-    return float(row["p10"]), float(row["p50"]), float(row["p90"])
+class HeadlinePanel(w.HTML):
+    """The headline cards: P50 and P10–P90 of what the run buys."""
 
+    def __init__(self):
+        super().__init__("")
+        self.add_class("whatif-headline")
 
-def _figure(result: SimulationResult, key: str, label: str | None = None, note: str = "") -> Figure:
-    unit = OUTPUTS[key].unit
-    p10, p50, p90 = _stat(result, key)
-    spread = "" if p10 == p90 else (
-        f"P10–P90: {format_value(p10, unit)} – {format_value(p90, unit)}")
-    return Figure(key, label or OUTPUTS[key].label, format_value(p50, unit), spread, note)
-
-
-def headline_figures(result: SimulationResult, solve: SolveResult) -> list[Figure]:
-    """The app's headline numbers for one run (P50 and P10–P90 of each output)."""
-    spec = OUTPUTS[solve.objective]
-    goal = (f"{spec.label} ≥ {format_value(solve.at_least, spec.unit)} "
-            f"with ≥ {solve.confidence:.0%} confidence")
-    if solve.missiles_needed is None:
-        needed = f"more than {solve.max_missiles}"
-        at_max = solve.curve["probability"].iloc[-1]
-        note = f"{goal}; at {solve.max_missiles} missiles the chance is {at_max:.0%}"
-    else:
-        needed = f"{solve.missiles_needed}"
-        note = goal
-    target = float(result.scenario.central("production_target"))
-    share = _figure(result, "target_share_denied")
-    return [
-        Figure("missiles_needed", "Missiles needed per salvo", needed, "", note),
-        _figure(result, "capacity_loss"),
-        _figure(result, "days_disrupted"),
-        _figure(result, "drones_denied",
-                note=f"= {share.value} of the {format_value(target, 'drones')}/day target over the "
-                     f"horizon ({share.spread or 'no spread'})"),
-        _figure(result, "energy_hits_averted",
-                note=_reduction_note(result)),
-        _figure(result, "grid_gw_days_averted"),
-        _figure(result, "cost_exchange_ratio"),
-    ]
-
-
-def _reduction_note(result: SimulationResult) -> str:
-    f = _figure(result, "energy_hit_reduction")
-    note = f"= {f.value} fewer hits than without the strike" + (f" ({f.spread})" if f.spread else "")
-    denied = result.summary.loc["drones_denied", "p50"]
-    averted = result.summary.loc["energy_hits_averted", "p50"]
-    if averted == 0 and denied > 0:
-        stock = result.scenario.central("stockpile_days")
-        note += (f"; the {stock:g}-day stockpile of finished drones covers the lost output, "
-                 "so launches do not fall")
-    return note
-
-
-def headline_html(figures: list[Figure]) -> str:
-    cards = []
-    for f in figures:
-        spread = f'<div class="whatif-spread">{f.spread}</div>' if f.spread else ""
-        note = f'<div class="whatif-note">{f.note}</div>' if f.note else ""
-        cards.append(
-            f'<div class="whatif-card" data-key="{f.key}"><div class="whatif-card-label">'
-            f'{f.label}</div><div class="whatif-card-value">{f.value}</div>{spread}{note}</div>'
-        )
-    return '<div class="whatif-cards">' + "".join(cards) + "</div>"
-
-
-STYLE = """
-<style>
-.whatif-cards {display:flex; flex-wrap:wrap; gap:8px;}
-.whatif-card {border:1px solid #ddd; border-radius:6px; padding:6px 10px; min-width:170px;
-  max-width:260px; background:#fafafa;}
-.whatif-card-label {font-size:85%; color:#444;}
-.whatif-card-value {font-size:160%; font-weight:600;}
-.whatif-spread {font-size:85%; color:#333;}
-.whatif-note {font-size:80%; color:#666;}
-.whatif-error {font-size:90%;}
-.whatif-status {min-height:1.4em;}
-</style>
-"""
+    def update(self, result: SimulationResult, solve: SolveResult) -> None:
+        self.value = headline_html(headline_figures(result, solve))

@@ -7,42 +7,33 @@ defeat rate) and the check of the scenario against the fits.
 
 from __future__ import annotations
 
-from html import escape
-
 import bqplot as bq
 import ipywidgets as widgets
 import numpy as np
 
-from whatif.calibrate import (
-    DAY_ZERO,
-    Calibration,
-    calibrate,
-    central_values,
-    comparison,
-    model_baseline,
-)
-from whatif.formatting import format_value
+from whatif import presentation as look
+from whatif.calibrate import Calibration, calibrate, central_values, comparison, model_baseline
+from whatif.presentation import ChartText
 from whatif.scenario import Scenario
+from whatif.ui.charts import MARGIN
+from whatif.views.record import INTRO, check_html, defeat_window_days, record_dates
 
-RECORD = "#555555"
-FIT = "#1f77b4"
-MODEL = "#c0392b"
 LAYOUT = {"width": "100%", "min_width": "380px", "height": "320px"}
 
 
-def _dates(days) -> np.ndarray:
-    """Days from day 0 as datetime64 (what bqplot's DateScale plots)."""
-    offsets = np.round(np.asarray(days, dtype=float) * 24 * 3600).astype("timedelta64[s]")
-    return (np.datetime64(DAY_ZERO.date(), "s") + offsets).astype("datetime64[ms]")
+def _figure(text: ChartText, marks, x_scale, y_scale, y_format: str) -> bq.Figure:
+    axes = [bq.Axis(scale=x_scale, label=text.x_label, tick_format="%b %Y", num_ticks=6),
+            bq.Axis(scale=y_scale, label=text.y_label, orientation="vertical",
+                    tick_format=y_format)]
+    return bq.Figure(marks=marks, axes=axes, title=text.title, animation_duration=0,
+                     legend_location="top-left", fig_margin=dict(MARGIN), layout=dict(LAYOUT))
 
 
-def _figure(title: str, marks, x_scale, y_scale, y_label: str, y_format: str) -> bq.Figure:
-    axes = [bq.Axis(scale=x_scale, label="month", tick_format="%b %Y", num_ticks=6),
-            bq.Axis(scale=y_scale, label=y_label, orientation="vertical", tick_format=y_format)]
-    return bq.Figure(marks=marks, axes=axes, title=title, animation_duration=0,
-                     legend_location="top-left",
-                     fig_margin={"top": 40, "bottom": 45, "left": 65, "right": 15},
-                     layout=dict(LAYOUT))
+def _fit_band(x, low, high, scales) -> bq.Lines:
+    """A fit's 90% band between ``low`` and ``high``."""
+    return bq.Lines(x=x, y=np.vstack([low, high]), scales=scales, fill="between",
+                    fill_colors=[look.FIT], fill_opacities=[look.FIT_BAND_OPACITY],
+                    colors=[look.FIT, look.FIT], opacities=[0.0, 0.0], stroke_width=0)
 
 
 class RecordPanel:
@@ -57,65 +48,50 @@ class RecordPanel:
         x, y = bq.DateScale(), bq.LogScale(min=1.0, max=2000.0)
         scales = {"x": x, "y": y}
         self.record_points = bq.Scatter(
-            x=_dates(record["day"]), y=record["uav_per_day"].to_numpy(), scales=scales,
-            colors=[RECORD], default_size=20, display_legend=True,
-            labels=["Record: UAVs launched/day"])
-        self.fit_band = bq.Lines(
-            x=_dates(fit["day"]), y=np.vstack([fit["low"], fit["high"]]), scales=scales,
-            fill="between", fill_colors=[FIT], fill_opacities=[0.2], colors=[FIT, FIT],
-            opacities=[0.0, 0.0], stroke_width=0)
+            x=record_dates(record["day"]), y=record["uav_per_day"].to_numpy(), scales=scales,
+            colors=[look.RECORD], default_size=20, display_legend=True,
+            labels=[look.RECORD_LABEL])
+        self.fit_band = _fit_band(record_dates(fit["day"]), fit["low"], fit["high"], scales)
         self.fit_line = bq.Lines(
-            x=_dates(fit["day"]), y=fit["mean"].to_numpy(), scales=scales, colors=[FIT],
-            stroke_width=2, display_legend=True, labels=["Fitted path (90% band)"])
+            x=record_dates(fit["day"]), y=fit["mean"].to_numpy(), scales=scales,
+            colors=[look.FIT], stroke_width=2, display_legend=True, labels=[look.FIT_LABEL])
         self.shahed_line = bq.Lines(
-            x=_dates(shahed["day"]), y=shahed["mean"].to_numpy(), scales=scales, colors=[FIT],
-            line_style="dashed", display_legend=True, labels=["Fitted × Shahed share"])
+            x=record_dates(shahed["day"]), y=shahed["mean"].to_numpy(), scales=scales,
+            colors=[look.FIT], line_style="dashed", display_legend=True,
+            labels=[look.SHAHED_FIT_LABEL])
         self.estimate_bar = bq.Lines(
-            x=_dates([0.0, 0.0]), y=[estimate.low, estimate.high], scales=scales, colors=[FIT],
-            stroke_width=4)
-        self.baseline = bq.Lines(x=_dates([0.0, 1.0]), y=[1.0, 1.0], scales=scales, colors=[MODEL],
-                                 stroke_width=3, display_legend=True,
-                                 labels=["Model baseline (Shahed-type)"])
+            x=record_dates([0.0, 0.0]), y=[estimate.low, estimate.high], scales=scales,
+            colors=[look.FIT], stroke_width=4)
+        self.baseline = bq.Lines(x=record_dates([0.0, 1.0]), y=[1.0, 1.0], scales=scales,
+                                 colors=[look.SCENARIO], stroke_width=3, display_legend=True,
+                                 labels=[look.BASELINE_LABEL])
         self.production_figure = _figure(
-            "Launch record and the model's baseline (drones/day, log scale)",
+            look.RECORD_PRODUCTION,
             [self.fit_band, self.record_points, self.fit_line, self.shahed_line,
-             self.estimate_bar, self.baseline], x, y, "drones/day", ",.0f")
+             self.estimate_bar, self.baseline], x, y, ",.0f")
 
         rate = self.calibration.defeat_rate
-        first, last = self.calibration.defeat_rate_window
-        span = _dates([(np.datetime64(first + "-01") - np.datetime64(DAY_ZERO.date())).astype(float),
-                       (np.datetime64(last + "-28") - np.datetime64(DAY_ZERO.date())).astype(float) + 3])
+        span = record_dates(defeat_window_days(self.calibration))
         x2, y2 = bq.DateScale(), bq.LinearScale(min=0.5, max=1.0)
         scales2 = {"x": x2, "y": y2}
         self.defeat_points = bq.Lines(
-            x=_dates(record["day"]), y=record["neutralised_share"].to_numpy(), scales=scales2,
-            colors=[RECORD], marker="circle", marker_size=12, display_legend=True,
-            labels=["Record: share shot down or suppressed"])
-        self.defeat_band = bq.Lines(
-            x=span, y=[[rate.low, rate.low], [rate.high, rate.high]], scales=scales2,
-            fill="between", fill_colors=[FIT], fill_opacities=[0.2], colors=[FIT, FIT],
-            opacities=[0.0, 0.0], stroke_width=0)
+            x=record_dates(record["day"]), y=record["neutralised_share"].to_numpy(),
+            scales=scales2, colors=[look.RECORD], marker="circle", marker_size=12,
+            display_legend=True, labels=[look.DEFEAT_RECORD_LABEL])
+        self.defeat_band = _fit_band(span, [rate.low] * 2, [rate.high] * 2, scales2)
         self.defeat_fit = bq.Lines(x=span, y=[rate.value, rate.value], scales=scales2,
-                                   colors=[FIT], stroke_width=2, display_legend=True,
-                                   labels=[f"Fitted {rate.value:.3f} (90% band)"])
-        self.defeat_model = bq.Lines(x=_dates([0.0, 180.0]), y=[0.0, 0.0], scales=scales2,
-                                     colors=[MODEL], stroke_width=3, display_legend=True,
-                                     labels=["Scenario defeat rate"])
+                                   colors=[look.FIT], stroke_width=2, display_legend=True,
+                                   labels=[look.defeat_fit_label(rate.value)])
+        self.defeat_model = bq.Lines(x=record_dates([0.0, 180.0]), y=[0.0, 0.0],
+                                     scales=scales2, colors=[look.SCENARIO], stroke_width=3,
+                                     display_legend=True, labels=[look.scenario_rate_label(0)])
         self.defeat_figure = _figure(
-            "Share of launched UAVs shot down or suppressed",
+            look.RECORD_DEFEAT,
             [self.defeat_band, self.defeat_points, self.defeat_fit, self.defeat_model],
-            x2, y2, "share", ".2f")
+            x2, y2, ".2f")
 
         self.check = widgets.HTML()
-        intro = widgets.HTML(
-            "<p style='max-width:60em'>The Ukrainian Air Force's monthly record (Sep 2022 – "
-            "Dec 2025, every month cited in <code>data/historical/</code>) and the fits of "
-            "<code>whatif.calibrate</code>: the model's logistic path fitted to UAV launches "
-            "(Jan 2024 on), times the Air Force's Shahed-type share, gives "
-            "<code>production_now</code>; a quasi-binomial fit over 2025 gives "
-            "<code>defeat_rate</code>. Launches ≈ output is assumed. Red is the scenario: "
-            "it moves with the controls.</p>")
-        self.widget = widgets.VBox([intro, self.check, widgets.HBox(
+        self.widget = widgets.VBox([widgets.HTML(INTRO), self.check, widgets.HBox(
             [self.production_figure, self.defeat_figure],
             layout=widgets.Layout(flex_flow="row wrap", width="100%"))])
 
@@ -125,26 +101,10 @@ class RecordPanel:
         values = central_values(scenario)
         days = np.arange(max(int(scenario.central("horizon_days")), 2), dtype=float)
         with self.baseline.hold_sync():
-            self.baseline.x = _dates(days)
+            self.baseline.x = record_dates(days)
             self.baseline.y = np.maximum(model_baseline(values, days), 1.0)  # log scale
         rate = float(values["defeat_rate"])
-        self.defeat_model.y = [rate, rate]
+        with self.defeat_model.hold_sync():
+            self.defeat_model.y = [rate, rate]
+            self.defeat_model.labels = [look.scenario_rate_label(rate)]
         self.check.value = check_html(self.calibration.check(values))
-
-
-def check_html(check) -> str:
-    """The scenario against the fits as an HTML table (values escaped)."""
-    rows = []
-    for name, row in check.iterrows():
-        verdict = ("<span style='color:#1a7f37'>inside the fit's 90% interval</span>" if row.within else
-                   "<b style='color:#c0392b'>outside the fit's 90% interval</b>")
-        rows.append(
-            f"<tr><td><code>{escape(name)}</code></td>"
-            f"<td>{escape(format_value(row.value, row.unit))}</td>"
-            f"<td>{escape(format_value(row.fitted, row.unit))}</td>"
-            f"<td>{escape(format_value(row.low, row.unit))} – {escape(format_value(row.high, row.unit))}</td>"
-            f"<td>{verdict}</td></tr>")
-    return ("<style>.whatif-record-check td, .whatif-record-check th {padding: 2px 10px;}</style>"
-            "<table class='whatif-record-check' style='border-collapse:collapse'>"
-            "<tr><th style='text-align:left'>assumption</th><th>scenario</th><th>fitted</th>"
-            "<th>90% interval</th><th></th></tr>" + "".join(rows) + "</table>")

@@ -1,6 +1,7 @@
 """Start and stop ``whatif app`` (Voilà) as a subprocess on 127.0.0.1.
 
-Used by the browser tests and the app benchmark; a person runs ``whatif app`` instead.
+Test-harness code, used by the browser tests and the app benchmark; a person runs
+``whatif app`` instead.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:
@@ -69,10 +70,12 @@ def start(log: Path, *args: str, timeout: float = 120) -> tuple[subprocess.Popen
     deadline = time.monotonic() + timeout
     while not answers(url):
         if proc.poll() is not None:
-            raise RuntimeError(f"whatif app exited with {proc.returncode}:\n{Path(log).read_text()}")
+            raise RuntimeError(
+                f"whatif app exited with {proc.returncode}:\n{Path(log).read_text()}")
         if time.monotonic() > deadline:
             stop(proc)
-            raise RuntimeError(f"whatif app did not answer in {timeout} s:\n{Path(log).read_text()}")
+            raise RuntimeError(
+                f"whatif app did not answer in {timeout} s:\n{Path(log).read_text()}")
         time.sleep(0.25)
     return proc, url
 

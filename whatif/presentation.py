@@ -1,0 +1,204 @@
+"""How results look, wherever they are shown: colours, chart titles, axis labels with
+units, legend labels, and the static (matplotlib) figure helpers.
+
+The app's live charts (:mod:`whatif.ui.charts`, :mod:`whatif.ui.record`), the brief's
+static SVG charts (:mod:`whatif.brief`, :mod:`whatif.figures`) and the CLI all take these
+from here, so a chart reads the same in the app and in the brief. This module imports
+neither ipywidgets nor bqplot (matplotlib only inside the static helpers).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from html import escape
+
+from whatif.formatting import format_value
+from whatif.outputs import DEBATE_SALVO, OUTPUTS
+
+# --- palette ----------------------------------------------------------------------------
+NO_STRIKE = "#7f7f7f"  # the no-strike path
+STRIKE = "#c0392b"  # after the strike
+OTHER = "#1f77b4"  # a second scenario (compare)
+TARGET = "black"  # the stated production target, the required confidence
+DEBATE = "#f1c40f"  # the public debate's salvo
+AT_LOW = "#1f77b4"  # tornado: each assumption at its low
+AT_HIGH = "#ff7f0e"  # tornado: at its high
+FIRST_ORDER = "#2ca02c"  # Sobol S1
+TOTAL_ORDER = "#9467bd"  # Sobol ST
+RECORD = "#555555"  # the public launch record
+FIT = "#1f77b4"  # the fits to the record
+SCENARIO = STRIKE  # the scenario's own marks beside the record (they move with it)
+ESTIMATE = "#2ca02c"  # public production estimates
+ERROR = "#b00020"  # messages: something was refused
+OK = "#1b5e20"  # messages: something was done
+INSIDE = "#1a7f37"  # a value inside a fit's interval
+
+BAND_OPACITY = 0.18  # P10–P90 bands around a P50 line
+FIT_BAND_OPACITY = 0.2  # a fit's 90% band
+DEBATE_OPACITY = 0.35
+
+
+# --- chart text ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ChartText:
+    """A chart's title and axis labels (units in brackets)."""
+
+    title: str
+    x_label: str
+    y_label: str
+
+
+def axis_label(quantity: str, unit: str) -> str:
+    """``quantity [unit]``, or ``quantity`` alone when there is no unit.
+
+    >>> axis_label("national production", "drones/day")
+    'national production [drones/day]'
+    """
+    return f"{quantity} [{unit}]" if unit else quantity
+
+
+def output_axis_label(output: str) -> str:
+    """An output's label with its unit, for a value axis (:data:`whatif.outputs.OUTPUTS`)."""
+    spec = OUTPUTS[output]
+    return axis_label(spec.label, spec.unit)
+
+
+DAY_AXIS = "day after the strike"
+
+
+@dataclass(frozen=True)
+class BandChartSpec:
+    """A daily series without and with the strike: P50 lines with P10–P90 bands.
+
+    ``base`` and ``strike`` name rows of :data:`whatif.model.campaign.SERIES`; ``scale``
+    converts the series' unit to the axis unit (e.g. MW → GW).
+    """
+
+    text: ChartText
+    base: str
+    strike: str
+    scale: float = 1.0
+    target: bool = False  # draw the stated production target
+    tick_format: str = ",.0f"  # d3 format of the value axis (app)
+
+
+PRODUCTION = BandChartSpec(
+    ChartText("National Shahed-type production per day", DAY_AXIS,
+              axis_label("national production", "drones/day")),
+    "production_baseline", "production_strike", target=True)
+GRID = BandChartSpec(
+    ChartText("Grid capacity out of action", DAY_AXIS, axis_label("damaged capacity", "GW")),
+    "grid_damaged_baseline", "grid_damaged_strike", scale=1e-3, tick_format=",.1f")
+#: daily series drawn with P10–P90 bands (the rest are summarised by their means)
+BAND_SERIES = (PRODUCTION.base, PRODUCTION.strike, GRID.base, GRID.strike)
+
+HITS = ChartText("Weekly hits on energy infrastructure (mean)", "week after the strike",
+                 axis_label("hits on energy infrastructure", "hits/week"))
+SUCCESS = ChartText("Chance of reaching the goal vs missiles per salvo", "missiles per salvo",
+                    "P(success)")
+COMPARE = ChartText("National production per day (P50)", DAY_AXIS,
+                    axis_label("national production", "drones/day"))
+RECORD_PRODUCTION = ChartText("Launch record and the model's baseline", "month",
+                              axis_label("launches or output", "drones/day, log scale"))
+RECORD_DEFEAT = ChartText("Share of launched UAVs shot down or suppressed", "month",
+                          axis_label("shot down or suppressed", "share"))
+SENSITIVITY_AXIS = ""  # the assumptions' axis of the tornado and Sobol charts: names suffice
+SOBOL_AXIS = axis_label("share of the output's variance", "share")
+
+# legend labels
+NO_STRIKE_P50 = "No strike (P50)"
+STRIKE_P50 = "After strike (P50)"
+NO_STRIKE_MEAN = "No strike"
+STRIKE_MEAN = "After strike"
+TARGET_LABEL = "Stated target"
+DEBATE_LABEL = f"{DEBATE_SALVO[0]}–{DEBATE_SALVO[1]} (public debate)"
+SUCCESS_LABEL = "P(success)"
+CONFIDENCE_LABEL = "Required confidence"
+AT_LOW_LABEL = "At its low"
+AT_HIGH_LABEL = "At its high"
+FIRST_ORDER_LABEL = "First order S1 (alone)"
+TOTAL_ORDER_LABEL = "Total order ST (with interactions)"
+RECORD_LABEL = "Record: UAVs launched/day"
+RECORD_EARLY_LABEL = "Record, not fitted"
+FIT_LABEL = "Fitted path (90% band)"
+SHAHED_FIT_LABEL = "Fitted × Shahed share"
+BASELINE_LABEL = "Model baseline (Shahed-type)"
+DEFEAT_RECORD_LABEL = "Record: share shot down or suppressed"
+ESTIMATE_LABEL = "Public estimates, strike drones"
+ESTIMATE_DECOYS_LABEL = "Public estimates incl. decoys"
+
+
+def defeat_fit_label(rate: float) -> str:
+    return f"Fitted {rate:.3f} (90% band)"
+
+
+def scenario_rate_label(rate: float) -> str:
+    return f"Scenario defeat rate {rate:.2f}"
+
+
+def goal_text(objective: str, at_least: float, confidence: float) -> str:
+    """The solver's goal in words, e.g. ``Plant capacity lost … ≥ 50.0% with ≥ 80% confidence``."""
+    spec = OUTPUTS[objective]
+    return f"{spec.label} ≥ {format_value(at_least, spec.unit)} with ≥ {confidence:.0%} confidence"
+
+
+def tornado_title(output: str, central: float) -> str:
+    """Title of the tornado chart of ``output`` around its central value."""
+    spec = OUTPUTS[output]
+    return f"What matters most: {spec.label} (central {format_value(central, spec.unit)})"
+
+
+def sobol_title(output: str, samples: int) -> str:
+    """Title of the Sobol chart of ``output`` from ``samples`` base samples."""
+    return f"Sobol indices: {OUTPUTS[output].label} ({samples:,} base samples)"
+
+
+def value_tick_format(unit: str, span: float) -> str:
+    """d3 tick format of a value axis in ``unit`` whose data spans ``span``."""
+    if unit in ("share", "probability"):
+        return ".0%"
+    if unit == "USD":
+        return "$~s"
+    return ",.0f" if span >= 10 else ",.3~g"
+
+
+# --- messages (HTML) -------------------------------------------------------------------------
+def error_html(message: str) -> str:
+    """A refused input or failed action, escaped: ``⚠ message`` in the error colour."""
+    return f'<span style="color:{ERROR}">⚠ {escape(message)}</span>'
+
+
+def status_html(message: str, error: bool = False) -> str:
+    """A status line: what was done, or (``error``) why it was not."""
+    return error_html(message) if error else f'<span style="color:{OK}">{escape(message)}</span>'
+
+
+# --- static figures (matplotlib) -------------------------------------------------------------
+def new_axes(text: ChartText):
+    """A titled, labelled, gridded figure and its axes: the size and style of every static
+    chart.
+
+    A bare ``Figure``: no pyplot state and no backend switch (so a brief exported from
+    the app leaves the kernel's matplotlib alone), shown inline by notebooks.
+    """
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6.4, 3.3))
+    ax = fig.add_subplot()
+    ax.set_title(text.title, fontsize=11)
+    ax.set_xlabel(text.x_label)
+    ax.set_ylabel(text.y_label)
+    ax.grid(alpha=0.3)
+    return fig, ax
+
+
+def svg(fig) -> str:
+    """``fig`` as inline SVG: text stays text (no embedded fonts), no XML prolog."""
+    import matplotlib
+
+    buffer = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        fig.savefig(buffer, format="svg", bbox_inches="tight")
+    text = buffer.getvalue()
+    return text[text.index("<svg"):]

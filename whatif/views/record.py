@@ -1,0 +1,54 @@
+"""The "Record vs model" tab: the scenario checked against the fits to the launch record,
+and the dates its charts plot (days from :data:`whatif.calibrate.DAY_ZERO`)."""
+
+from __future__ import annotations
+
+from html import escape
+
+import numpy as np
+
+from whatif.calibrate import DAY_ZERO, Calibration
+from whatif.formatting import format_value
+from whatif.presentation import INSIDE, SCENARIO
+
+INTRO = ("<p style='max-width:60em'>The Ukrainian Air Force's monthly record (Sep 2022 – "
+         "Dec 2025, every month cited in <code>data/historical/</code>) and the fits of "
+         "<code>whatif.calibrate</code>: the model's logistic path fitted to UAV launches "
+         "(Jan 2024 on), times the Air Force's Shahed-type share, gives "
+         "<code>production_now</code>; a quasi-binomial fit over 2025 gives "
+         "<code>defeat_rate</code>. Launches ≈ output is assumed. Red is the scenario: "
+         "it moves with the controls.</p>")
+
+
+def record_dates(days) -> np.ndarray:
+    """Days from day 0 as ``datetime64[ms]`` (what bqplot's DateScale plots)."""
+    offsets = np.round(np.asarray(days, dtype=float) * 24 * 3600).astype("timedelta64[s]")
+    return (np.datetime64(DAY_ZERO.date(), "s") + offsets).astype("datetime64[ms]")
+
+
+def defeat_window_days(calibration: Calibration) -> tuple[float, float]:
+    """The defeat-rate fit's months as days from day 0: first day to about the last."""
+    first, last = calibration.defeat_rate_window
+    zero = np.datetime64(DAY_ZERO.date())
+    return (float((np.datetime64(first + "-01") - zero).astype(float)),
+            float((np.datetime64(last + "-28") - zero).astype(float)) + 3)
+
+
+def check_html(check) -> str:
+    """The scenario against the fits (:meth:`Calibration.check`) as an HTML table, escaped."""
+    rows = []
+    for name, row in check.iterrows():
+        verdict = (f"<span style='color:{INSIDE}'>inside the fit's 90% interval</span>"
+                   if row.within else
+                   f"<b style='color:{SCENARIO}'>outside the fit's 90% interval</b>")
+        low, high = format_value(row.low, row.unit), format_value(row.high, row.unit)
+        rows.append(
+            f"<tr><td><code>{escape(name)}</code></td>"
+            f"<td>{escape(format_value(row.value, row.unit))}</td>"
+            f"<td>{escape(format_value(row.fitted, row.unit))}</td>"
+            f"<td>{escape(low)} – {escape(high)}</td>"
+            f"<td>{verdict}</td></tr>")
+    return ("<style>.whatif-record-check td, .whatif-record-check th {padding: 2px 10px;}"
+            "</style><table class='whatif-record-check' style='border-collapse:collapse'>"
+            "<tr><th style='text-align:left'>assumption</th><th>scenario</th><th>fitted</th>"
+            "<th>90% interval</th><th></th></tr>" + "".join(rows) + "</table>")
