@@ -22,7 +22,8 @@ import ipywidgets as w
 from whatif.engine import SimulationResult, SolveResult, check_objective, missiles_needed, simulate
 from whatif.errors import WhatifError
 from whatif.outputs import OBJECTIVES, OUTPUTS
-from whatif.params import DATA_DIR, GROUPS, REGISTRY, Assumption
+from whatif.params import GROUPS, REGISTRY, Assumption
+from whatif.resources import bundled_scenarios, scenario_path, user_dir
 from whatif.scenario import Scenario
 from whatif.sensitivity import sobol, tornado
 from whatif.ui.charts import (
@@ -37,8 +38,6 @@ from whatif.ui.controls import ParameterControl
 from whatif.ui.headline import STYLE, headline_figures, headline_html
 from whatif.ui.record import RecordPanel
 
-SCENARIO_DIR = DATA_DIR / "scenarios"
-USER_DIR = SCENARIO_DIR / "user"
 SAMPLE_CHOICES = (500, 1_000, 2_000, 5_000, 10_000)
 #: Sobol base sample sizes offered; the chain runs N × (uncertain assumptions + 2) times
 SOBOL_SAMPLE_CHOICES = (256, 1_024, 4_096)
@@ -53,10 +52,12 @@ CHART_BANDS = ("production_baseline", "production_strike", "grid_damaged_baselin
                "grid_damaged_strike")
 
 
-def scenario_files(save_dir: Path = USER_DIR) -> dict[str, Path]:
-    """Scenario files offered in the app: ``data/scenarios/*.yaml`` and saved ones."""
-    files = {p.name: p for p in sorted(SCENARIO_DIR.glob("*.yaml"))}
-    files.update({f"saved/{p.name}": p for p in sorted(Path(save_dir).glob("*.yaml"))})
+def scenario_files(save_dir: Path | None = None) -> dict[str, Path]:
+    """Scenario files offered in the app: the bundled ones and those saved in ``save_dir``
+    (default :func:`whatif.resources.user_dir`)."""
+    files = {p.name: p for p in bundled_scenarios().values()}
+    saved = Path(save_dir) if save_dir is not None else user_dir()
+    files.update({f"saved/{p.name}": p for p in sorted(saved.glob("*.yaml"))})
     return files
 
 
@@ -93,9 +94,9 @@ class WhatifApp(w.VBox):
 
     def __init__(self, scenario: Scenario | None = None, immediate: bool = False,
                  save_dir: Path | None = None):
-        self.scenario = scenario or Scenario.from_yaml(SCENARIO_DIR / "baseline.yaml")
+        self.scenario = scenario or Scenario.from_yaml(scenario_path("baseline"))
         self.immediate = immediate
-        self.save_dir = Path(save_dir) if save_dir is not None else USER_DIR
+        self.save_dir = Path(save_dir) if save_dir is not None else user_dir()
         self.result: SimulationResult | None = None
         self.solve: SolveResult | None = None
         self.last_refresh_seconds = 0.0
@@ -217,8 +218,8 @@ class WhatifApp(w.VBox):
     @classmethod
     def from_environment(cls) -> WhatifApp:
         """The app on ``$WHATIF_SCENARIO`` if set (as ``whatif app FILE`` does), else the defaults."""
-        path = os.environ.get("WHATIF_SCENARIO")
-        scenario = Scenario.from_yaml(path) if path else None
+        path = os.environ.get("WHATIF_SCENARIO")  # a file or a bundled name
+        scenario = Scenario.from_yaml(scenario_path(path)) if path else None
         return cls(scenario)
 
     # --- state changes ---------------------------------------------------------------
@@ -329,7 +330,7 @@ class WhatifApp(w.VBox):
         return True
 
     def save(self) -> Path | None:
-        """Save the current settings as YAML under ``data/scenarios/user/`` and offer a download."""
+        """Save the current settings as YAML in ``save_dir`` and offer a download."""
         raw = self.save_name.value.strip() or self.scenario.title
         slug = re.sub(r"[^A-Za-z0-9_-]+", "-", raw).strip("-").lower() or "scenario"
         scenario = self.scenario.with_text(title=raw)
