@@ -88,6 +88,13 @@ def test_data_and_notebooks_are_the_repository_folders(monkeypatch):
         resources.notebook("nope.ipynb")
 
 
+def test_a_stale_install_without_the_data_package_says_so(monkeypatch):
+    monkeypatch.delenv(DATA_ENV, raising=False)
+    monkeypatch.setattr(resources, "DATA_PACKAGE", "whatif._no_such_data")
+    with pytest.raises(WhatifError, match=r"whatif._no_such_data is missing .* reinstall"):
+        resources.data_dir()
+
+
 def test_bundled_scenarios_are_the_yaml_files_by_name(monkeypatch):
     monkeypatch.delenv(DATA_ENV, raising=False)
     bundled = resources.bundled_scenarios()

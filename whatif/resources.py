@@ -52,6 +52,14 @@ def _on_disk(resource: Traversable) -> Path:
     return _extracted.enter_context(resources.as_file(resource))
 
 
+def _package_files(package: str) -> Traversable:
+    try:
+        return resources.files(package)
+    except ModuleNotFoundError:  # e.g. an editable install made before the mapping existed
+        raise WhatifError(f"{package} is missing from this install of whatif: reinstall it "
+                          "(`make venv`, or `pip install -e .` in the checkout)") from None
+
+
 def data_dir() -> Path:
     """The data folder: ``$WHATIF_DATA_DIR`` (absolute) if set, else the bundled data."""
     override = os.environ.get(DATA_ENV)
@@ -60,7 +68,7 @@ def data_dir() -> Path:
         if not folder.is_dir():
             raise WhatifError(f"{DATA_ENV}: {override} is not a folder")
         return folder
-    return _on_disk(resources.files(DATA_PACKAGE))
+    return _on_disk(_package_files(DATA_PACKAGE))
 
 
 def data_file(*parts: str) -> Path:
@@ -70,7 +78,7 @@ def data_file(*parts: str) -> Path:
 
 def notebook(name: str) -> Path:
     """A bundled notebook (``whatif.ipynb``, ``brief.ipynb``, ...) as a real file path."""
-    resource = resources.files(NOTEBOOK_PACKAGE) / name
+    resource = _package_files(NOTEBOOK_PACKAGE) / name
     if not resource.is_file():
         raise WhatifError(f"no bundled notebook {name!r}")
     return _on_disk(resource)
