@@ -1,10 +1,11 @@
 """HTML briefs: one self-contained file a reader opens anywhere, with no network and no kernel.
 
-``whatif brief SCENARIO.yaml -o brief.html`` executes the template notebook
-``notebooks/brief.ipynb`` with papermill (parameters: scenario, samples, seed) and converts
-it with nbconvert, code hidden. The notebook only calls :class:`Brief`, which computes the
-numbers and renders every section as escaped HTML with the charts as inline SVG
-(matplotlib), so nothing is fetched when the file is opened.
+``whatif brief SCENARIO -o brief.html`` (a YAML file or a bundled name) executes the template
+notebook ``notebooks/brief.ipynb`` (bundled as ``whatif._notebooks``) with papermill
+(parameters: scenario, samples, seed) and converts it with nbconvert, code hidden. The
+notebook only calls :class:`Brief`, which computes the numbers and renders every section as
+escaped HTML with the charts as inline SVG (matplotlib), so nothing is fetched when the file
+is opened.
 """
 
 from __future__ import annotations
@@ -19,18 +20,19 @@ import numpy as np
 import pandas as pd
 
 from whatif import presentation as look
+from whatif import resources
 from whatif.calibrate import Calibration, calibrate, comparison, load_production_estimates
 from whatif.engine import SimulationResult, SolveResult, missiles_needed, simulate
 from whatif.errors import WhatifError
 from whatif.figures import record_defeat_figure, record_production_figure
 from whatif.formatting import format_value
 from whatif.outputs import DEBATE_SALVO, OUTPUTS, weekly_hits
-from whatif.params import DATA_DIR, REGISTRY, Assumption
+from whatif.params import REGISTRY, Assumption
 from whatif.presentation import BandChartSpec, new_axes, svg
 from whatif.scenario import Scenario
 from whatif.sensitivity import sobol, tornado
 
-TEMPLATE = DATA_DIR.parent / "notebooks" / "brief.ipynb"
+TEMPLATE = "brief.ipynb"  # a bundled notebook (whatif.resources.notebook)
 GOAL = ("capacity_loss", 0.5, 0.8)  # the brief's goal: lose half the plant, 80 % confidence
 MAIN_OUTPUT = "drones_denied"  # the output the tornado and the Sobol indices explain
 #: Sobol base sample size: ~0.3–1 s for the shipped scenarios; indices move by about 0.002
@@ -63,7 +65,7 @@ class Brief:
     def compute(cls, scenario: Scenario | str | Path, samples: int = 10_000, seed: int = 0,
                 created: str | None = None) -> Brief:
         if not isinstance(scenario, Scenario):
-            scenario = Scenario.from_yaml(scenario)
+            scenario = Scenario.from_yaml(resources.scenario_path(scenario))  # or a bundled name
         result = simulate(scenario, samples=samples, seed=seed, series=True)
         solve = missiles_needed(scenario, *GOAL, samples=samples, seed=seed)
         sensitivity = tornado(scenario, MAIN_OUTPUT)
@@ -370,18 +372,23 @@ def brief_html(scenario: Scenario, samples: int = 10_000, seed: int = 0) -> str:
 
 def render(scenario_path: str | Path, output: str | Path, samples: int = 10_000, seed: int = 0,
            notebook: str | Path | None = None) -> Path:
-    """Execute the template notebook with papermill and write the brief as one HTML file."""
+    """Execute the template notebook with papermill and write the brief as one HTML file.
+
+    ``scenario_path`` is a YAML file or the name of a bundled scenario. The kernel runs in
+    this process's folder with its environment, so ``$WHATIF_DATA_DIR`` holds there too.
+    """
     import nbformat
     import papermill
     from nbconvert import HTMLExporter
 
-    scenario = Scenario.from_yaml(scenario_path)  # bad files stop here, with a clear error
+    source = resources.scenario_path(scenario_path)
+    scenario = Scenario.from_yaml(source)  # bad files stop here, with a clear error
     output = Path(output)
     with tempfile.TemporaryDirectory() as tmp:
         executed = Path(notebook) if notebook else Path(tmp) / "brief.ipynb"
         papermill.execute_notebook(
-            str(TEMPLATE), str(executed), cwd=str(TEMPLATE.parent), progress_bar=False,
-            parameters={"scenario_path": str(Path(scenario_path).resolve()), "samples": samples,
+            str(resources.notebook(TEMPLATE)), str(executed), progress_bar=False,
+            parameters={"scenario_path": str(source.resolve()), "samples": samples,
                         "seed": seed}, kernel_name="python3",
         )
         nb = nbformat.read(executed, as_version=4)

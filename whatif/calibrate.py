@@ -41,9 +41,9 @@ from scipy import optimize, special, stats
 
 from whatif.errors import ParameterError, WhatifError
 from whatif.model.production import baseline_production
-from whatif.params import DATA_DIR
+from whatif.resources import data_file
 
-RECORD_PATH = DATA_DIR / "historical" / "uav_launches_monthly.csv"
+RECORD_PATH = data_file("historical", "uav_launches_monthly.csv")  # or $WHATIF_DATA_DIR's
 DAY_ZERO = pd.Timestamp("2026-01-01")  # the day after the record ends = the model's day 0
 PRODUCTION_WINDOW = ("2024-01", "2025-12")  # the mass-production era (see fit_production)
 DEFEAT_WINDOW = ("2025-01", "2025-12")  # the last twelve months of the record

@@ -8,8 +8,13 @@
     whatif explain SCENARIO.yaml --missiles 30 --objective capacity_loss --at-least 0.5
     whatif calibrate [SCENARIO.yaml] [--production-from 2024-01] [--defeat-from 2025-01] [--json]
     whatif params [--json]
+    whatif scenarios [--json]
     whatif brief SCENARIO.yaml -o brief.html [--samples N] [--seed S] [--notebook out.ipynb]
     whatif app [SCENARIO.yaml] [--port P]
+
+SCENARIO.yaml is a scenario file or the name of a bundled scenario (``whatif run baseline``);
+``whatif scenarios`` lists them. ``$WHATIF_DATA_DIR`` replaces the bundled data
+(:mod:`whatif.resources`).
 
 Bad input (a missing or malformed scenario file, an unknown parameter, a value out of
 range or of the wrong type) exits with code 2 and one line on stderr naming the
@@ -32,7 +37,8 @@ from whatif.engine import missiles_needed, simulate, warm_up
 from whatif.errors import ParameterError, WhatifError
 from whatif.formatting import explain_lines, format_value
 from whatif.outputs import OBJECTIVES, OUTPUTS
-from whatif.params import DATA_DIR, REGISTRY, Assumption
+from whatif.params import REGISTRY, Assumption
+from whatif.resources import bundled_scenarios, kernel_environment, notebook, scenario_path
 from whatif.scenario import Scenario
 from whatif.sensitivity import explain, sobol, tornado
 
@@ -44,12 +50,15 @@ class _Parser(argparse.ArgumentParser):
         raise WhatifError(f"{message} (see `{self.prog} --help`)")
 
 
+SCENARIO_HELP = "scenario YAML file, or the name of a bundled one (see `whatif scenarios`)"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="whatif", description="How many missiles would it take, and what would it buy?")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def scenario_args(p: argparse.ArgumentParser, samples: int) -> None:
-        p.add_argument("scenario", help="scenario YAML file (e.g. data/scenarios/baseline.yaml)")
+        p.add_argument("scenario", help=SCENARIO_HELP)
         p.add_argument("--samples", type=int, default=samples,
                        help=f"Monte Carlo samples; 0 = deterministic (default {samples})")
         p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -70,7 +79,7 @@ def _parser() -> argparse.ArgumentParser:
                  samples_help: str = "") -> argparse.ArgumentParser:
         """A subcommand on a scenario, with --set and --json (and --samples/--seed)."""
         p = sub.add_parser(name, help=help_text)
-        p.add_argument("scenario")
+        p.add_argument("scenario", help=SCENARIO_HELP)
         if samples is not None:
             p.add_argument("--samples", type=int, default=samples, help=samples_help)
             p.add_argument("--seed", type=int, default=0)
@@ -83,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     torn = analysis("tornado", "one-at-a-time sensitivity of an output")
     torn.add_argument("--output", default="drones_denied", help=output_help)
     brief = sub.add_parser("brief", help="write a self-contained HTML brief of a scenario")
-    brief.add_argument("scenario")
+    brief.add_argument("scenario", help=SCENARIO_HELP)
     brief.add_argument("-o", "--output", required=True, help="the HTML file to write")
     brief.add_argument("--samples", type=int, default=10_000, help="Monte Carlo samples (0 = deterministic)")
     brief.add_argument("--seed", type=int, default=0)
@@ -102,7 +111,8 @@ def _parser() -> argparse.ArgumentParser:
     expl.add_argument("--confidence", type=float, default=0.8, help="required probability (0-1]")
     cal = sub.add_parser("calibrate", help="fit production_now and defeat_rate to the launch record "
                                            "and compare a scenario with the fits")
-    cal.add_argument("scenario", nargs="?", help="scenario YAML to compare (default: the defaults)")
+    cal.add_argument("scenario", nargs="?",
+                     help="scenario YAML or bundled name to compare (default: the defaults)")
     cal.add_argument("--production-from", default="2024-01", metavar="YYYY-MM",
                      help="first month of the production fit (default 2024-01)")
     cal.add_argument("--defeat-from", default="2025-01", metavar="YYYY-MM",
@@ -110,8 +120,11 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument("--json", action="store_true")
     params = sub.add_parser("params", help="list every assumption with unit, range, default, source")
     params.add_argument("--json", action="store_true")
+    scenarios = sub.add_parser("scenarios", help="list the bundled scenarios (name and title)")
+    scenarios.add_argument("--json", action="store_true")
     app = sub.add_parser("app", help="serve the what-if app on localhost with Voila")
-    app.add_argument("scenario", nargs="?", help="scenario YAML to start from (default: baseline)")
+    app.add_argument("scenario", nargs="?",
+                     help="scenario YAML or bundled name to start from (default: the defaults)")
     app.add_argument("--port", type=int, default=None, help="port (default 8866, or a free one)")
     app.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     app.add_argument("--idle-timeout", type=int, default=600, metavar="SECONDS",
@@ -121,7 +134,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _load(args: argparse.Namespace) -> Scenario:
-    scenario = Scenario.from_yaml(args.scenario)
+    scenario = Scenario.from_yaml(scenario_path(args.scenario))
     changes: dict[str, Any] = {}
     for item in args.overrides:
         name, sep, text = item.partition("=")
@@ -200,13 +213,14 @@ def _cmd_brief(args: argparse.Namespace) -> None:
         raise WhatifError(f"whatif brief needs {exc.name}: pip install -e '.[app]'") from None
     from whatif.engine import _check_samples, _check_seed
 
-    Scenario.from_yaml(args.scenario)  # a bad file stops here, with exit code 2
+    source = scenario_path(args.scenario)  # a file or a bundled name
+    Scenario.from_yaml(source)  # a bad file stops here, with exit code 2
     _check_samples(args.samples)
     _check_seed(args.seed)
     out = Path(args.output)
     if not out.parent.is_dir():
         raise WhatifError(f"--output: the folder {out.parent} does not exist")
-    render(args.scenario, out, samples=args.samples, seed=args.seed, notebook=args.notebook)
+    render(source, out, samples=args.samples, seed=args.seed, notebook=args.notebook)
     print(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB)")
 
 
@@ -296,7 +310,8 @@ def _cmd_calibrate(args: argparse.Namespace) -> None:
         central_values,
     )
 
-    scenario = Scenario.from_yaml(args.scenario) if args.scenario else Scenario.default()
+    scenario = (Scenario.from_yaml(scenario_path(args.scenario)) if args.scenario
+                else Scenario.default())
     calibration = calibrate(
         production_window=(_month("production-from", args.production_from), PRODUCTION_WINDOW[1]),
         defeat_window=(_month("defeat-from", args.defeat_from), DEFEAT_WINDOW[1]))
@@ -357,6 +372,17 @@ def _cmd_params(args: argparse.Namespace) -> None:
         print(f"    source: {p.source}" + (f" <{p.source_url}>" if p.source_url else ""))
 
 
+def _cmd_scenarios(args: argparse.Namespace) -> None:
+    rows = [{"name": name, "title": Scenario.from_yaml(path).title, "path": str(path)}
+            for name, path in bundled_scenarios().items()]
+    if args.json:
+        _print_json(rows)
+        return
+    width = max((len(row["name"]) for row in rows), default=0)
+    for row in rows:
+        print(f"{row['name']:<{width}}  {row['title']}")
+
+
 def _free_port(preferred: int) -> int:
     for port in (preferred, 0):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -370,14 +396,15 @@ def _free_port(preferred: int) -> int:
 
 def app_command(scenario: str | None, host: str, port: int, idle_timeout: int = 600
                 ) -> tuple[list[str], dict[str, str]]:
-    """The Voila command line and environment that serve the app."""
-    notebook = DATA_DIR.parent / "notebooks" / "whatif.ipynb"
-    env = dict(os.environ)
+    """The Voila command line and environment that serve the app (``scenario``: a file or a
+    bundled name; the kernels get it, and ``$WHATIF_DATA_DIR``, as absolute paths)."""
+    app_notebook = notebook("whatif.ipynb")
+    env = kernel_environment()
     if scenario:
-        env["WHATIF_SCENARIO"] = str(Path(scenario).resolve())
+        env["WHATIF_SCENARIO"] = str(scenario_path(scenario).resolve())
     else:
         env.pop("WHATIF_SCENARIO", None)
-    cmd = [sys.executable, "-m", "voila", str(notebook), f"--port={port}", "--no-browser",
+    cmd = [sys.executable, "-m", "voila", str(app_notebook), f"--port={port}", "--no-browser",
            f"--Voila.ip={host}", "--show_tracebacks=False", "--theme=light",
            # a closed page cannot always shut its kernel down (voila#1458): cull kernels
            # that have been idle with no page connected
@@ -389,7 +416,7 @@ def app_command(scenario: str | None, host: str, port: int, idle_timeout: int = 
 
 def _cmd_app(args: argparse.Namespace) -> None:
     if args.scenario:
-        Scenario.from_yaml(args.scenario)  # a bad file stops here, with exit code 2
+        Scenario.from_yaml(scenario_path(args.scenario))  # a bad file stops here: exit code 2
     if args.port is not None and not 1 <= args.port <= 65535:
         raise ParameterError("port", f"{args.port} is out of range; allowed 1 to 65535")
     if not 1 <= args.idle_timeout <= 86400:
@@ -411,7 +438,8 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser().parse_args(argv)
         {"run": _cmd_run, "solve": _cmd_solve, "tornado": _cmd_tornado, "sobol": _cmd_sobol, "brief": _cmd_brief,
          "sensitivity": _cmd_sensitivity, "explain": _cmd_explain,
-         "calibrate": _cmd_calibrate, "params": _cmd_params, "app": _cmd_app}[args.command](args)
+         "calibrate": _cmd_calibrate, "params": _cmd_params, "scenarios": _cmd_scenarios,
+         "app": _cmd_app}[args.command](args)
     except WhatifError as exc:
         print(f"whatif: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import math
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from whatif.errors import ParameterError
+from whatif.resources import data_file
 
-DATA_DIR = Path(os.environ.get("WHATIF_DATA_DIR", Path(__file__).resolve().parent.parent / "data"))
-ASSUMPTIONS_CSV = DATA_DIR / "assumptions.csv"
+ASSUMPTIONS_CSV = data_file("assumptions.csv")  # bundled, or under $WHATIF_DATA_DIR
 
 DISTRIBUTIONS = ("fixed", "uniform", "triangular", "pert", "lognormal")
 KINDS = ("real", "integer", "choice", "stages")

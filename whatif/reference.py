@@ -33,10 +33,12 @@ from whatif.engine import draw_inputs, simulate
 from whatif.formatting import format_value
 from whatif.model import capacity_loss as expected_capacity_loss
 from whatif.model import expected_arrivals
-from whatif.params import DATA_DIR, NUMERIC, REGISTRY
+from whatif.params import NUMERIC, REGISTRY
+from whatif.resources import data_file
 from whatif.scenario import Scenario
 
-CASES_YAML = DATA_DIR / "reference_cases.yaml"
+CASES_YAML = data_file("reference_cases.yaml")
+# the repository's docs (a development checkout's; not part of the package)
 DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "REFERENCE_CASES.md"
 
 #: Monte Carlo settings of every P10–P90 band (and of metrics that need samples).

@@ -30,6 +30,7 @@ import ipywidgets as w
 from whatif.engine import SimulationResult, SolveResult
 from whatif.errors import WhatifError
 from whatif.params import Assumption
+from whatif.resources import scenario_path, user_dir
 from whatif.scenario import Scenario
 from whatif.ui.charts import ChartsPanel
 from whatif.ui.controls import ControlsPanel
@@ -41,7 +42,7 @@ from whatif.views import scenarios
 from whatif.views.controls import shifted
 from whatif.views.headline import STYLE, headline_figures, headline_values
 from whatif.views.run import RefreshQueue, run
-from whatif.views.scenarios import SCENARIO_DIR, USER_DIR, download_html, scenario_files
+from whatif.views.scenarios import download_html, scenario_files
 
 
 class WhatifApp(w.VBox):
@@ -57,8 +58,8 @@ class WhatifApp(w.VBox):
 
     def __init__(self, scenario: Scenario | None = None, immediate: bool = False,
                  save_dir: Path | None = None):
-        self.scenario = scenario or Scenario.from_yaml(SCENARIO_DIR / "baseline.yaml")
-        self.save_dir = Path(save_dir) if save_dir is not None else USER_DIR
+        self.scenario = scenario or Scenario.from_yaml(scenario_path("baseline"))
+        self.save_dir = Path(save_dir) if save_dir is not None else user_dir()
         self.result: SimulationResult | None = None
         self.solve: SolveResult | None = None
         self.last_refresh_seconds = 0.0
@@ -131,8 +132,8 @@ class WhatifApp(w.VBox):
     def from_environment(cls) -> WhatifApp:
         """The app on ``$WHATIF_SCENARIO`` if set (as ``whatif app FILE`` does), else the
         defaults."""
-        path = os.environ.get("WHATIF_SCENARIO")
-        scenario = Scenario.from_yaml(path) if path else None
+        path = os.environ.get("WHATIF_SCENARIO")  # a file or a bundled name
+        scenario = Scenario.from_yaml(scenario_path(path)) if path else None
         return cls(scenario)
 
     @property

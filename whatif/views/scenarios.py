@@ -8,24 +8,24 @@ import re
 from html import escape
 from pathlib import Path
 
-from whatif.params import DATA_DIR
+from whatif.resources import bundled_scenarios, user_dir
 from whatif.scenario import Scenario
 from whatif.views.headline import Figure
 
-SCENARIO_DIR = DATA_DIR / "scenarios"
-USER_DIR = SCENARIO_DIR / "user"
 #: the pickers' first choice: the settings on screen
 CURRENT = "(current settings)"
 
 
-def scenario_files(save_dir: Path = USER_DIR) -> dict[str, Path]:
-    """Scenario files offered in the app: ``data/scenarios/*.yaml`` and saved ones."""
-    files = {p.name: p for p in sorted(SCENARIO_DIR.glob("*.yaml"))}
-    files.update({f"saved/{p.name}": p for p in sorted(Path(save_dir).glob("*.yaml"))})
+def scenario_files(save_dir: Path | None = None) -> dict[str, Path]:
+    """Scenario files offered in the app: the bundled ones and those saved in ``save_dir``
+    (default :func:`whatif.resources.user_dir`)."""
+    files = {p.name: p for p in bundled_scenarios().values()}
+    saved = Path(save_dir) if save_dir is not None else user_dir()
+    files.update({f"saved/{p.name}": p for p in sorted(saved.glob("*.yaml"))})
     return files
 
 
-def picker_options(save_dir: Path = USER_DIR) -> list[str]:
+def picker_options(save_dir: Path | None = None) -> list[str]:
     """The scenario pickers' choices: the current settings, then every file offered."""
     return [CURRENT, *scenario_files(save_dir)]
 
