@@ -17,7 +17,7 @@ DOC = ROOT / "docs" / "ARCHITECTURE.md"
 #: the layers, lowest first, as in docs/ARCHITECTURE.md (a name ending in "." is a package)
 LAYERS = {
     "model": ("whatif.model.",),
-    "base": ("whatif.errors", "whatif.formatting"),
+    "base": ("whatif.errors", "whatif.formatting", "whatif.resources"),
     "inputs": ("whatif.params", "whatif.sampling", "whatif.scenario"),
     "analysis": ("whatif", "whatif.engine", "whatif.outputs", "whatif.sensitivity",
                  "whatif.calibrate"),
