@@ -20,7 +20,7 @@ from typing import Any
 import ipywidgets as w
 
 from whatif.engine import SimulationResult, SolveResult, check_objective, missiles_needed, simulate
-from whatif.errors import WhatifError
+from whatif.errors import WhatifError, one_line
 from whatif.outputs import OBJECTIVES, OUTPUTS
 from whatif.params import DATA_DIR, GROUPS, REGISTRY, Assumption
 from whatif.scenario import Scenario
@@ -316,11 +316,8 @@ class WhatifApp(w.VBox):
 
     def load_text(self, data: bytes, name: str = "uploaded file") -> bool:
         """Load a scenario from YAML bytes; on error, say why and keep the current state."""
-        try:
-            scenario = Scenario.from_text(data.decode("utf-8"), origin=name)
-        except UnicodeDecodeError:
-            self._say(f"{name}: not a text file", error=True)
-            return False
+        try:  # the same capped reading as files: size, UTF-8, YAML limits
+            scenario = Scenario.from_bytes(data, origin=name)
         except WhatifError as exc:
             self._say(str(exc), error=True)
             return False
@@ -331,12 +328,16 @@ class WhatifApp(w.VBox):
     def save(self) -> Path | None:
         """Save the current settings as YAML under ``data/scenarios/user/`` and offer a download."""
         raw = self.save_name.value.strip() or self.scenario.title
-        slug = re.sub(r"[^A-Za-z0-9_-]+", "-", raw).strip("-").lower() or "scenario"
-        scenario = self.scenario.with_text(title=raw)
-        text = scenario.to_yaml()
-        self.save_dir.mkdir(parents=True, exist_ok=True)
-        path = self.save_dir / f"{slug}.yaml"
-        path.write_text(text, encoding="utf-8")
+        slug = re.sub(r"[^A-Za-z0-9_-]+", "-", raw)[:80].strip("-").lower() or "scenario"
+        try:
+            scenario = self.scenario.with_text(title=raw)
+            text = scenario.to_yaml()
+            self.save_dir.mkdir(parents=True, exist_ok=True)
+            path = self.save_dir / f"{slug}.yaml"
+            path.write_text(text, encoding="utf-8")
+        except (WhatifError, OSError) as exc:
+            self._say(f"Not saved: {one_line(str(exc))}", error=True)
+            return None
         href = "data:text/yaml;base64," + base64.b64encode(text.encode("utf-8")).decode("ascii")
         self.download.value = f'<a download="{slug}.yaml" href="{href}">Download {slug}.yaml</a>'
         options = [CURRENT, *scenario_files(self.save_dir)]
@@ -347,17 +348,22 @@ class WhatifApp(w.VBox):
         self._say(f"Saved {path}.")
         return path
 
-    def export_brief(self) -> Path:
+    def export_brief(self) -> Path | None:
         """Write the HTML brief of the current settings next to saved scenarios; offer it."""
         from whatif.brief import brief_html
 
         samples = 0 if self.mode.value == "point" else int(self.samples.value)
         self._say("Writing the brief…")
-        html = brief_html(self.scenario, samples=samples, seed=int(self.seed.value))
-        slug = re.sub(r"[^A-Za-z0-9_-]+", "-", self.scenario.title).strip("-").lower() or "brief"
-        self.save_dir.mkdir(parents=True, exist_ok=True)
-        path = self.save_dir / f"{slug}.html"
-        path.write_text(html, encoding="utf-8")
+        slug = re.sub(r"[^A-Za-z0-9_-]+", "-", self.scenario.title)[:80].strip("-").lower() \
+            or "brief"
+        try:
+            html = brief_html(self.scenario, samples=samples, seed=int(self.seed.value))
+            self.save_dir.mkdir(parents=True, exist_ok=True)
+            path = self.save_dir / f"{slug}.html"
+            path.write_text(html, encoding="utf-8")
+        except (WhatifError, OSError) as exc:
+            self._say(f"No brief: {one_line(str(exc))}", error=True)
+            return None
         href = "data:text/html;base64," + base64.b64encode(html.encode("utf-8")).decode("ascii")
         self.download.value = f'<a download="{slug}.html" href="{href}">Download {slug}.html</a>'
         self._say(f"Brief written to {path}.")
