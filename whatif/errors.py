@@ -67,6 +67,7 @@ def _integer_text(number: int) -> str:
 
 
 def _float_text(number: float) -> str:
+    number = float(number)  # numpy floats too
     if number.is_integer() and abs(number) < 1e16:
         return str(int(number))
     return repr(number)

@@ -87,9 +87,9 @@ def load_yaml(text: str, origin: str = "scenario") -> Any:
     ``origin`` (a file name, ``--set name``) starts the message.
     """
     where = show_path(origin)
-    if len(text) > MAX_FILE_BYTES:
-        raise ScenarioError(f"{where}: {len(text):,} characters is too long; allowed at most "
-                            f"{MAX_FILE_BYTES:,}")
+    if len(text) > MAX_FILE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+        raise ScenarioError(f"{where}: larger than {MAX_FILE_BYTES:,} bytes; a scenario is at "
+                            f"most {MAX_FILE_BYTES:,} bytes")
     try:
         _check_events(text)
         return yaml.load(text, Loader=_Loader)  # noqa: S506 (a safe loader)
@@ -108,6 +108,9 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
     mark = getattr(exc, "problem_mark", None)
     where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
     problem = getattr(exc, "problem", None) or "malformed YAML"
+    if "nesting depth" in str(problem):  # libyaml's own cap (1,000) met while looking ahead
+        problem = f"nested more than {MAX_YAML_DEPTH} levels deep; allowed at most {MAX_YAML_DEPTH}"
+        return f"refused{where}: {problem}"
     if isinstance(exc, YamlLimitError):
         return f"refused{where}: {problem}"
     return f"malformed YAML{where}: {show_text(problem, 120)}"
