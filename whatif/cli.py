@@ -26,7 +26,14 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
-from whatif.engine import _check_samples, check_solve_work, missiles_needed, simulate, warm_up
+from whatif.engine import (
+    MAX_SALVO,
+    _check_samples,
+    check_solve_work,
+    missiles_needed,
+    simulate,
+    warm_up,
+)
 from whatif.errors import ParameterError, ScenarioError, WhatifError, escape_controls, show
 from whatif.formatting import explain_lines, format_value
 from whatif.inputs import check_writable, load_yaml
@@ -259,7 +266,9 @@ def _cmd_sensitivity(args: argparse.Namespace) -> None:
 
 def _cmd_explain(args: argparse.Namespace) -> None:
     scenario = _load(args)
-    check_solve_work(scenario, _check_samples(args.samples), max(args.missiles, 1))  # first
+    samples = _check_samples(args.samples)
+    if 1 <= args.missiles <= MAX_SALVO:  # (explain names a bad salvo itself) before sweeping
+        check_solve_work(scenario, samples, args.missiles)
     frame = explain(scenario, args.missiles, args.objective, args.at_least)
     solve = missiles_needed(scenario, args.objective, args.at_least, args.confidence,
                             samples=args.samples, seed=args.seed, max_missiles=max(args.missiles, 1))

@@ -64,8 +64,8 @@ def _check_seed(seed) -> int | None:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not (
         0 <= seed <= MAX_SEED
     ):
-        raise ParameterError("seed", f"{show(seed)} is not allowed; allowed a whole number 0 to "
-                             f"{MAX_SEED} (2^64 - 1)")
+        raise ParameterError("seed", f"{show(seed)} is not allowed; allowed a whole number >= 0, "
+                             f"at most {MAX_SEED} (2^64 - 1)")
     return int(seed)
 
 
