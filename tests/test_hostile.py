@@ -96,7 +96,7 @@ HOSTILE_YAML = {
                            ["stages", "'a\\x1b[2J'", "not a stage name"]),
     "too-many-aimpoints": ("assumptions:\n  stages: ["
                            + ", ".join(f"{{name: s{i}, aimpoints: 500}}" for i in range(11))
-                           + "]\n", ["5500 aimpoints", f"at most {MAX_TOTAL_AIMPOINTS}"]),
+                           + "]\n", ["5500 aimpoints in all", f"at most {MAX_TOTAL_AIMPOINTS}"]),
     "huge-stages-text": ("assumptions:\n  stages: \"" + ";".join(f"s{i}:1" for i in range(2000))
                          + "\"\n", ["stages", f"more than {MAX_STAGES} stages"]),
     "bad-timestamp": ("assumptions:\n  missiles: 2020-13-45\n", ["cannot read the YAML"]),
@@ -531,6 +531,21 @@ def test_app_upload_refuses_hostile_files_and_keeps_running(tmp_path):
     assert headline_text(app) == before
     assert app.load_text(b"title: fine\nassumptions: {missiles: 44}\n", "fine.yaml")
     assert app.scenario.central("missiles") == 44
+    # text boxes: a beside-the-control message naming the limit, the state unchanged
+    typed = [("missiles", "text", "9" * 100_000, "longer than 100 characters"),
+             ("stages", "input", ";".join(f"s{i}:1" for i in range(100_000)),
+              f"more than {MAX_STAGES} stages"),
+             ("stages", "input", "a\x1b[2J:3", "not a list of name:aimpoints")]
+    for name, box, text, needle in typed:
+        control = app.controls[name]
+        started = time.monotonic()
+        getattr(control, box).value = text
+        assert time.monotonic() - started < SECONDS
+        message = html.unescape(control.error.value)
+        assert needle in message and len(message) < 600 and "\x1b" not in message, message
+    assert app.scenario.central("missiles") == 44 and len(app.scenario.stages) == 3
+    app.at_least.value = "7" * 100_000
+    assert "at_least" in app.at_least_error.value and len(app.at_least_error.value) < 600
     # an over-long name to save under: a message beside the button, nothing written
     app.save_name.value = "n" * 5000
     assert app.save() is None and "at most 200" in app.status.value

@@ -113,8 +113,8 @@ class Parameter:
             return "one of " + ", ".join(self.choices)
         if self.kind == "stages":
             return (
-                f"a list of stages, each with {_fmt(self.lower_bound)} to "
-                f"{_fmt(self.upper_bound)} aimpoints"
+                f"a list of 1 to {MAX_STAGES} stages, each with {_fmt(self.lower_bound)} to "
+                f"{_fmt(self.upper_bound)} aimpoints (at most {MAX_TOTAL_AIMPOINTS} in all)"
             )
         unit = f" {self.unit}" if self.unit else ""
         whole = " (whole numbers)" if self.kind == "integer" else ""
@@ -243,8 +243,7 @@ def parse_stages(value: Any, parameter: Parameter | None = None) -> tuple[Stage,
     At most :data:`MAX_STAGES` stages and :data:`MAX_TOTAL_AIMPOINTS` aimpoints in all.
     """
     param = parameter or REGISTRY["stages"]
-    too_many = (f"has more than {MAX_STAGES} stages; allowed at most {MAX_STAGES} stages, "
-                f"each with {_fmt(param.lower_bound)} to {_fmt(param.upper_bound)} aimpoints")
+    too_many = f"has more than {MAX_STAGES} stages"
     items: list[tuple[Any, Any]] = []
     if isinstance(value, str):
         if len(value) > MAX_STAGES * (MAX_STAGE_NAME_CHARS + 8):
@@ -277,8 +276,8 @@ def parse_stages(value: Any, parameter: Parameter | None = None) -> tuple[Stage,
             name = str(name)
         if (not isinstance(name, str) or not name.strip() or len(name) > MAX_STAGE_NAME_CHARS
                 or not name.isprintable()):
-            raise param.error(name, f"is not a stage name; allowed text of 1 to "
-                              f"{MAX_STAGE_NAME_CHARS} printable characters")
+            raise param.error(name, f"is not a stage name (text of 1 to {MAX_STAGE_NAME_CHARS} "
+                              "printable characters)")
         if isinstance(count, str) and len(count) <= 20 and re.fullmatch(r"\d+", count.strip()):
             count = int(count)
         if not is_number(count) or not math.isfinite(count) or count != int(count):
@@ -289,8 +288,7 @@ def parse_stages(value: Any, parameter: Parameter | None = None) -> tuple[Stage,
         stages.append(Stage(name, int(count)))
     total = sum(stage.aimpoints for stage in stages)
     if total > MAX_TOTAL_AIMPOINTS:
-        raise ParameterError(param.name, f"{total} aimpoints in all is too many; allowed at most "
-                             f"{MAX_TOTAL_AIMPOINTS} aimpoints over all stages")
+        raise param.error(total, f"aimpoints in all are too many (at most {MAX_TOTAL_AIMPOINTS})")
     return tuple(stages)
 
 
