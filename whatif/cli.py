@@ -13,7 +13,9 @@
 
 Bad input (a missing or malformed scenario file, an unknown parameter, a value out of
 range or of the wrong type) exits with code 2 and one line on stderr naming the
-parameter, its unit and the allowed range.
+parameter, its unit and the allowed range. Hostile input (YAML aliases, deep nesting,
+huge numbers or files, devices, excessive samples) is refused before it is expanded,
+naming the limit (see :mod:`whatif.inputs` and the work limits in :mod:`whatif.engine`).
 """
 
 from __future__ import annotations
