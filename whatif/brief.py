@@ -22,15 +22,27 @@ import pandas as pd
 from whatif import presentation as look
 from whatif import resources
 from whatif.calibrate import Calibration, calibrate, comparison, load_production_estimates
-from whatif.engine import SimulationResult, SolveResult, missiles_needed, simulate
-from whatif.errors import WhatifError
+from whatif.engine import (
+    SimulationResult,
+    SolveResult,
+    _check_samples,
+    _check_seed,
+    check_series_samples,
+    check_solve_work,
+    check_work,
+    missiles_needed,
+    simulate,
+    work_per_run,
+)
+from whatif.errors import WhatifError, show_text
 from whatif.figures import record_defeat_figure, record_production_figure
 from whatif.formatting import format_value
+from whatif.inputs import check_writable, path_problem
 from whatif.outputs import DEBATE_SALVO, OUTPUTS, weekly_hits
-from whatif.params import REGISTRY, Assumption
+from whatif.params import NUMERIC, REGISTRY, Assumption
 from whatif.presentation import BandChartSpec, new_axes, svg
 from whatif.scenario import Scenario
-from whatif.sensitivity import sobol, tornado
+from whatif.sensitivity import check_sobol_work, sobol, tornado
 
 TEMPLATE = "brief.ipynb"  # a bundled notebook (whatif.resources.notebook)
 GOAL = ("capacity_loss", 0.5, 0.8)  # the brief's goal: lose half the plant, 80 % confidence
@@ -38,6 +50,7 @@ MAIN_OUTPUT = "drones_denied"  # the output the tornado and the Sobol indices ex
 #: Sobol base sample size: ~0.3–1 s for the shipped scenarios; indices move by about 0.002
 #: (standard deviation) between seeds on the baseline, so two decimals are shown
 SOBOL_SAMPLES = 8_192
+SOLVE_MAX_MISSILES = 300  # the largest salvo on the brief's success curve
 SOBOL_ROWS = 10  # assumptions listed in the table and chart; the rest are named in a line
 
 
@@ -67,12 +80,13 @@ class Brief:
         if not isinstance(scenario, Scenario):
             scenario = Scenario.from_yaml(resources.scenario_path(scenario))  # or a bundled name
         result = simulate(scenario, samples=samples, seed=seed, series=True)
-        solve = missiles_needed(scenario, *GOAL, samples=samples, seed=seed)
+        solve = missiles_needed(scenario, *GOAL, samples=samples, seed=seed,
+                                max_missiles=SOLVE_MAX_MISSILES)
         sensitivity = tornado(scenario, MAIN_OUTPUT)
-        try:
-            indices = sobol(scenario, MAIN_OUTPUT, samples=SOBOL_SAMPLES, seed=seed)
-        except WhatifError:  # nothing uncertain: no variance to apportion
-            indices = None
+        uncertain = any(not scenario.values[n].is_fixed for n in NUMERIC)
+        # nothing uncertain: no variance to apportion (any other error is the caller's)
+        indices = sobol(scenario, MAIN_OUTPUT, samples=SOBOL_SAMPLES, seed=seed) if uncertain \
+            else None
         created = created or dt.date.today().isoformat()
         return cls(scenario, samples, seed, result, solve, sensitivity, indices, created, calibrate())
 
@@ -370,12 +384,26 @@ def brief_html(scenario: Scenario, samples: int = 10_000, seed: int = 0) -> str:
                 scenario.title)
 
 
+def check_brief(scenario: Scenario, samples: int, seed: int) -> None:
+    """Every limit :meth:`Brief.compute` would meet, checked before any work is done."""
+    samples = _check_samples(samples)
+    _check_seed(seed)
+    check_series_samples(scenario, samples)
+    check_work(samples, work_per_run(scenario))
+    check_solve_work(scenario, samples, SOLVE_MAX_MISSILES)
+    if any(not scenario.values[n].is_fixed for n in NUMERIC):
+        check_sobol_work(scenario, SOBOL_SAMPLES)
+
+
 def render(scenario_path: str | Path, output: str | Path, samples: int = 10_000, seed: int = 0,
            notebook: str | Path | None = None) -> Path:
     """Execute the template notebook with papermill and write the brief as one HTML file.
 
     ``scenario_path`` is a YAML file or the name of a bundled scenario. The kernel runs in
     this process's folder with its environment, so ``$WHATIF_DATA_DIR`` holds there too.
+
+    The scenario, the limits and the output paths are checked before the notebook runs;
+    a failure inside the notebook becomes one :class:`~whatif.errors.WhatifError` line.
     """
     import nbformat
     import papermill
@@ -383,17 +411,39 @@ def render(scenario_path: str | Path, output: str | Path, samples: int = 10_000,
 
     source = resources.scenario_path(scenario_path)
     scenario = Scenario.from_yaml(source)  # bad files stop here, with a clear error
-    output = Path(output)
+    check_brief(scenario, samples, seed)
+    output = check_writable(output, "--output")
+    if notebook is not None:
+        notebook = check_writable(notebook, "--notebook")
     with tempfile.TemporaryDirectory() as tmp:
         executed = Path(notebook) if notebook else Path(tmp) / "brief.ipynb"
-        papermill.execute_notebook(
-            str(resources.notebook(TEMPLATE)), str(executed), progress_bar=False,
-            parameters={"scenario_path": str(source.resolve()), "samples": samples,
-                        "seed": seed}, kernel_name="python3",
-        )
-        nb = nbformat.read(executed, as_version=4)
+        try:
+            papermill.execute_notebook(
+                str(resources.notebook(TEMPLATE)), str(executed), progress_bar=False,
+                parameters={"scenario_path": str(source.resolve()),
+                            "samples": samples, "seed": seed}, kernel_name="python3",
+            )
+            nb = nbformat.read(executed, as_version=4)
+        except OSError as exc:
+            raise WhatifError(f"brief: cannot write or read the notebook: {path_problem(exc)}"
+                              ) from None
+        except Exception as exc:  # noqa: BLE001 (a failure in the kernel, in one line)
+            raise WhatifError(f"brief: the notebook failed: {_notebook_failure(exc)}") from None
     exporter = HTMLExporter(template_name="basic", exclude_input=True,
                             exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nb)
-    output.write_text(page(body, scenario.title), encoding="utf-8")
+    try:
+        output.write_text(page(body, scenario.title), encoding="utf-8")
+    except OSError as exc:
+        raise WhatifError(f"--output: {show_text(str(output), 120)}: cannot write it: "
+                          f"{path_problem(exc)}") from None
     return output
+
+
+def _notebook_failure(exc: Exception) -> str:
+    """What went wrong in the notebook: papermill's error name and value, else the error."""
+    name = getattr(exc, "ename", None) or type(exc).__name__
+    value = getattr(exc, "evalue", None)
+    if value is None:
+        value = str(exc)
+    return show_text(f"{name}: {value}", 200)

@@ -18,7 +18,9 @@ SCENARIO.yaml is a scenario file or the name of a bundled scenario (``whatif run
 
 Bad input (a missing or malformed scenario file, an unknown parameter, a value out of
 range or of the wrong type) exits with code 2 and one line on stderr naming the
-parameter, its unit and the allowed range.
+parameter, its unit and the allowed range. Hostile input (YAML aliases, deep nesting,
+huge numbers or files, devices, excessive samples) is refused before it is expanded,
+naming the limit (see :mod:`whatif.inputs` and the work limits in :mod:`whatif.engine`).
 """
 
 from __future__ import annotations
@@ -28,14 +30,19 @@ import json
 import os
 import socket
 import sys
-from pathlib import Path
 from typing import Any, NoReturn
 
-import yaml
-
-from whatif.engine import missiles_needed, simulate, warm_up
-from whatif.errors import ParameterError, WhatifError
+from whatif.engine import (
+    MAX_SALVO,
+    _check_samples,
+    check_solve_work,
+    missiles_needed,
+    simulate,
+    warm_up,
+)
+from whatif.errors import ParameterError, ScenarioError, WhatifError, escape_controls, show
 from whatif.formatting import explain_lines, format_value
+from whatif.inputs import check_writable, load_yaml
 from whatif.outputs import OBJECTIVES, OUTPUTS
 from whatif.params import REGISTRY, Assumption
 from whatif.resources import bundled_scenarios, kernel_environment, notebook, scenario_path
@@ -139,13 +146,19 @@ def _load(args: argparse.Namespace) -> Scenario:
     for item in args.overrides:
         name, sep, text = item.partition("=")
         if not sep or not name.strip():
-            raise WhatifError(f"--set: expected NAME=VALUE, got {item!r}")
+            raise WhatifError(f"--set: expected NAME=VALUE, got {show(item)}")
         try:
-            value = yaml.safe_load(text)
-        except yaml.YAMLError:
-            raise ParameterError(name.strip(), f"cannot read the value {text!r}") from None
+            value = load_yaml(text, origin=f"--set {name.strip()}")
+        except ScenarioError as exc:
+            raise ParameterError(name.strip(), f"cannot read the value {show(text)} ({exc})"
+                                 ) from None
         changes[name.strip()] = value
     return scenario.with_values(**changes) if changes else scenario
+
+
+def _title(scenario: Scenario) -> str:
+    """The scenario's title for a terminal: control characters (escape sequences) escaped."""
+    return escape_controls(scenario.title)
 
 
 def _print_json(data: Any) -> None:
@@ -159,7 +172,7 @@ def _cmd_run(args: argparse.Namespace) -> None:
         _print_json(result.to_dict())
         return
     mode = "deterministic (central values)" if args.samples == 0 else f"{args.samples:,} samples, seed {args.seed}"
-    print(f"{scenario.title}\n{mode}\n")
+    print(f"{_title(scenario)}\n{mode}\n")
     width = max(len(o.label) for o in OUTPUTS.values())
     print(f"{'output':<{width}}  {'mean':>10} {'P10':>10} {'P50':>10} {'P90':>10}")
     for name, row in result.summary.iterrows():
@@ -178,7 +191,7 @@ def _cmd_solve(args: argparse.Namespace) -> None:
         return
     spec = OUTPUTS[result.objective]
     goal = f"{spec.label} >= {format_value(result.at_least, spec.unit)}"
-    print(f"{scenario.title}\nGoal: {goal} with probability >= {result.confidence:.0%}")
+    print(f"{_title(scenario)}\nGoal: {goal} with probability >= {result.confidence:.0%}")
     if result.missiles_needed is None:
         best = result.curve["probability"].iloc[-1]
         print(f"No salvo up to {result.max_missiles} missiles reaches it "
@@ -200,7 +213,8 @@ def _cmd_tornado(args: argparse.Namespace) -> None:
                      "rows": frame.to_dict(orient="records")})
         return
     unit = OUTPUTS[args.output].unit
-    print(f"{scenario.title}\n{OUTPUTS[args.output].label}: central {format_value(frame.attrs['central'], unit)}\n")
+    print(f"{_title(scenario)}\n{OUTPUTS[args.output].label}: central "
+          f"{format_value(frame.attrs['central'], unit)}\n")
     for row in frame.itertuples(index=False):
         print(f"{row.parameter:<28} {format_value(row.output_at_low, unit):>10} .. "
               f"{format_value(row.output_at_high, unit):<10} (at {row.low_value:g} .. {row.high_value:g})")
@@ -211,17 +225,16 @@ def _cmd_brief(args: argparse.Namespace) -> None:
         from whatif.brief import render
     except ImportError as exc:  # papermill/nbconvert come with the app extra
         raise WhatifError(f"whatif brief needs {exc.name}: pip install -e '.[app]'") from None
-    from whatif.engine import _check_samples, _check_seed
+    from whatif.brief import check_brief
 
+    # everything that can be refused is refused before the notebook runs (exit code 2)
     source = scenario_path(args.scenario)  # a file or a bundled name
-    Scenario.from_yaml(source)  # a bad file stops here, with exit code 2
-    _check_samples(args.samples)
-    _check_seed(args.seed)
-    out = Path(args.output)
-    if not out.parent.is_dir():
-        raise WhatifError(f"--output: the folder {out.parent} does not exist")
+    check_brief(Scenario.from_yaml(source), args.samples, args.seed)
+    out = check_writable(args.output, "--output")
+    if args.notebook is not None:
+        check_writable(args.notebook, "--notebook")
     render(source, out, samples=args.samples, seed=args.seed, notebook=args.notebook)
-    print(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB)")
+    print(f"wrote {escape_controls(str(out))} ({out.stat().st_size / 1e6:.2f} MB)")
 
 
 def _cmd_sobol(args: argparse.Namespace) -> None:
@@ -230,7 +243,7 @@ def _cmd_sobol(args: argparse.Namespace) -> None:
     if args.json:
         _print_json({"output": args.output, "rows": frame.to_dict(orient="records")})
         return
-    print(f"{scenario.title}\nSobol indices of {OUTPUTS[args.output].label} "
+    print(f"{_title(scenario)}\nSobol indices of {OUTPUTS[args.output].label} "
           f"({args.samples} base samples)\n")
     print(f"{'parameter':<28} {'first':>7} {'total':>7}")
     for row in frame.itertuples(index=False):
@@ -254,7 +267,7 @@ def _cmd_sensitivity(args: argparse.Namespace) -> None:
                      "sobol_samples": args.samples, "rows": rows})
         return
     unit = OUTPUTS[args.output].unit
-    print(f"{scenario.title}\n{OUTPUTS[args.output].label}: central "
+    print(f"{_title(scenario)}\n{OUTPUTS[args.output].label}: central "
           f"{format_value(torn.attrs['central'], unit)}\n")
     print(f"{'parameter':<28} {'at low':>10} {'at high':>10} {'Sobol S1':>9} {'ST':>6}")
     for row in torn.itertuples(index=False):
@@ -268,6 +281,9 @@ def _cmd_sensitivity(args: argparse.Namespace) -> None:
 
 def _cmd_explain(args: argparse.Namespace) -> None:
     scenario = _load(args)
+    samples = _check_samples(args.samples)
+    if 1 <= args.missiles <= MAX_SALVO:  # (explain names a bad salvo itself) before sweeping
+        check_solve_work(scenario, samples, args.missiles)
     frame = explain(scenario, args.missiles, args.objective, args.at_least)
     solve = missiles_needed(scenario, args.objective, args.at_least, args.confidence,
                             samples=args.samples, seed=args.seed, max_missiles=max(args.missiles, 1))
@@ -280,7 +296,7 @@ def _cmd_explain(args: argparse.Namespace) -> None:
         return
     spec = OUTPUTS[args.objective]
     goal = f"{spec.label} >= {format_value(args.at_least, spec.unit)}"
-    print(f"{scenario.title}\nGoal: {goal} with {args.missiles} missiles per salvo.")
+    print(f"{_title(scenario)}\nGoal: {goal} with {args.missiles} missiles per salvo.")
     print(f"Monte Carlo ({solve.samples:,} samples): probability {chance:.0%} "
           f"({'meets' if chance >= args.confidence else 'falls short of'} the "
           f"{args.confidence:.0%} asked).")
@@ -321,7 +337,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> None:
                      "check": check.reset_index().to_dict(orient="records")})
         return
     fit = calibration.production
-    print(f"{scenario.title}\nFitted to the Air Force launch record "
+    print(f"{_title(scenario)}\nFitted to the Air Force launch record "
           f"({calibration.record['month'].iloc[0]} to {calibration.record['month'].iloc[-1]}); "
           f"intervals are {calibration.defeat_rate.level:.0%}.\n")
     print(f"{'assumption':<16} {'scenario':>9} {'fitted':>9} {'interval':>17}  within")

@@ -15,17 +15,24 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from whatif.errors import ParameterError
+from whatif.errors import ParameterError, show
 from whatif.model import chain
 from whatif.model.campaign import SERIES
 from whatif.outputs import OBJECTIVES, OUTPUTS, series_frame, summarise
-from whatif.params import NUMERIC, REGISTRY
+from whatif.params import NUMERIC, REGISTRY, is_number
 from whatif.sampling import draw_matrix, outcome_key
 from whatif.scenario import Scenario
 
 MAX_SAMPLES = 2_000_000
 MAX_SALVO = 1000
+MAX_SEED = 2**64 - 1
 MAX_SERIES_VALUES = 200_000_000  # daily series held in memory at once (1.6 GB of float64)
+#: Model work allowed in one call, in work units (see :func:`work_per_run`): about 14 ns
+#: each on one core, so at most ~30 s for the heaviest scenarios; 2,000,000 Monte Carlo
+#: samples of the baseline (~9e8 units) fit.
+MAX_WORK = 2_000_000_000
+RUN_OVERHEAD = 200  # work units of one run of the chain besides its salvos
+WORK_RULE = "samples × salvos × (missiles + aimpoints + horizon days)"
 
 
 @dataclass(frozen=True)
@@ -46,17 +53,76 @@ def _check_samples(samples: int) -> int:
     if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or not (
         0 <= samples <= MAX_SAMPLES
     ):
-        raise ParameterError("samples", f"{samples!r} is out of range; allowed 0 to {MAX_SAMPLES} "
-                             "samples (whole numbers; 0 = deterministic)")
+        raise ParameterError("samples", f"{show(samples)} is out of range; allowed 0 to "
+                             f"{MAX_SAMPLES} samples (whole numbers; 0 = deterministic)")
     return int(samples)
 
 
 def _check_seed(seed) -> int | None:
     if seed is None:
         return None
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ParameterError("seed", f"{seed!r} is not allowed; allowed a whole number >= 0")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not (
+        0 <= seed <= MAX_SEED
+    ):
+        raise ParameterError("seed", f"{show(seed)} is not allowed; allowed a whole number >= 0, "
+                             f"at most {MAX_SEED} (2^64 - 1)")
     return int(seed)
+
+
+def _highest(scenario: Scenario, name: str) -> float:
+    """The largest value of ``name`` a run of ``scenario`` may use (central, drawn)."""
+    value = scenario.values[name]
+    if value.dist == "lognormal":  # low/high are percentiles: draws reach the bound
+        return float(REGISTRY[name].upper_bound)
+    return float(max(value.high, value.central))
+
+
+def work_per_run(scenario: Scenario, stochastic: bool = True, missiles: int | None = None) -> int:
+    """Work units of one run of the chain on ``scenario`` (an estimate of its cost).
+
+    A run costs :data:`RUN_OVERHEAD` plus, per salvo, its days on the horizon and, when
+    the strike outcome is drawn (``stochastic``), its missiles and aimpoints. ``missiles``
+    replaces the scenario's largest salvo (the solver's ``max_missiles``).
+    """
+    salvos = 1 + int(_highest(scenario, "restrikes"))
+    days = int(scenario.central("horizon_days"))
+    if not stochastic:
+        return RUN_OVERHEAD + salvos * days
+    if missiles is None:
+        missiles = int(_highest(scenario, "missiles"))
+    aimpoints = sum(stage.aimpoints for stage in scenario.stages)
+    return RUN_OVERHEAD + salvos * (missiles + aimpoints + days)
+
+
+def check_work(samples: int, per_sample: int, what: str = "") -> None:
+    """Refuse ``samples`` samples of ``per_sample`` work units each beyond :data:`MAX_WORK`."""
+    if samples * per_sample > MAX_WORK:
+        most = MAX_WORK // per_sample
+        raise ParameterError("samples", f"{samples}{what} is too much work for this scenario; "
+                             f"allowed 0 to {most} samples here (work limit {MAX_WORK:.0e} "
+                             f"≈ {WORK_RULE})")
+
+
+def check_series_samples(scenario: Scenario, samples: int) -> None:
+    """Refuse more samples than the daily series of ``scenario`` can hold in memory."""
+    days = int(scenario.central("horizon_days"))
+    most = MAX_SERIES_VALUES // (len(SERIES) * days)
+    if samples > most:
+        raise ParameterError("samples", f"{samples} is too many for daily series over {days} "
+                             f"days; allowed 0 to {most} samples with series (memory)")
+
+
+def solve_evaluations(max_missiles: int) -> int:
+    """Runs of the chain per sample in :func:`missiles_needed` (one, then a bisection)."""
+    return 1 + int(max_missiles).bit_length()
+
+
+def check_solve_work(scenario: Scenario, samples: int, max_missiles: int) -> None:
+    """Refuse Monte Carlo samples × salvo sizes beyond :data:`MAX_WORK`."""
+    if samples:
+        per_sample = (solve_evaluations(max_missiles)
+                      * work_per_run(scenario, missiles=int(max_missiles)))
+        check_work(samples, per_sample, f" samples × salvos of up to {max_missiles} missiles")
 
 
 def _draw(scenario: Scenario, samples: int, seed: int | None) -> np.ndarray:
@@ -164,12 +230,10 @@ def simulate(scenario: Scenario, samples: int = 10_000, seed: int | None = 0, se
         The series that also get P10/P50/P90 per day (default: all of
         :data:`whatif.model.campaign.SERIES`; fewer is faster).
     """
+    samples = _check_samples(samples)
     if series:
-        days = int(scenario.central("horizon_days"))
-        most = MAX_SERIES_VALUES // (len(SERIES) * days)
-        if samples > most:
-            raise ParameterError("samples", f"{samples} is too many for daily series over {days} "
-                                 f"days; allowed 0 to {most} samples with series (memory)")
+        check_series_samples(scenario, samples)
+    check_work(samples, work_per_run(scenario))
     compiled, inputs = compile_scenario(scenario, samples, seed)
     values, daily = _run(compiled, record=series)
     if not np.isfinite(values).all():  # a model defect, never user input: fail loudly
@@ -215,25 +279,25 @@ class SolveResult:
 
 def check_objective(objective: str, at_least: float, confidence: float, max_missiles: int):
     if objective not in OBJECTIVES:
-        raise ParameterError("objective", f"{objective!r} is not allowed; allowed one of "
+        raise ParameterError("objective", f"{show(objective)} is not allowed; allowed one of "
                              f"{', '.join(OBJECTIVES)}")
     spec = OUTPUTS[objective]
     upper = spec.upper
-    if isinstance(at_least, bool) or not isinstance(at_least, (int, float, np.floating)) or not (
+    if not is_number(at_least) or not (
         np.isfinite(at_least) and 0 <= at_least and (upper is None or at_least <= upper)
     ):
         allowed = f"0 to {upper:g} {spec.unit}" if upper is not None else f">= 0 {spec.unit}"
-        raise ParameterError("at_least", f"{at_least!r} is out of range for {objective}; "
+        raise ParameterError("at_least", f"{show(at_least)} is out of range for {objective}; "
                              f"allowed {allowed}")
-    if isinstance(confidence, bool) or not isinstance(confidence, (int, float, np.floating)) or not (
+    if not is_number(confidence) or not (
         0 < confidence <= 1
     ):
-        raise ParameterError("confidence", f"{confidence!r} is out of range; allowed above 0 "
+        raise ParameterError("confidence", f"{show(confidence)} is out of range; allowed above 0 "
                              "up to 1 probability")
     if isinstance(max_missiles, bool) or not isinstance(max_missiles, (int, np.integer)) or not (
         1 <= max_missiles <= MAX_SALVO
     ):
-        raise ParameterError("max_missiles", f"{max_missiles!r} is out of range; allowed 1 to "
+        raise ParameterError("max_missiles", f"{show(max_missiles)} is out of range; allowed 1 to "
                              f"{MAX_SALVO} missiles")
 
 
@@ -249,6 +313,8 @@ def missiles_needed(scenario: Scenario, objective: str = "capacity_loss", at_lea
     ``missiles`` value is ignored: it is what is being solved for.
     """
     check_objective(objective, at_least, confidence, max_missiles)
+    samples = _check_samples(samples)
+    check_solve_work(scenario, samples, max_missiles)
     compiled, _ = compile_scenario(scenario, samples, seed)
     index = chain.OUTPUTS.index(objective)
     salvo = np.arange(max_missiles + 1)

@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import csv
 import math
+import numbers
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from whatif.errors import ParameterError
+import numpy as np
+
+from whatif.errors import ParameterError, show, show_text
 from whatif.resources import data_file
 
 ASSUMPTIONS_CSV = data_file("assumptions.csv")  # bundled, or under $WHATIF_DATA_DIR
@@ -33,6 +36,11 @@ KINDS = ("real", "integer", "choice", "stages")
 GROUPS = ("Strike", "Production", "Campaign & grid", "Costs")
 # Parameters that shape arrays or time; they take a single value, never a distribution.
 STRUCTURAL = ("horizon_days",)
+# Limits on what a scenario may ask for (each is named in the error that enforces it).
+MAX_NUMBER_CHARS = 100  # characters of a number given as text
+MAX_STAGES = 50  # serial stages of the plant
+MAX_TOTAL_AIMPOINTS = 5_000  # aimpoints over all stages
+MAX_STAGE_NAME_CHARS = 60
 
 
 @dataclass(frozen=True)
@@ -104,8 +112,8 @@ class Parameter:
             return "one of " + ", ".join(self.choices)
         if self.kind == "stages":
             return (
-                f"a list of stages, each with {_fmt(self.lower_bound)} to "
-                f"{_fmt(self.upper_bound)} aimpoints"
+                f"a list of 1 to {MAX_STAGES} stages, each with {_fmt(self.lower_bound)} to "
+                f"{_fmt(self.upper_bound)} aimpoints (at most {MAX_TOTAL_AIMPOINTS} in all)"
             )
         unit = f" {self.unit}" if self.unit else ""
         whole = " (whole numbers)" if self.kind == "integer" else ""
@@ -116,20 +124,30 @@ class Parameter:
 
     # --- validation of single values -------------------------------------------------
     def check_number(self, value: Any, what: str = "value") -> float:
-        """Return ``value`` as a float if it is a number within the bounds, else raise."""
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            if isinstance(value, str):
-                try:
-                    value = float(value)
-                except ValueError:
-                    raise self.error(value, "is not a number") from None
-            else:
-                raise self.error(value, "is not a number")
-        number = float(value)
+        """Return ``value`` as a float if it is a number within the bounds, else raise.
+
+        Numbers include NumPy scalars (``np.int64``, ``np.float64``) and numeric text;
+        booleans are not numbers.
+        """
+        if isinstance(value, str):
+            if len(value) > MAX_NUMBER_CHARS:
+                raise self.error(value, f"is not a number (longer than {MAX_NUMBER_CHARS} "
+                                 "characters)")
+            try:
+                value = float(value)
+            except ValueError:
+                raise self.error(value, "is not a number") from None
+        if not is_number(value):
+            raise self.error(value, "is not a number")
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond the float range
+            raise self.error(value, "is out of range") from None
         if not math.isfinite(number):
             raise self.error(value, "is not a finite number")
         if number < self.lower_bound or number > self.upper_bound:
-            raise self.error(value, f"({what}) is out of range" if what != "value" else "is out of range")
+            raise self.error(value, f"({what}) is out of range" if what != "value"
+                             else "is out of range")
         if self.kind == "integer" and number != round(number):
             raise self.error(value, "is not a whole number" if what == "value"
                              else f"({what}) is not a whole number")
@@ -219,18 +237,27 @@ _STAGE_TEXT = re.compile(r"^\s*([A-Za-z0-9_\- ]+?)\s*:\s*(\S+)\s*$")
 
 
 def parse_stages(value: Any, parameter: Parameter | None = None) -> tuple[Stage, ...]:
-    """Parse stages from ``"a:8;b:4"``, ``[{name: a, aimpoints: 8}, ...]`` or Stage objects."""
+    """Parse stages from ``"a:8;b:4"``, ``[{name: a, aimpoints: 8}, ...]`` or Stage objects.
+
+    At most :data:`MAX_STAGES` stages and :data:`MAX_TOTAL_AIMPOINTS` aimpoints in all.
+    """
     param = parameter or REGISTRY["stages"]
+    too_many = f"has more than {MAX_STAGES} stages"
     items: list[tuple[Any, Any]] = []
     if isinstance(value, str):
-        for part in re.split(r"[;,]", value):
-            if not part.strip():
-                continue
+        if len(value) > MAX_STAGES * (MAX_STAGE_NAME_CHARS + 8):
+            raise param.error(value, too_many)
+        parts = [part for part in re.split(r"[;,]", value) if part.strip()]
+        if len(parts) > MAX_STAGES:
+            raise param.error(value, too_many)
+        for part in parts:
             m = _STAGE_TEXT.match(part)
             if not m:
                 raise param.error(value, "is not a list of name:aimpoints")
             items.append((m.group(1), m.group(2)))
     elif isinstance(value, (list, tuple)):
+        if len(value) > MAX_STAGES:
+            raise param.error(value, too_many)
         for item in value:
             if isinstance(item, Stage):
                 items.append((item.name, item.aimpoints))
@@ -244,14 +271,23 @@ def parse_stages(value: Any, parameter: Parameter | None = None) -> tuple[Stage,
         raise param.error(value, "has no stages")
     stages = []
     for name, count in items:
-        if isinstance(count, str) and re.fullmatch(r"\d+", count.strip()):
+        if isinstance(name, (int, np.integer)) and not isinstance(name, bool):
+            name = str(name)
+        if (not isinstance(name, str) or not name.strip() or len(name) > MAX_STAGE_NAME_CHARS
+                or not name.isprintable()):
+            raise param.error(name, f"is not a stage name (text of 1 to {MAX_STAGE_NAME_CHARS} "
+                              "printable characters)")
+        if isinstance(count, str) and len(count) <= 20 and re.fullmatch(r"\d+", count.strip()):
             count = int(count)
-        if (isinstance(count, bool) or not isinstance(count, (int, float))
-                or not math.isfinite(count) or count != int(count)):
-            raise param.error(count, f"(aimpoints of stage {name}) is not a whole number")
+        if not is_number(count) or not math.isfinite(count) or count != int(count):
+            raise param.error(count, f"(aimpoints of stage {show_text(name)}) is not a whole "
+                              "number")
         if not param.lower_bound <= count <= param.upper_bound:
-            raise param.error(count, f"(aimpoints of stage {name}) is out of range")
-        stages.append(Stage(str(name), int(count)))
+            raise param.error(count, f"(aimpoints of stage {show_text(name)}) is out of range")
+        stages.append(Stage(name, int(count)))
+    total = sum(stage.aimpoints for stage in stages)
+    if total > MAX_TOTAL_AIMPOINTS:
+        raise param.error(total, f"aimpoints in all are too many (at most {MAX_TOTAL_AIMPOINTS})")
     return tuple(stages)
 
 
@@ -263,10 +299,12 @@ def _fmt(x: float | None) -> str:
     return f"{x:g}"
 
 
-def _show(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return _fmt(value)
-    return repr(value) if isinstance(value, str) else str(value)
+def is_number(value: Any) -> bool:
+    """A real number: ``int``, ``float``, NumPy integer or float scalars; not a boolean."""
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+_show = show  # every message shows values through whatif.errors.show
 
 
 def _plain_number(x: float) -> float | int:

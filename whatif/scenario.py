@@ -23,10 +23,26 @@ from typing import Any
 
 import yaml
 
-from whatif.errors import ScenarioError
+from whatif.errors import ScenarioError, show, show_path, show_text
+from whatif.inputs import MAX_SCALAR_CHARS, decode_text, load_yaml, read_text
 from whatif.params import REGISTRY, Assumption, Stage, lookup
 
 TOP_LEVEL_KEYS = ("title", "note", "assumptions")
+MAX_TITLE_CHARS = 200
+MAX_NOTE_CHARS = MAX_SCALAR_CHARS
+
+
+def show_key(key: Any) -> str:
+    """A mapping key as a message shows it: text unquoted, anything else as a value."""
+    return show_text(key, 40) if isinstance(key, str) else show(key, 40)
+
+
+def _check_text(value: Any, what: str, limit: int, where: str = "scenario") -> None:
+    if not isinstance(value, str):
+        raise ScenarioError(f"{where}: title and note must be text ({what}: {show(value)})")
+    if len(value) > limit:
+        raise ScenarioError(f"{where}: the {what} has {len(value):,} characters; allowed at most "
+                            f"{limit:,}")
 
 
 def _defaults() -> dict[str, Any]:
@@ -56,54 +72,53 @@ class Scenario:
     @classmethod
     def from_dict(cls, data: Any, origin: str = "scenario") -> Scenario:
         """Build a scenario from parsed YAML, validating every value."""
+        where = show_path(origin)
         if data is None:
             data = {}
         if not isinstance(data, Mapping):
-            raise ScenarioError(f"{origin}: expected a mapping with {', '.join(TOP_LEVEL_KEYS)}")
-        unknown = [str(k) for k in data if k not in TOP_LEVEL_KEYS]
+            raise ScenarioError(f"{where}: expected a mapping with {', '.join(TOP_LEVEL_KEYS)}")
+        unknown = [k for k in data if k not in TOP_LEVEL_KEYS]
         if unknown:
             raise ScenarioError(
-                f"{origin}: unknown key(s) {', '.join(unknown)}; a scenario has "
-                f"{', '.join(TOP_LEVEL_KEYS)} (assumptions go under 'assumptions:')"
+                f"{where}: unknown key(s) {show_text(', '.join(map(show_key, unknown[:5])), 80)}; "
+                f"a scenario has {', '.join(TOP_LEVEL_KEYS)} (assumptions go under "
+                "'assumptions:')"
             )
         title = data.get("title", "Untitled scenario")
         note = data.get("note", "") or ""
-        if not isinstance(title, str) or not isinstance(note, str):
-            raise ScenarioError(f"{origin}: title and note must be text")
+        _check_text(title, "title", MAX_TITLE_CHARS, where)
+        _check_text(note, "note", MAX_NOTE_CHARS, where)
         assumptions = data.get("assumptions") or {}
         if not isinstance(assumptions, Mapping):
-            raise ScenarioError(f"{origin}: 'assumptions' must be a mapping of name: value")
+            raise ScenarioError(f"{where}: 'assumptions' must be a mapping of name: value")
         for name in assumptions:
             if not isinstance(name, str):
                 raise ScenarioError(
-                    f"{origin}: assumption name {name!r} is not a parameter name; "
+                    f"{where}: assumption name {show(name)} is not a parameter name; "
                     "see `whatif params`"
                 )
         return cls(title=title.strip(), note=note.strip()).with_values(**assumptions)
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> Scenario:
-        """Read a scenario file; a :class:`~whatif.errors.ScenarioError` if it can't be read."""
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ScenarioError(f"{path}: no such scenario file") from None
-        except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-            raise ScenarioError(f"{path}: cannot read the scenario file ({exc.__class__.__name__})") from None
-        return cls.from_text(text, origin=str(path))
+        """Read a scenario file; a :class:`~whatif.errors.ScenarioError` if it can't be read.
+
+        At most :data:`whatif.inputs.MAX_FILE_BYTES` bytes of a regular file are read.
+        """
+        return cls.from_text(read_text(path), origin=str(path))
+
+    @classmethod
+    def from_bytes(cls, data: bytes | bytearray | memoryview,
+                   origin: str = "uploaded file") -> Scenario:
+        """Parse a scenario from UTF-8 bytes (an upload), within the same limits as files."""
+        return cls.from_text(decode_text(data, origin), origin=origin)
 
     @classmethod
     def from_text(cls, text: str, origin: str = "scenario") -> Scenario:
-        """Parse scenario YAML text."""
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-            problem = getattr(exc, "problem", None) or "malformed YAML"
-            raise ScenarioError(f"{origin}: malformed YAML{where}: {problem}") from None
-        return cls.from_dict(data, origin=origin)
+        """Parse scenario YAML text (refusing aliases, deep nesting and huge values)."""
+        if not isinstance(text, str):
+            raise ScenarioError(f"{show_path(origin)}: expected YAML text, got {show(text)}")
+        return cls.from_dict(load_yaml(text, origin), origin=origin)
 
     # --- changes -----------------------------------------------------------------------
     def with_values(self, **changes: Any) -> Scenario:
@@ -117,6 +132,12 @@ class Scenario:
         return replace(self, values=MappingProxyType(values), overrides=tuple(overrides))
 
     def with_text(self, title: str | None = None, note: str | None = None) -> Scenario:
+        """A copy with a new title and/or note (text of at most MAX_TITLE_CHARS /
+        MAX_NOTE_CHARS characters)."""
+        if title is not None:
+            _check_text(title, "title", MAX_TITLE_CHARS)
+        if note is not None:
+            _check_text(note, "note", MAX_NOTE_CHARS)
         return replace(self, title=self.title if title is None else title,
                        note=self.note if note is None else note)
 

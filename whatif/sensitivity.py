@@ -11,8 +11,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from whatif.engine import MAX_SALVO, _run, check_objective, compile_scenario
-from whatif.errors import ParameterError
+from whatif.engine import (
+    MAX_SALVO,
+    MAX_WORK,
+    _check_seed,
+    _run,
+    check_objective,
+    compile_scenario,
+    work_per_run,
+)
+from whatif.errors import ParameterError, show
 from whatif.model import chain
 from whatif.outputs import OUTPUTS
 from whatif.params import REGISTRY
@@ -27,7 +35,8 @@ def tornado(scenario: Scenario, output: str = "drones_denied") -> pd.DataFrame:
     columns ``low_value``, ``high_value``, ``output_at_low``, ``output_at_high``, ``swing``.
     """
     if output not in OUTPUTS:
-        raise ParameterError("output", f"{output!r} is not allowed; allowed one of {', '.join(OUTPUTS)}")
+        raise ParameterError("output", f"{show(output)} is not allowed; allowed one of "
+                             f"{', '.join(OUTPUTS)}")
     compiled, _ = compile_scenario(scenario, 0, 0)
     names = [n for n in chain.INPUTS if scenario.values[n].low < scenario.values[n].high]
     theta = np.repeat(compiled.theta, 2 * len(names) + 1, axis=0)
@@ -63,12 +72,41 @@ class _Marginal:
         return ppf(self.assumption, unit, self.parameter)
 
 
+MAX_SOBOL_SAMPLES = 2**15  # base samples; ~5 s and ~0.6 GB for the baseline's 18 inputs
+MAX_EXPLAIN_GRID = 2_049  # points per assumption swept by explain
+MAX_EXPLAIN_REFINE = 64  # bisection steps (a double has 53 bits)
+
+
 def _check_sobol_samples(samples: int) -> int:
-    if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or samples < 64 or (
-        samples & (samples - 1)
-    ):
-        raise ParameterError("samples", f"{samples!r} is not allowed; allowed a power of 2, >= 64")
+    if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or not (
+        64 <= samples <= MAX_SOBOL_SAMPLES
+    ) or (samples & (samples - 1)):
+        raise ParameterError("samples", f"{show(samples)} is not allowed; allowed a power of 2 "
+                             f"from 64 to {MAX_SOBOL_SAMPLES} base samples")
     return int(samples)
+
+
+def check_sobol_work(scenario: Scenario, samples: int) -> None:
+    """Refuse Sobol runs of the deterministic chain beyond the engine's work limit."""
+    inputs = sum(1 for n in chain.INPUTS if not scenario.values[n].is_fixed)
+    per_sample = (inputs + 2) * work_per_run(scenario, stochastic=False)
+    if samples * per_sample > MAX_WORK:
+        most = 1 << max(0, (MAX_WORK // per_sample).bit_length() - 1)
+        allowed = f"at most {most} base samples here" if most >= 64 else "none here"
+        raise ParameterError("samples", f"{samples} base samples × {inputs + 2} runs is too much "
+                             f"work for this scenario; allowed {allowed} (work limit "
+                             f"{MAX_WORK:.0e} ≈ runs × salvos × horizon days)")
+
+
+def _check_explain(grid: int, refine: int) -> tuple[int, int]:
+    for name, value, low, high in (("grid", grid, 2, MAX_EXPLAIN_GRID),
+                                   ("refine", refine, 0, MAX_EXPLAIN_REFINE)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not (
+            low <= value <= high
+        ):
+            raise ParameterError(name, f"{show(value)} is out of range; allowed {low} to {high} "
+                                 "(whole numbers)")
+    return int(grid), int(refine)
 
 
 def sobol_indices_of(func, dists, names, samples: int = 1024, seed: int | None = 0) -> pd.DataFrame:
@@ -101,6 +139,7 @@ def sobol_indices_of(func, dists, names, samples: int = 1024, seed: int | None =
     from scipy.stats import sobol_indices
 
     samples = _check_sobol_samples(samples)
+    seed = _check_seed(seed)
     names = list(names)
     if not names or len(dists) != len(names):
         raise ParameterError("dists", f"{len(dists)} distributions for {len(names)} inputs; "
@@ -130,8 +169,10 @@ def sobol(scenario: Scenario, output: str = "drones_denied", samples: int = 1024
     sorted by total order.
     """
     if output not in OUTPUTS:
-        raise ParameterError("output", f"{output!r} is not allowed; allowed one of {', '.join(OUTPUTS)}")
+        raise ParameterError("output", f"{show(output)} is not allowed; allowed one of "
+                             f"{', '.join(OUTPUTS)}")
     _check_sobol_samples(samples)
+    check_sobol_work(scenario, samples)
     names = [n for n in chain.INPUTS if not scenario.values[n].is_fixed]
     if not names:
         raise ParameterError("assumptions", "no assumption is uncertain; nothing to apportion")
@@ -162,11 +203,12 @@ def explain(scenario: Scenario, missiles: int = 30, objective: str = "capacity_l
     (None for ``any``/``none``), threshold_high (``between`` only), value_at_central.
     """
     check_objective(objective, at_least, 0.5, MAX_SALVO)
+    grid, refine = _check_explain(grid, refine)
     if isinstance(missiles, bool) or not isinstance(missiles, (int, np.integer)) or not (
         1 <= missiles <= MAX_SALVO
     ):
-        raise ParameterError("missiles", f"{missiles!r} is out of range; allowed 1 to {MAX_SALVO} "
-                             "missiles (whole numbers)")
+        raise ParameterError("missiles", f"{show(missiles)} is out of range; allowed 1 to "
+                             f"{MAX_SALVO} missiles (whole numbers)")
     scenario = scenario.with_values(missiles=int(missiles))
     compiled, _ = compile_scenario(scenario, 0, 0)
     index = chain.OUTPUTS.index(objective)

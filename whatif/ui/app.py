@@ -28,7 +28,7 @@ from typing import Any
 import ipywidgets as w
 
 from whatif.engine import SimulationResult, SolveResult
-from whatif.errors import WhatifError
+from whatif.errors import WhatifError, one_line
 from whatif.params import Assumption
 from whatif.resources import scenario_path, user_dir
 from whatif.scenario import Scenario
@@ -214,11 +214,8 @@ class WhatifApp(w.VBox):
 
     def load_text(self, data: bytes, name: str = "uploaded file") -> bool:
         """Load a scenario from YAML bytes; on error, say why and keep the current state."""
-        try:
-            scenario = Scenario.from_text(data.decode("utf-8"), origin=name)
-        except UnicodeDecodeError:
-            self._say(f"{name}: not a text file", error=True)
-            return False
+        try:  # the same capped reading as files: size, UTF-8, YAML limits
+            scenario = Scenario.from_bytes(data, origin=name)
         except WhatifError as exc:
             self._say(str(exc), error=True)
             return False
@@ -228,19 +225,27 @@ class WhatifApp(w.VBox):
 
     def save(self) -> Path | None:
         """Save the current settings as YAML in ``save_dir`` and offer a download."""
-        path, text = scenarios.save_scenario(self.scenario, self.save_name.value,
-                                             self.save_dir)
+        try:
+            path, text = scenarios.save_scenario(self.scenario, self.save_name.value,
+                                                 self.save_dir)
+        except (WhatifError, OSError) as exc:
+            self._say(f"Not saved: {one_line(str(exc))}", error=True)
+            return None
         self.download.value = download_html(path.name, text, "text/yaml")
         refresh_options((self.scenario_picker, self.compare_a, self.compare_b), self.save_dir)
         self._say(f"Saved {path}.")
         return path
 
-    def export_brief(self) -> Path:
+    def export_brief(self) -> Path | None:
         """Write the HTML brief of the current settings next to saved scenarios; offer it."""
         settings = self.settings_panel.settings()
         self._say("Writing the brief…")
-        path, html = scenarios.export_brief(self.scenario, settings.draws, settings.seed,
-                                            self.save_dir)
+        try:
+            path, html = scenarios.export_brief(self.scenario, settings.draws, settings.seed,
+                                                self.save_dir)
+        except (WhatifError, OSError) as exc:
+            self._say(f"No brief: {one_line(str(exc))}", error=True)
+            return None
         self.download.value = download_html(path.name, html, "text/html")
         self._say(f"Brief written to {path}.")
         return path

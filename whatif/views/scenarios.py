@@ -31,14 +31,15 @@ def picker_options(save_dir: Path | None = None) -> list[str]:
 
 
 def slug(text: str, fallback: str) -> str:
-    """A file name stem from ``text``: letters, digits, ``_`` and ``-``, lower case.
+    """A file name stem from ``text``: letters, digits, ``_`` and ``-``, lower case, at most
+    80 characters (file systems refuse long names).
 
     >>> slug("Baseline — public-figure defaults", "scenario")
     'baseline-public-figure-defaults'
     >>> slug("???", "brief")
     'brief'
     """
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-").lower() or fallback
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", text)[:80].strip("-").lower() or fallback
 
 
 def download_html(filename: str, text: str, mime: str) -> str:
