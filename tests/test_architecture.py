@@ -17,7 +17,8 @@ DOC = ROOT / "docs" / "ARCHITECTURE.md"
 #: the layers, lowest first, as in docs/ARCHITECTURE.md (a name ending in "." is a package)
 LAYERS = {
     "model": ("whatif.model.",),
-    "base": ("whatif.errors", "whatif.formatting", "whatif.resources"),
+    "base": ("whatif.errors", "whatif.formatting", "whatif.resources",
+             "whatif.inputs"),
     "inputs": ("whatif.params", "whatif.sampling", "whatif.scenario"),
     "analysis": ("whatif", "whatif.engine", "whatif.outputs", "whatif.sensitivity",
                  "whatif.calibrate"),

@@ -209,7 +209,8 @@ def test_app_command_gets_absolute_paths(monkeypatch, tmp_path):
 
 
 def test_app_starts_on_a_bundled_name_and_saves_in_the_user_dir(monkeypatch, tmp_path):
-    from whatif.ui import WhatifApp, scenario_files
+    from whatif.ui import WhatifApp
+    from whatif.views.scenarios import scenario_files
 
     monkeypatch.setenv("WHATIF_SCENARIO", "kagan-25-30")
     monkeypatch.setenv(USER_ENV, str(tmp_path / "saved"))

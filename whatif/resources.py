@@ -108,7 +108,7 @@ def scenario_path(scenario: str | os.PathLike) -> Path:
     bundled = bundled_scenarios()
     if name in bundled:
         return bundled[name]
-    if _exists(path):  # a folder, say: the reader names the problem
+    if _exists(path) or _unreachable(path):  # a folder, a file's child...: the reader says
         return path
     names = ", ".join(bundled) or "none"
     raise ScenarioError(f"{text}: no such scenario file or bundled scenario "
@@ -120,6 +120,22 @@ def _exists(path: Path, file: bool = False) -> bool:
         return path.is_file() if file else path.exists()
     except (OSError, ValueError):  # a name too long, a NUL byte...
         return False
+
+
+def _unreachable(path: Path) -> bool:
+    """Whether ``path`` looks like a path (a folder in it, or a YAML suffix) and looking it
+    up fails for a reason other than its absence (a file's child, a name too long, a NUL
+    byte, no permission): the reader then names that reason."""
+    text = os.fspath(path)
+    if os.sep not in text and not text.endswith((".yaml", ".yml")):
+        return False  # a bare name: the bundled names are the better answer
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        return False
+    except (OSError, ValueError):
+        return True
+    return False
 
 
 def user_dir() -> Path:
