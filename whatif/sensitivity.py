@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from whatif.engine import MAX_SALVO, _run, check_objective, compile_scenario
+from whatif.engine import MAX_SALVO, _check_seed, _run, check_objective, compile_scenario
 from whatif.errors import ParameterError
 from whatif.model import chain
 from whatif.outputs import OUTPUTS
@@ -63,6 +63,16 @@ class _Marginal:
         return ppf(self.assumption, unit, self.parameter)
 
 
+#: confidence level of the Sobol indices' intervals (a fraction)
+SOBOL_CONFIDENCE = 0.95
+#: bootstrap resamples behind each interval: at 2^14 base samples and 12 assumptions
+#: they cost ~0.5 s beside the indices' ~0.2 s (docs/BENCHMARKS.md); the intervals'
+#: ends move by a few percent of their width from one bootstrap seed to another
+SOBOL_RESAMPLES = 999
+#: at most this many resampled counts per bootstrap batch (keeps memory near 16 MB)
+_BOOTSTRAP_BATCH_POINTS = 2**21
+
+
 def _check_sobol_samples(samples: int) -> int:
     if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or samples < 64 or (
         samples & (samples - 1)
@@ -71,8 +81,53 @@ def _check_sobol_samples(samples: int) -> int:
     return int(samples)
 
 
-def sobol_indices_of(func, dists, names, samples: int = 1024, seed: int | None = 0) -> pd.DataFrame:
-    """Sobol indices of any vectorised function of independent inputs (Saltelli 2010).
+def _check_confidence_level(confidence_level: float) -> float:
+    if isinstance(confidence_level, bool) or not isinstance(
+        confidence_level, (int, float, np.integer, np.floating)
+    ) or not 0 < confidence_level < 1:
+        raise ParameterError("confidence_level", f"{confidence_level!r} is not allowed; allowed "
+                             "a fraction strictly between 0 and 1 (e.g. 0.95)")
+    return float(confidence_level)
+
+
+def _check_resamples(n_resamples: int) -> int:
+    if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)) or (
+        n_resamples < 99
+    ):
+        raise ParameterError("n_resamples", f"{n_resamples!r} is not allowed; allowed a whole "
+                             "number of bootstrap resamples, >= 99")
+    return int(n_resamples)
+
+
+def _saltelli_terms(f_A: np.ndarray, f_B: np.ndarray, f_AB: np.ndarray) -> np.ndarray:
+    """Per-point terms whose means make Saltelli's (2010) estimators, shape ``(4 + 2d, n)``.
+
+    ``f_A``, ``f_B`` (n,) and ``f_AB`` (d, n) are the one output on the matrices A, B and
+    A with column i from B, centred on the mean of A and B. Rows: a, b, a², b², then
+    b (ab_i - a) for each input (first order) and (a - ab_i)² / 2 (total order).
+    """
+    return np.vstack([f_A, f_B, f_A * f_A, f_B * f_B, f_B * (f_AB - f_A),
+                      0.5 * (f_A - f_AB) ** 2])
+
+
+def _indices_from_means(means: np.ndarray) -> np.ndarray:
+    """First then total order indices, shape ``(2d, ...)``, from the means of the terms.
+
+    The variance is that of A and B pooled, as in ``scipy.stats.sobol_indices``; an
+    output with no variance has every index 0.
+    """
+    mean_a, mean_b, mean_aa, mean_bb = means[:4]
+    variance = 0.5 * (mean_aa + mean_bb) - (0.5 * (mean_a + mean_b)) ** 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        indices = means[4:] / variance
+    return np.where(variance > 0, indices, 0.0)
+
+
+def sobol_indices_of(func, dists, names, samples: int = 1024, seed: int | None = 0,
+                     confidence_level: float = SOBOL_CONFIDENCE,
+                     n_resamples: int = SOBOL_RESAMPLES) -> pd.DataFrame:
+    """Sobol indices of any vectorised function of independent inputs (Saltelli 2010),
+    with bootstrap confidence intervals.
 
     Parameters
     ----------
@@ -88,50 +143,106 @@ def sobol_indices_of(func, dists, names, samples: int = 1024, seed: int | None =
         Base sample size N, a power of 2 (scrambled Sobol' points); ``func`` is evaluated
         at ``N × (d + 2)`` points for ``d`` inputs.
     seed : int or None
-        Seeds the scrambling: same inputs and seed give identical indices.
+        Seeds the scrambling and the bootstrap: same inputs and seed give identical
+        indices and intervals.
+    confidence_level : float
+        Of the intervals, strictly between 0 and 1.
+    n_resamples : int
+        Bootstrap resamples (>= 99).
 
     Returns
     -------
     DataFrame
         Columns ``parameter``, ``first_order`` (S1: the share of the output's variance due
-        to that input alone) and ``total_order`` (ST: including its interactions), both
-        dimensionless; rows sorted by total order, largest first. An output that does not
-        vary has every index 0.
+        to that input alone), ``first_order_low``, ``first_order_high`` (its confidence
+        interval), ``total_order`` (ST: including its interactions), ``total_order_low``,
+        ``total_order_high``; all dimensionless. Rows sorted by total order, largest
+        first. An output that does not vary has every index and bound 0. ``attrs``:
+        ``confidence_level``, ``samples``, ``seed``, ``n_resamples``.
+
+    Notes
+    -----
+    The intervals are percentile bootstrap intervals (``scipy.stats.bootstrap``) that
+    resample the N points of the design, each with its d + 2 model values, and recompute
+    the indices. They treat the points as independent draws, so for the scrambled Sobol'
+    points, which estimate better than independent ones, they are on the safe side.
+    ``SobolResult.bootstrap`` is not used: its BCa intervals need a jackknife over all N
+    points (~20 s at N = 4,096) and it cannot be seeded.
     """
-    from scipy.stats import sobol_indices
+    from scipy.stats import bootstrap, sobol_indices
 
     samples = _check_sobol_samples(samples)
+    confidence_level = _check_confidence_level(confidence_level)
+    n_resamples = _check_resamples(n_resamples)
+    seed = _check_seed(seed)
     names = list(names)
     if not names or len(dists) != len(names):
         raise ParameterError("dists", f"{len(dists)} distributions for {len(names)} inputs; "
                              "allowed one per input, at least one")
+    d = len(names)
 
     def twice(x: np.ndarray) -> np.ndarray:
         # two identical outputs: scipy squeezes one output of one input to a scalar and fails
         values = np.asarray(func(x), dtype=float).reshape(-1)
         return np.vstack([values, values])
 
-    res = sobol_indices(func=twice, n=samples, dists=list(dists), rng=np.random.default_rng(seed))
-    first = np.reshape(res.first_order, (2, len(names)))[0]
-    total = np.reshape(res.total_order, (2, len(names)))[0]
-    frame = pd.DataFrame({"parameter": names, "first_order": first, "total_order": total})
-    return frame.sort_values("total_order", ascending=False, kind="stable").reset_index(drop=True)
+    terms = []
+
+    def saltelli_2010(f_A, f_B, f_AB):  # as scipy's, keeping the terms for the bootstrap
+        terms.append(_saltelli_terms(f_A[0], f_B[0], f_AB[:, 0]))
+        indices = _indices_from_means(terms[0].mean(axis=1))
+        return np.vstack([indices[:d]] * 2), np.vstack([indices[d:]] * 2)
+
+    rng = np.random.default_rng(seed)
+    res = sobol_indices(func=twice, n=samples, dists=list(dists), method=saltelli_2010, rng=rng)
+    first = np.reshape(res.first_order, (2, d))[0]
+    total = np.reshape(res.total_order, (2, d))[0]
+    by_point = np.ascontiguousarray(terms[0].T)  # (N, 4 + 2d)
+
+    def resampled_indices(points: np.ndarray, axis: int = -1) -> np.ndarray:
+        # points: (batch, N) resampled point numbers → indices (2d, batch); the terms' means
+        # over a resample are its counts of each point times the terms
+        counts = np.empty(points.shape)
+        for row, chosen in enumerate(points):
+            counts[row] = np.bincount(chosen, minlength=samples)
+        return _indices_from_means((counts @ by_point).T / samples)
+
+    boot = bootstrap((np.arange(samples),), resampled_indices, n_resamples=n_resamples,
+                     batch=max(1, _BOOTSTRAP_BATCH_POINTS // samples), axis=-1,
+                     vectorized=True, confidence_level=confidence_level,
+                     method="percentile", rng=rng)
+    low, high = boot.confidence_interval.low, boot.confidence_interval.high
+    frame = pd.DataFrame({"parameter": names,
+                          "first_order": first, "first_order_low": low[:d],
+                          "first_order_high": high[:d],
+                          "total_order": total, "total_order_low": low[d:],
+                          "total_order_high": high[d:]})
+    frame = frame.sort_values("total_order", ascending=False, kind="stable").reset_index(drop=True)
+    frame.attrs.update(confidence_level=confidence_level, samples=samples,
+                       seed=seed, n_resamples=n_resamples)
+    return frame
 
 
 def sobol(scenario: Scenario, output: str = "drones_denied", samples: int = 1024,
-          seed: int | None = 0) -> pd.DataFrame:
-    """Sobol indices of ``output`` for every uncertain assumption (Saltelli 2010).
+          seed: int | None = 0, confidence_level: float = SOBOL_CONFIDENCE,
+          n_resamples: int = SOBOL_RESAMPLES) -> pd.DataFrame:
+    """Sobol indices of ``output`` for every uncertain assumption (Saltelli 2010), with
+    bootstrap confidence intervals.
 
     :func:`sobol_indices_of` (``scipy.stats.sobol_indices``) on the deterministic chain
     (expected strike outcome), so the indices apportion the variance due to the
     assumptions, not to the strike's random outcome. ``samples`` is the base sample size
     (a power of 2; the chain runs ``samples × (d + 2)`` times for ``d`` uncertain
-    assumptions). Columns ``first_order`` and ``total_order`` (dimensionless), rows
-    sorted by total order.
+    assumptions). Columns ``parameter``, ``first_order``, ``first_order_low``,
+    ``first_order_high``, ``total_order``, ``total_order_low``, ``total_order_high``
+    (dimensionless; the bounds at ``confidence_level``), rows sorted by total order;
+    ``attrs`` ``confidence_level``, ``samples``, ``seed``, ``n_resamples``.
     """
     if output not in OUTPUTS:
         raise ParameterError("output", f"{output!r} is not allowed; allowed one of {', '.join(OUTPUTS)}")
     _check_sobol_samples(samples)
+    _check_confidence_level(confidence_level)
+    _check_resamples(n_resamples)
     names = [n for n in chain.INPUTS if not scenario.values[n].is_fixed]
     if not names:
         raise ParameterError("assumptions", "no assumption is uncertain; nothing to apportion")
@@ -146,7 +257,8 @@ def sobol(scenario: Scenario, output: str = "drones_denied", samples: int = 1024
         values, _ = _run(compiled, theta)
         return values[:, index]
 
-    return sobol_indices_of(model, [_Marginal(n, scenario) for n in names], names, samples, seed)
+    return sobol_indices_of(model, [_Marginal(n, scenario) for n in names], names, samples, seed,
+                            confidence_level, n_resamples)
 
 
 def explain(scenario: Scenario, missiles: int = 30, objective: str = "capacity_loss",
