@@ -261,17 +261,43 @@ def sobol(scenario: Scenario, output: str = "drones_denied", samples: int = 1024
                             confidence_level, n_resamples)
 
 
+#: largest sweep and bisection explain() accepts (beyond them nothing is gained but time)
+EXPLAIN_MAX_GRID = 100_001
+EXPLAIN_MAX_REFINE = 100
+
+
+def _check_whole(name: str, value, low: int, high: int, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not (
+        low <= value <= high
+    ):
+        raise ParameterError(name, f"{value!r} is not allowed; allowed {low} to {high:,} {what} "
+                             "(whole numbers)")
+    return int(value)
+
+
 def explain(scenario: Scenario, missiles: int = 30, objective: str = "capacity_loss",
             at_least: float = 0.5, grid: int = 257, refine: int = 40) -> pd.DataFrame:
     """What must hold for ``missiles`` to reach ``objective >= at_least``, one assumption at a time.
 
     Deterministic (expected strike outcome), each assumption swept across its allowed range
-    with every other at its central value. For each, the condition under which the objective
-    is met: ``>= threshold``, ``<= threshold``, ``any`` value, ``none`` in the allowed range,
-    or ``between`` two values; thresholds are refined by bisection so that, plugged back in,
-    the objective equals ``at_least`` (to the bisection's precision). Rows are sorted with the
-    binding conditions first. Columns: parameter, unit, central, condition, threshold
-    (None for ``any``/``none``), threshold_high (``between`` only), value_at_central.
+    on ``grid`` evenly spaced points (whole numbers for integer assumptions) with every
+    other at its central value. The values that meet the goal form one or more ranges;
+    each end inside the allowed range is refined by ``refine`` bisection steps (integer
+    assumptions: to the whole number), always keeping one evaluated value that meets the
+    goal and one that does not, so a reported end meets the goal when plugged back in and
+    a value beyond it by the bisection's precision (``spacing / 2**refine``, spacing =
+    allowed range / (grid − 1); 1 for integers) does not. Features narrower than the
+    spacing can be missed.
+
+    The condition, per assumption: ``any`` value, ``none`` in the allowed range,
+    ``>= threshold``, ``<= threshold``, ``between`` threshold and threshold_high, or
+    ``ranges`` (several separate ranges, listed in ``ranges``). Columns: parameter, unit,
+    central, condition, threshold and threshold_high (None where not applicable),
+    ranges (the ``[low, high]`` ranges that meet the goal, in the assumption's unit),
+    value_at_central (the objective with every assumption central). Rows are sorted with
+    the binding conditions first.
+
+    ``grid``: 2 to 100,001 points; ``refine``: 0 to 100 bisection steps.
     """
     check_objective(objective, at_least, 0.5, MAX_SALVO)
     if isinstance(missiles, bool) or not isinstance(missiles, (int, np.integer)) or not (
@@ -279,82 +305,78 @@ def explain(scenario: Scenario, missiles: int = 30, objective: str = "capacity_l
     ):
         raise ParameterError("missiles", f"{missiles!r} is out of range; allowed 1 to {MAX_SALVO} "
                              "missiles (whole numbers)")
+    grid = _check_whole("grid", grid, 2, EXPLAIN_MAX_GRID, "points")
+    refine = _check_whole("refine", refine, 0, EXPLAIN_MAX_REFINE, "bisection steps")
     scenario = scenario.with_values(missiles=int(missiles))
     compiled, _ = compile_scenario(scenario, 0, 0)
     index = chain.OUTPUTS.index(objective)
     names = [n for n in chain.INPUTS if n not in ("missiles", "horizon_days")]
-    columns = [chain.INPUTS.index(n) for n in names]
+    columns = np.array([chain.INPUTS.index(n) for n in names])
+    params = [REGISTRY[n] for n in names]
+    integer = np.array([p.kind == "integer" for p in params])
     base = compiled.theta[0]
 
-    def evaluate(values: np.ndarray) -> np.ndarray:  # values: (params, k) → objective (params, k)
-        k = values.shape[1]
-        theta = np.repeat(base[np.newaxis, :], len(names) * k, axis=0)
-        for i, col in enumerate(columns):
-            theta[i * k:(i + 1) * k, col] = values[i]
-        out, _ = _run(compiled, theta)
-        return out[:, index].reshape(len(names), k)
+    def meets(which: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Whether the goal is met with assumption ``names[which[k]]`` at ``values[k]``."""
+        theta = np.repeat(base[np.newaxis, :], len(values), axis=0)
+        theta[np.arange(len(values)), columns[which]] = values
+        return _run(compiled, theta)[0][:, index] >= at_least
 
-    params = [REGISTRY[n] for n in names]
     sweep = np.array([np.linspace(p.lower_bound, p.upper_bound, grid) for p in params])
-    for i, p in enumerate(params):
-        if p.kind == "integer":
-            sweep[i] = np.round(sweep[i])
-    met = evaluate(sweep) >= at_least
+    sweep[integer] = np.round(sweep[integer])
+    met = meets(np.repeat(np.arange(len(names)), grid), sweep.ravel()).reshape(len(names), grid)
+
+    # every change along a sweep: a boundary between a value that meets and one that does not
+    where, step = np.nonzero(met[:, 1:] != met[:, :-1])
+    rising = met[where, step + 1]  # met above the boundary
+    good = np.where(rising, sweep[where, step + 1], sweep[where, step])
+    bad = np.where(rising, sweep[where, step], sweep[where, step + 1])
+    for _ in range(refine):
+        open_ = np.abs(good - bad) > np.where(integer[where], 1.0, 0.0)
+        if not open_.any():
+            break
+        middle = 0.5 * (good + bad)
+        middle = np.where(integer[where], np.floor(middle), middle)
+        ok = meets(where, middle)
+        good = np.where(open_ & ok, middle, good)
+        bad = np.where(open_ & ~ok, middle, bad)
+
     central_value = float(_run(compiled)[0][0, index])
     rows = []
-    lo = np.zeros(len(names))
-    hi = np.zeros(len(names))
-    want_met_above = np.zeros(len(names), dtype=bool)
-    to_refine = []
     for i, (name, p) in enumerate(zip(names, params, strict=True)):
-        m = met[i]
-        if m.all():
-            condition = "any"
-        elif not m.any():
-            condition = "none"
-        else:
-            changes = np.flatnonzero(m[1:] != m[:-1])
-            if len(changes) == 1:
-                condition = ">=" if m[-1] else "<="
-                j = changes[0]
-                lo[i], hi[i] = sweep[i, j], sweep[i, j + 1]
-                want_met_above[i] = bool(m[-1])
-                to_refine.append(i)
+        ends = good[where == i]  # refined ends, in sweep order
+        ranges, low = [], (float(sweep[i, 0]) if met[i, 0] else None)
+        for end in ends:
+            if low is None:
+                low = float(end)
             else:
-                condition = "between"
-                first, last = np.flatnonzero(m)[[0, -1]]
-                lo[i], hi[i] = sweep[i, first], sweep[i, last]
+                ranges.append([low, float(end)])
+                low = None
+        if low is not None:
+            ranges.append([low, float(sweep[i, -1])])
+        threshold = threshold_high = None
+        if not ranges:
+            condition = "none"
+        elif len(ranges) > 1:
+            condition = "ranges"
+        elif met[i, 0] and met[i, -1]:
+            condition = "any"
+        elif met[i, -1]:
+            condition, threshold = ">=", ranges[0][0]
+        elif met[i, 0]:
+            condition, threshold = "<=", ranges[0][1]
+        else:
+            condition, (threshold, threshold_high) = "between", ranges[0]
         rows.append({"parameter": name, "unit": p.unit, "central": float(base[columns[i]]),
-                     "condition": condition, "threshold": None, "threshold_high": None,
+                     "condition": condition, "threshold": threshold,
+                     "threshold_high": threshold_high, "ranges": ranges,
                      "value_at_central": central_value})
-        if condition == "between":
-            rows[-1]["threshold"], rows[-1]["threshold_high"] = float(lo[i]), float(hi[i])
-    if to_refine:
-        idx = np.array(to_refine)
-        a, b = lo[idx].copy(), hi[idx].copy()
-        for _ in range(refine):
-            mid = np.full((len(names), 1), np.nan)
-            mid[idx, 0] = 0.5 * (a + b)
-            for i in set(range(len(names))) - set(idx.tolist()):
-                mid[i, 0] = base[columns[i]]
-            ok = evaluate(mid)[idx, 0] >= at_least
-            above = want_met_above[idx]
-            # keep the met side at b when met above, at a when met below
-            b = np.where(above & ok, mid[idx, 0], b)
-            a = np.where(above & ~ok, mid[idx, 0], a)
-            a = np.where(~above & ok, mid[idx, 0], a)
-            b = np.where(~above & ~ok, mid[idx, 0], b)
-        for k, i in enumerate(idx):
-            threshold = b[k] if want_met_above[i] else a[k]
-            if params[i].kind == "integer":
-                threshold = float(np.ceil(threshold - 1e-9) if want_met_above[i]
-                                  else np.floor(threshold + 1e-9))
-            rows[i]["threshold"] = float(threshold)
     frame = pd.DataFrame(rows)
     for column in ("threshold", "threshold_high"):  # None where not applicable, never NaN
         frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
-    order = {">=": 0, "<=": 0, "between": 1, "none": 2, "any": 3}
+    order = {">=": 0, "<=": 0, "between": 1, "ranges": 1, "none": 2, "any": 3}
     frame["_order"] = frame["condition"].map(order)
     frame = frame.sort_values(["_order", "parameter"], kind="stable").drop(columns="_order")
-    frame.attrs.update(objective=objective, at_least=float(at_least), missiles=int(missiles))
+    frame.attrs.update(objective=objective, at_least=float(at_least), missiles=int(missiles),
+                       grid=grid, refine=refine)
     return frame.reset_index(drop=True)
