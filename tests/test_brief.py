@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from whatif.brief import SOBOL_ROWS, SOBOL_SAMPLES, Brief, brief_html, render
+from whatif.brief import SOBOL_ROWS, SOBOL_SAMPLES, Brief, brief_html, render, sobol_svg
 from whatif.formatting import format_value
 from whatif.outputs import OUTPUTS
 from whatif.scenario import Scenario
@@ -66,10 +66,17 @@ def test_every_scenario_builds(path, tmp_path):
     assert title in exported
 
 
+def _two(value: float) -> str:
+    return f"{value:.2f}".replace("-0.00", "0.00")
+
+
 def _sobol_rows(frame) -> list[str]:
-    """The Sobol table's rows as the brief writes them (two decimals)."""
-    return [f"<code>{escape(r.parameter)}</code></td><td>{r.first_order:.2f}</td>"
-            f"<td>{r.total_order:.2f}</td></tr>" for r in frame.head(SOBOL_ROWS).itertuples()]
+    """The Sobol table's rows as the brief writes them (two decimals, with intervals)."""
+    return [f"<code>{escape(r.parameter)}</code></td><td>{_two(r.first_order)}</td>"
+            f'<td class="ci">{_two(r.first_order_low)} to {_two(r.first_order_high)}</td>'
+            f"<td>{_two(r.total_order)}</td>"
+            f'<td class="ci">{_two(r.total_order_low)} to {_two(r.total_order_high)}</td></tr>'
+            for r in frame.head(SOBOL_ROWS).itertuples()]
 
 
 def test_brief_sobol_section_is_engine_sobol(baseline_brief):
@@ -83,6 +90,8 @@ def test_brief_sobol_section_is_engine_sobol(baseline_brief):
     assert positions == sorted(positions)
     assert expected["parameter"].iloc[0] == "repair_days"
     assert f"from {SOBOL_SAMPLES:,} base samples" in section and "seed 3" in section
+    assert "95% confidence interval (bootstrap, 999 resamples" in section
+    assert "slightly negative" not in section
     rest = expected["parameter"].iloc[SOBOL_ROWS:]
     assert f"The other {len(rest)} uncertain assumptions" in section
     assert ", ".join(rest) in section
@@ -97,6 +106,11 @@ def test_brief_sobol_numbers_and_edge_cases():
     html = brief.sobol_html()
     for row in _sobol_rows(expected):
         assert row in html
+    assert "<th>S1</th><th>95% interval</th><th>ST</th><th>95% interval</th>" in html
+    assert "slightly negative" not in html
+    chart = sobol_svg(expected)  # the intervals drawn as error bars, named in the legend
+    assert "95% interval" in chart
+    assert chart.count("<svg") == 1
     # nothing uncertain: the section says so instead of failing
     fixed = Scenario.from_yaml(REPO / "data/scenarios/baseline.yaml").with_values(**{
         n: v.central for n, v in scenario.values.items() if hasattr(v, "is_fixed")})

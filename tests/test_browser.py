@@ -421,3 +421,40 @@ def test_record_tab_shows_the_record_beside_the_live_baseline(page):
     type_value(page, "production_now", "160")
     expect(check).to_contain_text("outside the fit's 90% interval")
     expect(check).to_contain_text("160")
+
+
+#: the Sobol chart's bars (vertical centre and thickness) and its whiskers' horizontal
+#: strokes (vertical position), all in page pixels
+SOBOL_GEOMETRY_JS = """() => {
+  const title = [...document.querySelectorAll('svg text.mainheading')]
+      .find(t => t.textContent.startsWith('Sobol indices:'));
+  if (!title) return null;
+  const fig = title.closest('.bqplot.figure');
+  const bars = [...fig.querySelectorAll('rect.bar')].map(r => r.getBoundingClientRect())
+      .map(b => ({centre: b.top + b.height / 2, height: b.height}));
+  const path = fig.querySelector('path.line');
+  const ctm = path.getScreenCTM(), svg = path.ownerSVGElement;
+  const strokes = [];
+  for (const part of (path.getAttribute('d') || '').split('M')) {
+    const xy = (part.match(/-?\\d*\\.?\\d+(?:e[-+]?\\d+)?/gi) || []).map(Number);
+    if (xy.length < 4) continue;
+    const at = (i) => { const p = svg.createSVGPoint(); p.x = xy[2 * i]; p.y = xy[2 * i + 1];
+                        return p.matrixTransform(ctm); };
+    const a = at(0), b = at(xy.length / 2 - 1);
+    if (Math.abs(a.y - b.y) < 0.01) strokes.push(a.y);  // horizontal: not an end cap
+  }
+  return {bars, strokes};
+}"""
+
+
+def test_sobol_whiskers_sit_on_their_bars(page):
+    page.get_by_role("tab", name="What matters most?").click()
+    page.locator(".bqplot.figure", has_text="Sobol indices:").scroll_into_view_if_needed()
+    page.wait_for_function(f"() => {{ const g = ({SOBOL_GEOMETRY_JS})(); "
+                           "return g && g.strokes.length == 24 && g.bars[0].height > 5; }")
+    geometry = page.evaluate(SOBOL_GEOMETRY_JS)
+    strokes, bars = geometry["strokes"], geometry["bars"]
+    assert len(strokes) == 24  # S1 and ST of the 12 assumptions shown
+    for y in strokes:  # each whisker through the middle of a bar (the nearest one)
+        nearest = min(bars, key=lambda b: abs(b["centre"] - y))
+        assert nearest["height"] > 5 and abs(nearest["centre"] - y) <= 1.5, (y, nearest)

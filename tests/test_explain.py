@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
 import pytest
 
 from whatif.cli import main
 from whatif.engine import simulate
+from whatif.errors import ParameterError
+from whatif.model import chain
+from whatif.params import REGISTRY
 from whatif.scenario import Scenario
 from whatif.sensitivity import explain
 
@@ -33,6 +37,105 @@ def test_thresholds_meet_the_objective_exactly_at_the_boundary(objective, at_lea
         else:
             assert value == pytest.approx(at_least, rel=1e-6), row.parameter
             assert value >= at_least
+
+
+#: (scenario file, missiles, objective, at least): two goals on the defaults, and one whose
+#: conditions include a "between" and a "ranges" (met on separate ranges of re-strike gaps)
+GOALS = {
+    "capacity_loss": ("data/scenarios/baseline.yaml", 30, "capacity_loss", 0.5),
+    "drones_denied": ("data/scenarios/baseline.yaml", 30, "drones_denied", 20_000.0),
+    "energy_hits": ("data/scenarios/dispersal-restrikes.yaml", 30, "energy_hit_reduction",
+                    0.0157),
+}
+SWEPT = [n for n in chain.INPUTS if n not in ("missiles", "horizon_days")]
+
+
+@functools.lru_cache
+def _explained(goal: str):
+    path, missiles, objective, at_least = GOALS[goal]
+    return explain(Scenario.from_yaml(path), missiles, objective, at_least).set_index("parameter")
+
+
+def _meets(goal: str, name: str, value: float) -> bool:
+    """The goal, checked by a direct deterministic run with ``name`` at ``value``."""
+    path, missiles, objective, at_least = GOALS[goal]
+    return _objective(Scenario.from_yaml(path), name, value, missiles, objective) >= at_least
+
+
+def test_the_goals_cover_every_condition():
+    conditions = set()
+    for goal in GOALS:
+        conditions |= set(_explained(goal)["condition"])
+    assert conditions == {">=", "<=", "between", "ranges", "any", "none"}
+
+
+@pytest.mark.parametrize("name", SWEPT)
+@pytest.mark.parametrize("goal", list(GOALS))
+def test_every_reported_end_meets_the_goal_and_just_beyond_does_not(goal, name):
+    frame = _explained(goal)
+    row = frame.loc[name]
+    p = REGISTRY[name]
+    lower, upper = p.lower_bound, p.upper_bound
+    # how far the bisection leaves an end from a value that fails: 1 for whole numbers
+    precision = 1.0 if p.kind == "integer" else (
+        (upper - lower) / (frame.attrs["grid"] - 1) / 2 ** frame.attrs["refine"])
+    beyond = 2 * precision
+    ranges = row["ranges"]
+    for low, high in ranges:
+        assert lower <= low <= high <= upper
+        assert _meets(goal, name, low) and _meets(goal, name, high), (low, high)
+        if low > lower:  # a boundary inside the allowed range: just below fails
+            assert not _meets(goal, name, max(lower, low - beyond)), low
+        if high < upper:
+            assert not _meets(goal, name, min(upper, high + beyond)), high
+    if p.kind == "integer":
+        assert all(float(v).is_integer() for r in ranges for v in r)
+    # the condition says what the ranges say
+    condition, threshold, threshold_high = row["condition"], row["threshold"], row["threshold_high"]
+    expected = {"none": [], "any": [[lower, upper]], ">=": [[threshold, upper]],
+                "<=": [[lower, threshold]], "between": [[threshold, threshold_high]]}
+    if condition == "ranges":
+        assert len(ranges) >= 2 and threshold is None and threshold_high is None
+    else:
+        assert ranges == expected[condition]
+    if condition in ("none", "any"):
+        assert threshold is None and threshold_high is None
+        for value in (lower, row["central"], upper):
+            assert _meets(goal, name, value) == (condition == "any"), value
+    if condition in (">=", "<=", "between"):
+        assert isinstance(threshold, float) and lower < threshold < upper
+
+
+def test_thresholds_do_not_depend_on_the_grid():
+    # bisection takes every threshold to the same value from a coarse or a fine sweep
+    coarse = explain(Scenario.default(), 30, "capacity_loss", 0.5, grid=17).set_index("parameter")
+    fine = _explained("capacity_loss")
+    assert (coarse["condition"] == fine.loc[coarse.index, "condition"]).all()
+    binding = fine[fine["condition"].isin([">=", "<="])]
+    assert len(binding) >= 3
+    for name, row in binding.iterrows():
+        assert coarse.loc[name, "threshold"] == pytest.approx(row["threshold"], rel=1e-9), name
+
+
+@pytest.mark.parametrize("argument, value, needle", [
+    ("grid", 1, "grid: 1 is out of range; allowed 2 to 2049"),
+    ("grid", 0, "grid"), ("grid", -3, "grid"), ("grid", 10**7, "grid"),
+    ("grid", 12.5, "grid"), ("grid", True, "grid"), ("grid", "257", "grid"),
+    ("refine", -1, "refine: -1 is out of range; allowed 0 to 64"),
+    ("refine", 2.5, "refine"), ("refine", 65, "refine"), ("refine", None, "refine"),
+])
+def test_explain_rejects_unusable_arguments(argument, value, needle):
+    with pytest.raises(ParameterError, match=needle):
+        explain(Scenario.default(), 30, "capacity_loss", 0.5, **{argument: value})
+
+
+def test_a_coarse_unrefined_sweep_still_reports_values_that_meet():
+    # refine = 0: the ends are the sweep's own points on the side that meets
+    frame = explain(Scenario.default(), 30, "capacity_loss", 0.5, grid=2, refine=0)
+    assert set(frame["condition"]) <= {"any", "none", ">=", "<="}
+    for row in frame[frame["condition"].isin([">=", "<="])].itertuples():
+        p = REGISTRY[row.parameter]
+        assert row.threshold == (p.upper_bound if row.condition == ">=" else p.lower_bound)
 
 
 def test_known_thresholds_for_the_defaults():

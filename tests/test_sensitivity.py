@@ -65,15 +65,101 @@ def test_sobol_machinery_recovers_the_ishigami_indices(seed):
         assert frame.loc[name, "total_order"] == pytest.approx(ISHIGAMI_ST[name], abs=ISHIGAMI_TOL)
 
 
-def test_sobol_machinery_is_seeded_and_checks_its_arguments():
+INDICES = ("first_order", "total_order")
+BOUNDS = ("first_order_low", "first_order_high", "total_order_low", "total_order_high")
+COLUMNS = ["parameter", "first_order", "first_order_low", "first_order_high",
+           "total_order", "total_order_low", "total_order_high"]
+
+
+def _ishigami_indices(samples, seed, **kwargs):
     uniform = stats.uniform(loc=-np.pi, scale=2 * np.pi)
-    a = sobol_indices_of(ishigami, [uniform] * 3, ["x1", "x2", "x3"], samples=256, seed=4)
-    b = sobol_indices_of(ishigami, [uniform] * 3, ["x1", "x2", "x3"], samples=256, seed=4)
-    assert a.equals(b)
+    return sobol_indices_of(ishigami, [uniform] * 3, ["x1", "x2", "x3"], samples=samples,
+                            seed=seed, **kwargs).set_index("parameter").sort_index()
+
+
+def test_sobol_machinery_is_seeded():
+    a = _ishigami_indices(256, 4)
+    b = _ishigami_indices(256, 4)
+    assert a.equals(b) and a.attrs == b.attrs
+    # another seed: other scrambled points and other resamples, so other values throughout
+    other = _ishigami_indices(256, 5)
+    for column in INDICES + BOUNDS:
+        assert (np.abs(other[column] - a[column]) > 1e-6).all(), column
+
+
+def test_sobol_machinery_checks_its_arguments():
+    uniform = stats.uniform(loc=-np.pi, scale=2 * np.pi)
+    names = ["x1", "x2", "x3"]
     with pytest.raises(ParameterError, match="power of 2"):
-        sobol_indices_of(ishigami, [uniform] * 3, ["x1", "x2", "x3"], samples=1000)
+        sobol_indices_of(ishigami, [uniform] * 3, names, samples=1000)
     with pytest.raises(ParameterError, match="2 distributions for 3 inputs"):
-        sobol_indices_of(ishigami, [uniform] * 2, ["x1", "x2", "x3"])
+        sobol_indices_of(ishigami, [uniform] * 2, names)
+    for level in (0, 1, 1.5, -0.1, True, "0.9"):
+        with pytest.raises(ParameterError, match="confidence_level.*strictly between 0 and 1"):
+            sobol_indices_of(ishigami, [uniform] * 3, names, samples=64, confidence_level=level)
+    for resamples in (0, 98, 500.0, True):
+        with pytest.raises(ParameterError, match="n_resamples.*>= 99"):
+            sobol_indices_of(ishigami, [uniform] * 3, names, samples=64, n_resamples=resamples)
+    with pytest.raises(ParameterError, match="seed"):
+        sobol_indices_of(ishigami, [uniform] * 3, names, samples=64, seed=-1)
+
+
+def test_sobol_point_estimates_are_scipys():
+    # the estimator kept for the bootstrap is scipy's own Saltelli (2010) estimator
+    uniform = stats.uniform(loc=-np.pi, scale=2 * np.pi)
+    frame = _ishigami_indices(1024, 7)
+    expected = stats.sobol_indices(func=ishigami, n=1024, dists=[uniform] * 3,
+                                   rng=np.random.default_rng(7))
+    assert frame["first_order"].to_numpy() == pytest.approx(expected.first_order, abs=1e-12)
+    assert frame["total_order"].to_numpy() == pytest.approx(expected.total_order, abs=1e-12)
+    assert list(_ishigami_indices(64, 0).reset_index().columns) == COLUMNS
+    assert frame.attrs == {"confidence_level": 0.95, "samples": 1024, "seed": 7,
+                           "n_resamples": 999}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 2026])
+def test_sobol_intervals_contain_the_ishigami_indices(seed):
+    # 95 % intervals from 4,096 base samples: about ±0.03 to ±0.04 wide, ten times the
+    # error of the scrambled Sobol' estimates at that size (0.001 to 0.004), so the
+    # analytic indices must fall inside every one (and a too-narrow interval would miss)
+    frame = _ishigami_indices(4096, seed)
+    for name in ISHIGAMI_S1:
+        row = frame.loc[name]
+        assert row["first_order_low"] <= ISHIGAMI_S1[name] <= row["first_order_high"], name
+        assert row["total_order_low"] <= ISHIGAMI_ST[name] <= row["total_order_high"], name
+        for index in INDICES:  # each interval holds its estimate and is not degenerate
+            assert row[f"{index}_low"] < row[index] < row[f"{index}_high"], (name, index)
+            assert row[f"{index}_high"] - row[f"{index}_low"] < 0.2
+
+
+def test_sobol_intervals_shrink_as_one_over_root_n():
+    # four times the samples: the bootstrap standard error, hence the width, halves
+    small, large = _ishigami_indices(1024, 3), _ishigami_indices(4096, 3)
+    for index in INDICES:
+        ratio = ((large[f"{index}_high"] - large[f"{index}_low"])
+                 / (small[f"{index}_high"] - small[f"{index}_low"]))
+        assert ((ratio > 0.35) & (ratio < 0.65)).all(), (index, ratio.tolist())
+    # a lower confidence level: a narrower interval from the same resamples
+    half = _ishigami_indices(1024, 3, confidence_level=0.5)
+    assert half.attrs["confidence_level"] == 0.5
+    for index in INDICES:
+        assert ((half[f"{index}_high"] - half[f"{index}_low"])
+                < 0.6 * (small[f"{index}_high"] - small[f"{index}_low"])).all()
+
+
+def test_sobol_intervals_agree_with_scipys_own_bootstrap():
+    # scipy's SobolResult.bootstrap (BCa, unseeded, O(N²) jackknife) on the same design:
+    # its bounds and ours (percentile) agree to a fifth of the interval's width
+    uniform = stats.uniform(loc=-np.pi, scale=2 * np.pi)
+    frame = _ishigami_indices(1024, 9)
+    result = stats.sobol_indices(func=ishigami, n=1024, dists=[uniform] * 3,
+                                 rng=np.random.default_rng(9))
+    scipy_boot = result.bootstrap(confidence_level=0.95, n_resamples=999)
+    for index in INDICES:
+        interval = getattr(scipy_boot, index).confidence_interval
+        width = frame[f"{index}_high"] - frame[f"{index}_low"]
+        assert (np.abs(frame[f"{index}_low"] - interval.low) < 0.2 * width).all()
+        assert (np.abs(frame[f"{index}_high"] - interval.high) < 0.2 * width).all()
 
 
 def test_sobol_of_the_chain_is_the_machinery_on_the_chain():
@@ -86,7 +172,20 @@ def test_sobol_of_the_chain_is_the_machinery_on_the_chain():
     assert frame["total_order"].iloc[0] == pytest.approx(1.0, abs=0.01)
     # an output the uncertain assumption does not touch has no variance: every index 0
     flat = sobol(s, "capacity_loss", samples=256)
-    assert (flat[["first_order", "total_order"]] == 0.0).all().all()
+    assert (flat[["first_order", "total_order", *BOUNDS]] == 0.0).all().all()
+
+
+def test_sobol_of_the_chain_is_seeded():
+    a = sobol(Scenario.default(), "drones_denied", samples=256, seed=11).set_index("parameter")
+    b = sobol(Scenario.default(), "drones_denied", samples=256, seed=11).set_index("parameter")
+    assert a.equals(b)
+    assert a.attrs == {"confidence_level": 0.95, "samples": 256, "seed": 11, "n_resamples": 999}
+    other = sobol(Scenario.default(), "drones_denied", samples=256, seed=12).set_index(
+        "parameter").loc[a.index]
+    moved = a["total_order"] > 0.01  # assumptions that matter: their estimates move
+    assert moved.sum() >= 5
+    for column in INDICES + BOUNDS:
+        assert (np.abs(other[column] - a[column])[moved] > 1e-6).all(), column
 
 
 # --- tornado ------------------------------------------------------------------------------
@@ -134,6 +233,11 @@ def test_defaults_repair_time_dominates_drones_denied():
     assert frame["parameter"].iloc[0] == "repair_days"
     assert frame["total_order"].iloc[0] > 0.5
     assert ((frame["first_order"] > -0.05) & (frame["total_order"] < 1.05)).all()
+    # each interval holds its estimate; repair time's lies well clear of every other's
+    for index in INDICES:
+        assert (frame[f"{index}_low"] <= frame[index]).all()
+        assert (frame[index] <= frame[f"{index}_high"]).all()
+    assert frame["total_order_low"].iloc[0] > frame["total_order_high"].iloc[1:].max()
 
 
 @pytest.mark.parametrize("argv, needle", [
@@ -147,9 +251,23 @@ def test_sobol_cli_bad_input(capsys, argv, needle):
 
 
 def test_sobol_and_tornado_cli(capsys):
-    assert main(["sobol", "data/scenarios/baseline.yaml", "--samples", "256"]) == 0
+    import json
+
+    assert main(["sobol", "data/scenarios/baseline.yaml", "--samples", "256", "--seed", "2"]) == 0
     out = capsys.readouterr().out
-    assert "repair_days" in out and "total" in out
+    expected = sobol(Scenario.from_yaml("data/scenarios/baseline.yaml"), samples=256, seed=2)
+    top = expected.iloc[0]
+    assert "95% bootstrap confidence intervals (999 resamples)" in out
+    assert (f"repair_days {top.first_order:.3f} [{top.first_order_low:.3f}, "
+            f"{top.first_order_high:.3f}] {top.total_order:.3f} [{top.total_order_low:.3f}, "
+            f"{top.total_order_high:.3f}]") in " ".join(out.split())
+    assert main(["sobol", "data/scenarios/baseline.yaml", "--samples", "256", "--seed", "2",
+                 "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {k: data[k] for k in ("confidence_level", "samples", "seed", "n_resamples")} == {
+        "confidence_level": 0.95, "samples": 256, "seed": 2, "n_resamples": 999}
+    assert data["rows"] == expected.to_dict(orient="records")
+    assert list(data["rows"][0]) == COLUMNS
     assert main(["tornado", "data/scenarios/baseline.yaml", "--output", "capacity_loss"]) == 0
     assert "aimpoint_kill_probability" in capsys.readouterr().out
 
@@ -163,6 +281,9 @@ def test_sensitivity_cli_json_combines_tornado_and_sobol(capsys):
     first = data["rows"][0]
     assert first["output_at_low"] < data["central"] < first["output_at_high"]
     assert 0.5 < first["total_order"] <= 1.05
+    assert first["total_order_low"] < first["total_order"] < first["total_order_high"]
+    assert first["first_order_low"] < first["first_order"] < first["first_order_high"]
+    assert data["sobol_confidence_level"] == 0.95 and data["sobol_n_resamples"] == 999
     # restrikes is fixed at 0 in the defaults: in the tornado (documented range) but not drawn
     restrikes = next(r for r in data["rows"] if r["parameter"] == "restrikes")
     assert "total_order" not in restrikes

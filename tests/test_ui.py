@@ -226,10 +226,20 @@ def test_what_matters_most_tab_is_live(app):
 
 
 def _sobol_bars(app) -> pd.DataFrame:
-    """The Sobol chart's bars as drawn: parameter → first and total order."""
-    bars = app.sobol_chart.bars
-    y = np.array(bars.y)
-    return pd.DataFrame({"parameter": list(bars.x), "first_order": y[0], "total_order": y[1]})
+    """The Sobol chart as drawn: parameter → first and total order with their intervals
+    (the bars, at the positions the axis names, and the whiskers' ends)."""
+    chart = app.sobol_chart
+    labels = chart.position_axis.tick_labels
+    names = [labels[str(int(i))] for i in chart.position_axis.tick_values]
+    n = len(names)
+    y = np.array(chart.bars.y)
+    assert list(chart.bars.x) == list(range(n + 1)) and (y[:, n] == 0).all()  # + a spacer
+    ends = np.array(chart.intervals.x).reshape(2 * n, 9)[:, :2]  # S1 whiskers, then ST
+    return pd.DataFrame({"parameter": names,
+                         "first_order": y[0, :n], "first_order_low": ends[:n, 0],
+                         "first_order_high": ends[:n, 1],
+                         "total_order": y[1, :n], "total_order_low": ends[n:, 0],
+                         "total_order_high": ends[n:, 1]})
 
 
 def test_sobol_chart_is_computed_when_its_tab_is_shown(app):
@@ -239,8 +249,11 @@ def test_sobol_chart_is_computed_when_its_tab_is_shown(app):
     pd.testing.assert_frame_equal(app.sobol_indices, expected)
     pd.testing.assert_frame_equal(_sobol_bars(app), expected.head(12))
     assert app.sobol_samples.value == 1024 and "1,024 base samples" in app.sobol_chart.figure.title
-    assert "S1" in app.matters.children[3].value and "ST" in app.matters.children[3].value
-    assert app.sobol_chart.bars.x[0] == "repair_days"
+    assert "95% intervals" in app.sobol_chart.figure.title
+    note = app.matters.children[3].value
+    assert "S1" in note and "ST" in note and "95% confidence intervals" in note
+    assert "slightly negative" not in note
+    assert _sobol_bars(app)["parameter"].iloc[0] == "repair_days"
 
 
 def test_sobol_chart_follows_inputs_output_samples_and_seed(app):
@@ -280,10 +293,11 @@ def test_sobol_chart_says_why_when_nothing_is_uncertain(app):
     app.load(Scenario.default().with_values(**fixed))
     app.tabs.selected_index = 1
     assert app.sobol_indices is None and list(app.sobol_chart.bars.x) == []
+    assert len(app.sobol_chart.position_axis.tick_values) == 0
     assert list(app.tornado_chart.low.x) == []  # nothing has a range either
     assert "no assumption is uncertain" in app.sobol_error.value
     app.reset()  # uncertain again: the message goes, the bars come back
-    assert app.sobol_error.value == "" and app.sobol_chart.bars.x[0] == "repair_days"
+    assert app.sobol_error.value == "" and _sobol_bars(app)["parameter"].iloc[0] == "repair_days"
 
 
 def test_sobol_while_hidden_is_only_marked_stale(app):

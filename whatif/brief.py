@@ -164,21 +164,28 @@ class Brief:
                            "spread to apportion.</p>")
         d = len(self.sobol)
         runs = SOBOL_SAMPLES * (d + 2)
+        level = f"{self.sobol.attrs['confidence_level']:.0%}"
         intro = (
             f"<p>Sobol indices over the {d} uncertain assumptions' distributions, on the "
             "deterministic chain (expected strike outcome). <b>S1</b> (first order) is the share "
             "of the variance of drones denied that an assumption causes on its own; <b>ST</b> "
             "(total order) includes its interactions with the others. Saltelli (2010) "
             f"estimators (<code>scipy.stats.sobol_indices</code>) from {SOBOL_SAMPLES:,} base "
-            f"samples ({runs:,} model runs), seed {self.seed}; values near 0 can come out "
-            "slightly negative (sampling noise).</p>")
+            f"samples ({runs:,} model runs), seed {self.seed}. Beside each index, its {level} "
+            f"confidence interval (bootstrap, {self.sobol.attrs['n_resamples']:,} resamples of "
+            "the sampled points); an interval that reaches 0 means the assumption's share "
+            "cannot be told from none at this sample size.</p>")
         shown = self.sobol.head(SOBOL_ROWS)
         rows = "".join(
             f"<tr><td>{escape(REGISTRY[r.parameter].label)}<br><code>{escape(r.parameter)}"
-            f"</code></td><td>{r.first_order:.2f}</td><td>{r.total_order:.2f}</td></tr>"
+            f"</code></td><td>{index_text(r.first_order)}</td>"
+            f'<td class="ci">{interval_text(r.first_order_low, r.first_order_high)}</td>'
+            f"<td>{index_text(r.total_order)}</td>"
+            f'<td class="ci">{interval_text(r.total_order_low, r.total_order_high)}</td></tr>'
             for r in shown.itertuples(index=False))
         table = ("<table class='brief-table sobol'><tr><th>Assumption</th><th>S1</th>"
-                 "<th>ST</th></tr>" + rows + "</table>")
+                 f"<th>{level} interval</th><th>ST</th><th>{level} interval</th></tr>"
+                 + rows + "</table>")
         rest = self.sobol.iloc[SOBOL_ROWS:]
         if len(rest):
             most = rest["total_order"].max()
@@ -331,20 +338,40 @@ def tornado_svg(frame: pd.DataFrame, output: str = MAIN_OUTPUT, top: int = 10) -
     return svg(fig)
 
 
+def index_text(value: float) -> str:
+    """A Sobol index to two decimals (``0.00``, not ``-0.00``, for a tiny negative one)."""
+    text = f"{value:.2f}"
+    return "0.00" if text == "-0.00" else text
+
+
+def interval_text(low: float, high: float) -> str:
+    """A confidence interval of a Sobol index, e.g. ``0.74 to 0.80``."""
+    return f"{index_text(low)} to {index_text(high)}"
+
+
 def sobol_svg(frame: pd.DataFrame, output: str = MAIN_OUTPUT, samples: int = SOBOL_SAMPLES,
               top: int = SOBOL_ROWS) -> str:
-    """S1 and ST per assumption, largest ST at the top (same style as the tornado)."""
+    """S1 and ST per assumption, largest ST at the top (same style as the tornado), each with
+    its confidence interval as an error bar."""
     rows = frame.head(top).iloc[::-1]
     fig, ax = new_axes(look.ChartText(look.sobol_title(output, samples), look.SOBOL_AXIS,
                                       look.SENSITIVITY_AXIS))
     y = np.arange(len(rows))
-    ax.barh(y + 0.2, rows["first_order"], height=0.4, color=look.FIRST_ORDER,
-            label=look.FIRST_ORDER_LABEL)
-    ax.barh(y - 0.2, rows["total_order"], height=0.4, color=look.TOTAL_ORDER,
-            label=look.TOTAL_ORDER_LABEL)
+    for offset, index, color, label in (
+            (0.2, "first_order", look.FIRST_ORDER, look.FIRST_ORDER_LABEL),
+            (-0.2, "total_order", look.TOTAL_ORDER, look.TOTAL_ORDER_LABEL)):
+        ax.barh(y + offset, rows[index], height=0.4, color=color, label=label)
+        # the interval as drawn from its ends (it need not be centred on the estimate)
+        ax.hlines(y + offset, rows[f"{index}_low"], rows[f"{index}_high"], color="black",
+                  linewidth=1)
+        for end in ("low", "high"):
+            ax.plot(rows[f"{index}_{end}"], y + offset, linestyle="none", marker="|",
+                    markersize=5, color="black")
+    ax.plot([], [], color="black", linewidth=1, marker="|",
+            label=f"{frame.attrs['confidence_level']:.0%} interval")
     ax.set_yticks(y, rows["parameter"])
-    ax.set_xlim(min(0.0, float(rows[["first_order", "total_order"]].min().min())),
-                max(1.0, float(rows[["first_order", "total_order"]].max().max())))
+    bounds = rows[["first_order_low", "total_order_low", "first_order_high", "total_order_high"]]
+    ax.set_xlim(min(0.0, float(bounds.min().min())), max(1.0, float(bounds.max().max())))
     ax.axvline(0, color="black", linewidth=1)
     ax.legend(fontsize=8, loc="lower right")
     return svg(fig)
@@ -362,6 +389,7 @@ table.brief-table th, table.brief-table td {border-bottom: 1px solid #ddd; paddi
   text-align: left; vertical-align: top;}
 table.assumptions td.src {font-size: 85%;}
 table.brief-table.sobol {width: auto; min-width: 60%;} table.sobol td + td {text-align: right;}
+table.sobol td.ci {color: #555; white-space: nowrap;}
 figure.brief-chart {margin: 1em 0;} figure.brief-chart svg {max-width: 100%; height: auto;}
 figure.brief-chart figcaption {font-size: 85%; color: #555;}
 @page {size: A4; margin: 15mm;}

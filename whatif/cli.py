@@ -237,46 +237,69 @@ def _cmd_brief(args: argparse.Namespace) -> None:
     print(f"wrote {escape_controls(str(out))} ({out.stat().st_size / 1e6:.2f} MB)")
 
 
+def _interval(row: Any, index: str) -> str:
+    """A Sobol index with its confidence interval, e.g. ``0.772 [0.741, 0.803]``."""
+    return (f"{getattr(row, index):.3f} [{getattr(row, index + '_low'):.3f}, "
+            f"{getattr(row, index + '_high'):.3f}]")
+
+
+def _sobol_json(frame) -> dict[str, Any]:
+    """How a Sobol frame's numbers were made: confidence level, samples, seed, resamples."""
+    return {key: frame.attrs[key] for key in ("confidence_level", "samples", "seed",
+                                              "n_resamples")}
+
+
 def _cmd_sobol(args: argparse.Namespace) -> None:
     scenario = _load(args)
     frame = sobol(scenario, args.output, samples=args.samples, seed=args.seed)
     if args.json:
-        _print_json({"output": args.output, "rows": frame.to_dict(orient="records")})
+        _print_json({"output": args.output, **_sobol_json(frame),
+                     "rows": frame.to_dict(orient="records")})
         return
+    level = f"{frame.attrs['confidence_level']:.0%}"
     print(f"{_title(scenario)}\nSobol indices of {OUTPUTS[args.output].label} "
-          f"({args.samples} base samples)\n")
-    print(f"{'parameter':<28} {'first':>7} {'total':>7}")
+          f"({args.samples} base samples, seed {args.seed})\nin brackets: {level} bootstrap "
+          f"confidence intervals ({frame.attrs['n_resamples']} resamples)\n")
+    print(f"{'parameter':<28} {'first order S1 [' + level + ']':>22} "
+          f"{'total order ST [' + level + ']':>22}")
     for row in frame.itertuples(index=False):
-        print(f"{row.parameter:<28} {row.first_order:>7.3f} {row.total_order:>7.3f}")
+        print(f"{row.parameter:<28} {_interval(row, 'first_order'):>22} "
+              f"{_interval(row, 'total_order'):>22}")
 
 
 def _cmd_sensitivity(args: argparse.Namespace) -> None:
     scenario = _load(args)
     torn = tornado(scenario, args.output)
-    indices = sobol(scenario, args.output, samples=args.samples, seed=args.seed).set_index(
-        "parameter")
+    frame = sobol(scenario, args.output, samples=args.samples, seed=args.seed)
+    indices = frame.set_index("parameter")
     if args.json:
         rows = []
         for row in torn.to_dict(orient="records"):
             name = row["parameter"]
             if name in indices.index:
-                row.update(first_order=float(indices.loc[name, "first_order"]),
-                           total_order=float(indices.loc[name, "total_order"]))
+                row.update({column: float(indices.loc[name, column])
+                            for column in indices.columns})
             rows.append(row)
         _print_json({"output": args.output, "central": torn.attrs["central"],
-                     "sobol_samples": args.samples, "rows": rows})
+                     "sobol_samples": args.samples,
+                     "sobol_confidence_level": frame.attrs["confidence_level"],
+                     "sobol_seed": frame.attrs["seed"],
+                     "sobol_n_resamples": frame.attrs["n_resamples"], "rows": rows})
         return
     unit = OUTPUTS[args.output].unit
+    level = f"{frame.attrs['confidence_level']:.0%}"
     print(f"{_title(scenario)}\n{OUTPUTS[args.output].label}: central "
-          f"{format_value(torn.attrs['central'], unit)}\n")
-    print(f"{'parameter':<28} {'at low':>10} {'at high':>10} {'Sobol S1':>9} {'ST':>6}")
+          f"{format_value(torn.attrs['central'], unit)}\nSobol indices from {args.samples} base "
+          f"samples, seed {args.seed}; in brackets: {level} bootstrap confidence intervals\n")
+    print(f"{'parameter':<28} {'at low':>10} {'at high':>10} {'Sobol S1 [' + level + ']':>22} "
+          f"{'ST [' + level + ']':>22}")
     for row in torn.itertuples(index=False):
         s1 = st = ""
         if row.parameter in indices.index:
-            s1 = f"{indices.loc[row.parameter, 'first_order']:.3f}"
-            st = f"{indices.loc[row.parameter, 'total_order']:.3f}"
+            found = indices.loc[row.parameter]
+            s1, st = _interval(found, "first_order"), _interval(found, "total_order")
         print(f"{row.parameter:<28} {format_value(row.output_at_low, unit):>10} "
-              f"{format_value(row.output_at_high, unit):>10} {s1:>9} {st:>6}")
+              f"{format_value(row.output_at_high, unit):>10} {s1:>22} {st:>22}".rstrip())
 
 
 def _cmd_explain(args: argparse.Namespace) -> None:

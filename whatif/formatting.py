@@ -34,19 +34,24 @@ def format_value(value: float, unit: str = "") -> str:
     return f"{value:.2f}"
 
 
-def describe_condition(condition: str, threshold=None, threshold_high=None, unit: str = "") -> str:
+def describe_condition(condition: str, threshold=None, threshold_high=None, unit: str = "",
+                       ranges=()) -> str:
     """One of :func:`whatif.sensitivity.explain`'s conditions in words.
 
     >>> describe_condition(">=", 0.48271, None, "probability")
     '>= 0.4827 probability'
     >>> describe_condition("none")
     'no allowed value'
+    >>> describe_condition("ranges", unit="days", ranges=[[45.2, 131.5], [212.9, 218.6]])
+    '45.2 to 131.5 or 212.9 to 218.6 days'
     """
     unit = f" {unit}" if unit else ""
     if condition in (">=", "<="):
         return f"{condition} {threshold:.4g}{unit}"
     if condition == "between":
         return f"between {threshold:.4g} and {threshold_high:.4g}{unit}"
+    if condition == "ranges":
+        return " or ".join(f"{low:.4g} to {high:.4g}" for low, high in ranges) + unit
     if condition == "any":
         return "any allowed value"
     return "no allowed value"
@@ -63,7 +68,8 @@ def explain_lines(frame) -> list[str]:
         if row.condition in ("any", "none"):
             (free if row.condition == "any" else hopeless).append(row.parameter)
             continue
-        text = describe_condition(row.condition, row.threshold, row.threshold_high, row.unit)
+        text = describe_condition(row.condition, row.threshold, row.threshold_high, row.unit,
+                                  getattr(row, "ranges", ()))
         lines.append(f"{row.parameter:<28} {text}   (central {row.central:g})")
     if free:
         lines.append(f"any allowed value: {', '.join(sorted(free))}")

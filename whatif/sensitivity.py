@@ -75,6 +75,14 @@ class _Marginal:
 MAX_SOBOL_SAMPLES = 2**15  # base samples; ~5 s and ~0.6 GB for the baseline's 18 inputs
 MAX_EXPLAIN_GRID = 2_049  # points per assumption swept by explain
 MAX_EXPLAIN_REFINE = 64  # bisection steps (a double has 53 bits)
+#: confidence level of the Sobol indices' intervals (a fraction)
+SOBOL_CONFIDENCE = 0.95
+#: bootstrap resamples behind each interval: at 2^14 base samples and 12 assumptions
+#: they cost ~0.5 s beside the indices' ~0.2 s (docs/BENCHMARKS.md); the intervals'
+#: ends move by a few percent of their width from one bootstrap seed to another
+SOBOL_RESAMPLES = 999
+#: at most this many resampled counts per bootstrap batch (keeps memory near 16 MB)
+_BOOTSTRAP_BATCH_POINTS = 2**21
 
 
 def _check_sobol_samples(samples: int) -> int:
@@ -109,8 +117,53 @@ def _check_explain(grid: int, refine: int) -> tuple[int, int]:
     return int(grid), int(refine)
 
 
-def sobol_indices_of(func, dists, names, samples: int = 1024, seed: int | None = 0) -> pd.DataFrame:
-    """Sobol indices of any vectorised function of independent inputs (Saltelli 2010).
+def _check_confidence_level(confidence_level: float) -> float:
+    if isinstance(confidence_level, bool) or not isinstance(
+        confidence_level, (int, float, np.integer, np.floating)
+    ) or not 0 < confidence_level < 1:
+        raise ParameterError("confidence_level", f"{confidence_level!r} is not allowed; allowed "
+                             "a fraction strictly between 0 and 1 (e.g. 0.95)")
+    return float(confidence_level)
+
+
+def _check_resamples(n_resamples: int) -> int:
+    if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)) or (
+        n_resamples < 99
+    ):
+        raise ParameterError("n_resamples", f"{n_resamples!r} is not allowed; allowed a whole "
+                             "number of bootstrap resamples, >= 99")
+    return int(n_resamples)
+
+
+def _saltelli_terms(f_A: np.ndarray, f_B: np.ndarray, f_AB: np.ndarray) -> np.ndarray:
+    """Per-point terms whose means make Saltelli's (2010) estimators, shape ``(4 + 2d, n)``.
+
+    ``f_A``, ``f_B`` (n,) and ``f_AB`` (d, n) are the one output on the matrices A, B and
+    A with column i from B, centred on the mean of A and B. Rows: a, b, a², b², then
+    b (ab_i - a) for each input (first order) and (a - ab_i)² / 2 (total order).
+    """
+    return np.vstack([f_A, f_B, f_A * f_A, f_B * f_B, f_B * (f_AB - f_A),
+                      0.5 * (f_A - f_AB) ** 2])
+
+
+def _indices_from_means(means: np.ndarray) -> np.ndarray:
+    """First then total order indices, shape ``(2d, ...)``, from the means of the terms.
+
+    The variance is that of A and B pooled, as in ``scipy.stats.sobol_indices``; an
+    output with no variance has every index 0.
+    """
+    mean_a, mean_b, mean_aa, mean_bb = means[:4]
+    variance = 0.5 * (mean_aa + mean_bb) - (0.5 * (mean_a + mean_b)) ** 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        indices = means[4:] / variance
+    return np.where(variance > 0, indices, 0.0)
+
+
+def sobol_indices_of(func, dists, names, samples: int = 1024, seed: int | None = 0,
+                     confidence_level: float = SOBOL_CONFIDENCE,
+                     n_resamples: int = SOBOL_RESAMPLES) -> pd.DataFrame:
+    """Sobol indices of any vectorised function of independent inputs (Saltelli 2010),
+    with bootstrap confidence intervals.
 
     Parameters
     ----------
@@ -126,53 +179,108 @@ def sobol_indices_of(func, dists, names, samples: int = 1024, seed: int | None =
         Base sample size N, a power of 2 (scrambled Sobol' points); ``func`` is evaluated
         at ``N × (d + 2)`` points for ``d`` inputs.
     seed : int or None
-        Seeds the scrambling: same inputs and seed give identical indices.
+        Seeds the scrambling and the bootstrap: same inputs and seed give identical
+        indices and intervals.
+    confidence_level : float
+        Of the intervals, strictly between 0 and 1.
+    n_resamples : int
+        Bootstrap resamples (>= 99).
 
     Returns
     -------
     DataFrame
         Columns ``parameter``, ``first_order`` (S1: the share of the output's variance due
-        to that input alone) and ``total_order`` (ST: including its interactions), both
-        dimensionless; rows sorted by total order, largest first. An output that does not
-        vary has every index 0.
+        to that input alone), ``first_order_low``, ``first_order_high`` (its confidence
+        interval), ``total_order`` (ST: including its interactions), ``total_order_low``,
+        ``total_order_high``; all dimensionless. Rows sorted by total order, largest
+        first. An output that does not vary has every index and bound 0. ``attrs``:
+        ``confidence_level``, ``samples``, ``seed``, ``n_resamples``.
+
+    Notes
+    -----
+    The intervals are percentile bootstrap intervals (``scipy.stats.bootstrap``) that
+    resample the N points of the design, each with its d + 2 model values, and recompute
+    the indices. They treat the points as independent draws, so for the scrambled Sobol'
+    points, which estimate better than independent ones, they are on the safe side.
+    ``SobolResult.bootstrap`` is not used: its BCa intervals need a jackknife over all N
+    points (~20 s at N = 4,096) and it cannot be seeded.
     """
-    from scipy.stats import sobol_indices
+    from scipy.stats import bootstrap, sobol_indices
 
     samples = _check_sobol_samples(samples)
+    confidence_level = _check_confidence_level(confidence_level)
+    n_resamples = _check_resamples(n_resamples)
     seed = _check_seed(seed)
     names = list(names)
     if not names or len(dists) != len(names):
         raise ParameterError("dists", f"{len(dists)} distributions for {len(names)} inputs; "
                              "allowed one per input, at least one")
+    d = len(names)
 
     def twice(x: np.ndarray) -> np.ndarray:
         # two identical outputs: scipy squeezes one output of one input to a scalar and fails
         values = np.asarray(func(x), dtype=float).reshape(-1)
         return np.vstack([values, values])
 
-    res = sobol_indices(func=twice, n=samples, dists=list(dists), rng=np.random.default_rng(seed))
-    first = np.reshape(res.first_order, (2, len(names)))[0]
-    total = np.reshape(res.total_order, (2, len(names)))[0]
-    frame = pd.DataFrame({"parameter": names, "first_order": first, "total_order": total})
-    return frame.sort_values("total_order", ascending=False, kind="stable").reset_index(drop=True)
+    terms = []
+
+    def saltelli_2010(f_A, f_B, f_AB):  # as scipy's, keeping the terms for the bootstrap
+        terms.append(_saltelli_terms(f_A[0], f_B[0], f_AB[:, 0]))
+        indices = _indices_from_means(terms[0].mean(axis=1))
+        return np.vstack([indices[:d]] * 2), np.vstack([indices[d:]] * 2)
+
+    rng = np.random.default_rng(seed)
+    res = sobol_indices(func=twice, n=samples, dists=list(dists), method=saltelli_2010, rng=rng)
+    first = np.reshape(res.first_order, (2, d))[0]
+    total = np.reshape(res.total_order, (2, d))[0]
+    by_point = np.ascontiguousarray(terms[0].T)  # (N, 4 + 2d)
+
+    def resampled_indices(points: np.ndarray, axis: int = -1) -> np.ndarray:
+        # points: (batch, N) resampled point numbers → indices (2d, batch); the terms' means
+        # over a resample are its counts of each point times the terms
+        counts = np.empty(points.shape)
+        for row, chosen in enumerate(points):
+            counts[row] = np.bincount(chosen, minlength=samples)
+        return _indices_from_means((counts @ by_point).T / samples)
+
+    boot = bootstrap((np.arange(samples),), resampled_indices, n_resamples=n_resamples,
+                     batch=max(1, _BOOTSTRAP_BATCH_POINTS // samples), axis=-1,
+                     vectorized=True, confidence_level=confidence_level,
+                     method="percentile", rng=rng)
+    low, high = boot.confidence_interval.low, boot.confidence_interval.high
+    frame = pd.DataFrame({"parameter": names,
+                          "first_order": first, "first_order_low": low[:d],
+                          "first_order_high": high[:d],
+                          "total_order": total, "total_order_low": low[d:],
+                          "total_order_high": high[d:]})
+    frame = frame.sort_values("total_order", ascending=False, kind="stable").reset_index(drop=True)
+    frame.attrs.update(confidence_level=confidence_level, samples=samples,
+                       seed=seed, n_resamples=n_resamples)
+    return frame
 
 
 def sobol(scenario: Scenario, output: str = "drones_denied", samples: int = 1024,
-          seed: int | None = 0) -> pd.DataFrame:
-    """Sobol indices of ``output`` for every uncertain assumption (Saltelli 2010).
+          seed: int | None = 0, confidence_level: float = SOBOL_CONFIDENCE,
+          n_resamples: int = SOBOL_RESAMPLES) -> pd.DataFrame:
+    """Sobol indices of ``output`` for every uncertain assumption (Saltelli 2010), with
+    bootstrap confidence intervals.
 
     :func:`sobol_indices_of` (``scipy.stats.sobol_indices``) on the deterministic chain
     (expected strike outcome), so the indices apportion the variance due to the
     assumptions, not to the strike's random outcome. ``samples`` is the base sample size
     (a power of 2; the chain runs ``samples × (d + 2)`` times for ``d`` uncertain
-    assumptions). Columns ``first_order`` and ``total_order`` (dimensionless), rows
-    sorted by total order.
+    assumptions). Columns ``parameter``, ``first_order``, ``first_order_low``,
+    ``first_order_high``, ``total_order``, ``total_order_low``, ``total_order_high``
+    (dimensionless; the bounds at ``confidence_level``), rows sorted by total order;
+    ``attrs`` ``confidence_level``, ``samples``, ``seed``, ``n_resamples``.
     """
     if output not in OUTPUTS:
         raise ParameterError("output", f"{show(output)} is not allowed; allowed one of "
                              f"{', '.join(OUTPUTS)}")
     _check_sobol_samples(samples)
     check_sobol_work(scenario, samples)
+    _check_confidence_level(confidence_level)
+    _check_resamples(n_resamples)
     names = [n for n in chain.INPUTS if not scenario.values[n].is_fixed]
     if not names:
         raise ParameterError("assumptions", "no assumption is uncertain; nothing to apportion")
@@ -187,7 +295,8 @@ def sobol(scenario: Scenario, output: str = "drones_denied", samples: int = 1024
         values, _ = _run(compiled, theta)
         return values[:, index]
 
-    return sobol_indices_of(model, [_Marginal(n, scenario) for n in names], names, samples, seed)
+    return sobol_indices_of(model, [_Marginal(n, scenario) for n in names], names, samples, seed,
+                            confidence_level, n_resamples)
 
 
 def explain(scenario: Scenario, missiles: int = 30, objective: str = "capacity_loss",
@@ -195,12 +304,24 @@ def explain(scenario: Scenario, missiles: int = 30, objective: str = "capacity_l
     """What must hold for ``missiles`` to reach ``objective >= at_least``, one assumption at a time.
 
     Deterministic (expected strike outcome), each assumption swept across its allowed range
-    with every other at its central value. For each, the condition under which the objective
-    is met: ``>= threshold``, ``<= threshold``, ``any`` value, ``none`` in the allowed range,
-    or ``between`` two values; thresholds are refined by bisection so that, plugged back in,
-    the objective equals ``at_least`` (to the bisection's precision). Rows are sorted with the
-    binding conditions first. Columns: parameter, unit, central, condition, threshold
-    (None for ``any``/``none``), threshold_high (``between`` only), value_at_central.
+    on ``grid`` evenly spaced points (whole numbers for integer assumptions) with every
+    other at its central value. The values that meet the goal form one or more ranges;
+    each end inside the allowed range is refined by ``refine`` bisection steps (integer
+    assumptions: to the whole number), always keeping one evaluated value that meets the
+    goal and one that does not, so a reported end meets the goal when plugged back in and
+    a value beyond it by the bisection's precision (``spacing / 2**refine``, spacing =
+    allowed range / (grid − 1); 1 for integers) does not. Features narrower than the
+    spacing can be missed.
+
+    The condition, per assumption: ``any`` value, ``none`` in the allowed range,
+    ``>= threshold``, ``<= threshold``, ``between`` threshold and threshold_high, or
+    ``ranges`` (several separate ranges, listed in ``ranges``). Columns: parameter, unit,
+    central, condition, threshold and threshold_high (None where not applicable),
+    ranges (the ``[low, high]`` ranges that meet the goal, in the assumption's unit),
+    value_at_central (the objective with every assumption central). Rows are sorted with
+    the binding conditions first.
+
+    ``grid``: 2 to 2,049 points; ``refine``: 0 to 64 bisection steps (work limits).
     """
     check_objective(objective, at_least, 0.5, MAX_SALVO)
     grid, refine = _check_explain(grid, refine)
@@ -213,78 +334,72 @@ def explain(scenario: Scenario, missiles: int = 30, objective: str = "capacity_l
     compiled, _ = compile_scenario(scenario, 0, 0)
     index = chain.OUTPUTS.index(objective)
     names = [n for n in chain.INPUTS if n not in ("missiles", "horizon_days")]
-    columns = [chain.INPUTS.index(n) for n in names]
+    columns = np.array([chain.INPUTS.index(n) for n in names])
+    params = [REGISTRY[n] for n in names]
+    integer = np.array([p.kind == "integer" for p in params])
     base = compiled.theta[0]
 
-    def evaluate(values: np.ndarray) -> np.ndarray:  # values: (params, k) → objective (params, k)
-        k = values.shape[1]
-        theta = np.repeat(base[np.newaxis, :], len(names) * k, axis=0)
-        for i, col in enumerate(columns):
-            theta[i * k:(i + 1) * k, col] = values[i]
-        out, _ = _run(compiled, theta)
-        return out[:, index].reshape(len(names), k)
+    def meets(which: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Whether the goal is met with assumption ``names[which[k]]`` at ``values[k]``."""
+        theta = np.repeat(base[np.newaxis, :], len(values), axis=0)
+        theta[np.arange(len(values)), columns[which]] = values
+        return _run(compiled, theta)[0][:, index] >= at_least
 
-    params = [REGISTRY[n] for n in names]
     sweep = np.array([np.linspace(p.lower_bound, p.upper_bound, grid) for p in params])
-    for i, p in enumerate(params):
-        if p.kind == "integer":
-            sweep[i] = np.round(sweep[i])
-    met = evaluate(sweep) >= at_least
+    sweep[integer] = np.round(sweep[integer])
+    met = meets(np.repeat(np.arange(len(names)), grid), sweep.ravel()).reshape(len(names), grid)
+
+    # every change along a sweep: a boundary between a value that meets and one that does not
+    where, step = np.nonzero(met[:, 1:] != met[:, :-1])
+    rising = met[where, step + 1]  # met above the boundary
+    good = np.where(rising, sweep[where, step + 1], sweep[where, step])
+    bad = np.where(rising, sweep[where, step], sweep[where, step + 1])
+    for _ in range(refine):
+        open_ = np.abs(good - bad) > np.where(integer[where], 1.0, 0.0)
+        if not open_.any():
+            break
+        middle = 0.5 * (good + bad)
+        middle = np.where(integer[where], np.floor(middle), middle)
+        ok = meets(where, middle)
+        good = np.where(open_ & ok, middle, good)
+        bad = np.where(open_ & ~ok, middle, bad)
+
     central_value = float(_run(compiled)[0][0, index])
     rows = []
-    lo = np.zeros(len(names))
-    hi = np.zeros(len(names))
-    want_met_above = np.zeros(len(names), dtype=bool)
-    to_refine = []
     for i, (name, p) in enumerate(zip(names, params, strict=True)):
-        m = met[i]
-        if m.all():
-            condition = "any"
-        elif not m.any():
-            condition = "none"
-        else:
-            changes = np.flatnonzero(m[1:] != m[:-1])
-            if len(changes) == 1:
-                condition = ">=" if m[-1] else "<="
-                j = changes[0]
-                lo[i], hi[i] = sweep[i, j], sweep[i, j + 1]
-                want_met_above[i] = bool(m[-1])
-                to_refine.append(i)
+        ends = good[where == i]  # refined ends, in sweep order
+        ranges, low = [], (float(sweep[i, 0]) if met[i, 0] else None)
+        for end in ends:
+            if low is None:
+                low = float(end)
             else:
-                condition = "between"
-                first, last = np.flatnonzero(m)[[0, -1]]
-                lo[i], hi[i] = sweep[i, first], sweep[i, last]
+                ranges.append([low, float(end)])
+                low = None
+        if low is not None:
+            ranges.append([low, float(sweep[i, -1])])
+        threshold = threshold_high = None
+        if not ranges:
+            condition = "none"
+        elif len(ranges) > 1:
+            condition = "ranges"
+        elif met[i, 0] and met[i, -1]:
+            condition = "any"
+        elif met[i, -1]:
+            condition, threshold = ">=", ranges[0][0]
+        elif met[i, 0]:
+            condition, threshold = "<=", ranges[0][1]
+        else:
+            condition, (threshold, threshold_high) = "between", ranges[0]
         rows.append({"parameter": name, "unit": p.unit, "central": float(base[columns[i]]),
-                     "condition": condition, "threshold": None, "threshold_high": None,
+                     "condition": condition, "threshold": threshold,
+                     "threshold_high": threshold_high, "ranges": ranges,
                      "value_at_central": central_value})
-        if condition == "between":
-            rows[-1]["threshold"], rows[-1]["threshold_high"] = float(lo[i]), float(hi[i])
-    if to_refine:
-        idx = np.array(to_refine)
-        a, b = lo[idx].copy(), hi[idx].copy()
-        for _ in range(refine):
-            mid = np.full((len(names), 1), np.nan)
-            mid[idx, 0] = 0.5 * (a + b)
-            for i in set(range(len(names))) - set(idx.tolist()):
-                mid[i, 0] = base[columns[i]]
-            ok = evaluate(mid)[idx, 0] >= at_least
-            above = want_met_above[idx]
-            # keep the met side at b when met above, at a when met below
-            b = np.where(above & ok, mid[idx, 0], b)
-            a = np.where(above & ~ok, mid[idx, 0], a)
-            a = np.where(~above & ok, mid[idx, 0], a)
-            b = np.where(~above & ~ok, mid[idx, 0], b)
-        for k, i in enumerate(idx):
-            threshold = b[k] if want_met_above[i] else a[k]
-            if params[i].kind == "integer":
-                threshold = float(np.ceil(threshold - 1e-9) if want_met_above[i]
-                                  else np.floor(threshold + 1e-9))
-            rows[i]["threshold"] = float(threshold)
     frame = pd.DataFrame(rows)
     for column in ("threshold", "threshold_high"):  # None where not applicable, never NaN
         frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
-    order = {">=": 0, "<=": 0, "between": 1, "none": 2, "any": 3}
+    order = {">=": 0, "<=": 0, "between": 1, "ranges": 1, "none": 2, "any": 3}
     frame["_order"] = frame["condition"].map(order)
     frame = frame.sort_values(["_order", "parameter"], kind="stable").drop(columns="_order")
-    frame.attrs.update(objective=objective, at_least=float(at_least), missiles=int(missiles))
+    frame.attrs.update(objective=objective, at_least=float(at_least), missiles=int(missiles),
+                       grid=grid, refine=refine)
     return frame.reset_index(drop=True)

@@ -236,22 +236,38 @@ class TornadoChart:
 
 
 class SobolChart:
-    """Sobol indices of one output: first order (S1) and total order (ST) per assumption."""
+    """Sobol indices of one output: first order (S1) and total order (ST) per assumption,
+    each with its confidence interval (a black whisker with end caps).
+
+    The assumptions sit at 0, 1, 2 … on a linear scale (named by the axis' tick labels) so
+    that the whiskers can be placed on the bars: bqplot centres each pair of grouped bars on
+    its position and makes the pair ``(1 - padding) × K_span / K`` wide for K positions
+    spanning ``K_span``; S1 fills the upper half, ST the lower. One more position, with bars
+    of length 0, keeps a lone assumption's bars as wide as the others'.
+    """
+
+    PADDING = 0.25  # between pairs of bars, as a share of their spacing
+    CAP = 0.08  # half the height of a whisker's end caps, in spacings
 
     def __init__(self, top: int = 12):
         self.top = top
-        y, x = bq.OrdinalScale(reverse=True), bq.LinearScale(min=0.0, max=1.0)
-        self.x_scale = x
+        y, x = bq.LinearScale(min=-0.5, max=0.5, reverse=True), bq.LinearScale(min=0.0, max=1.0)
+        self.x_scale, self.position_scale = x, y
         self.bars = bq.Bars(
-            x=["-"], y=[[0.0], [0.0]], scales={"x": y, "y": x}, orientation="horizontal",
-            type="grouped", padding=0.25, colors=[look.FIRST_ORDER, look.TOTAL_ORDER],
+            x=[0.0], y=[[0.0], [0.0]], scales={"x": y, "y": x}, orientation="horizontal",
+            type="grouped", padding=self.PADDING, colors=[look.FIRST_ORDER, look.TOTAL_ORDER],
             labels=[look.FIRST_ORDER_LABEL, look.TOTAL_ORDER_LABEL],
-            display_legend=True, tooltip=bq.Tooltip(fields=["x", "y"],
-                                                    labels=["assumption", "index"],
-                                                    formats=["", ".3f"]))
+            display_legend=True, tooltip=bq.Tooltip(fields=["y"], labels=["index"],
+                                                    formats=[".3f"]))
+        self.intervals = bq.Lines(x=[np.nan], y=[np.nan], scales={"x": x, "y": y},
+                                  colors=["black"], stroke_width=1.5, labels=["95% interval"],
+                                  display_legend=True)
+        self.position_axis = bq.Axis(scale=y, orientation="vertical",
+                                     label=look.SENSITIVITY_AXIS,
+                                     tick_values=np.array([0.0]), tick_labels={"0": ""})
         self.figure = bq.Figure(
-            marks=[self.bars],
-            axes=[bq.Axis(scale=y, orientation="vertical", label=look.SENSITIVITY_AXIS),
+            marks=[self.bars, self.intervals],
+            axes=[self.position_axis,
                   bq.Axis(scale=x, label=look.SOBOL_AXIS, tick_format=".0%")],
             title="Sobol indices", animation_duration=0, legend_location="bottom-right",
             fig_margin=dict(WIDE_MARGIN), layout=dict(WIDE_LAYOUT))
@@ -260,20 +276,41 @@ class SobolChart:
         """Draw ``frame`` (:func:`whatif.sensitivity.sobol` of ``output``: rows sorted by
         total order)."""
         rows = frame.head(self.top)
+        n = len(rows)
         values = rows[["first_order", "total_order"]].to_numpy().T
-        with self.bars.hold_sync():
-            self.bars.x = rows["parameter"].tolist()
-            self.bars.y = values
-        # estimates near 0 can come out slightly negative; never cut a bar off
-        self.x_scale.min = float(min(0.0, values.min()))
-        self.x_scale.max = float(max(1.0, values.max()))
+        lows = rows[["first_order_low", "total_order_low"]].to_numpy().T
+        highs = rows[["first_order_high", "total_order_high"]].to_numpy().T
+        # each bar's centre: a quarter of the pair's width above (S1) or below (ST) its position
+        quarter = (1 - self.PADDING) * n / (n + 1) / 4
+        centres = np.arange(n) + np.array([[-quarter], [quarter]])
+        x, y = [], []
+        for low, high, centre in zip(lows.ravel(), highs.ravel(), centres.ravel(), strict=True):
+            x += [low, high, np.nan, low, low, np.nan, high, high, np.nan]
+            y += [centre, centre, np.nan, centre - self.CAP, centre + self.CAP, np.nan,
+                  centre - self.CAP, centre + self.CAP, np.nan]
+        level = f"{frame.attrs.get('confidence_level', 0.95):.0%}"
+        with self.bars.hold_sync(), self.intervals.hold_sync(), self.position_axis.hold_sync():
+            self.bars.x = np.arange(n + 1, dtype=float)  # the last: length 0, for the width
+            self.bars.y = np.hstack([values, np.zeros((2, 1))])
+            self.intervals.x, self.intervals.y = np.array(x), np.array(y)
+            self.intervals.labels = [f"{level} interval"]
+            self.position_axis.tick_values = np.arange(n, dtype=float)
+            self.position_axis.tick_labels = {str(i): name for i, name in
+                                              enumerate(rows["parameter"])}
+        self.position_scale.min, self.position_scale.max = -0.5, n - 0.5
+        # intervals (and estimates near 0) can reach below 0 or above 1: never cut one off
+        self.x_scale.min = float(min(0.0, lows.min(), values.min()))
+        self.x_scale.max = float(max(1.0, highs.max(), values.max()))
         self.figure.title = look.sobol_title(output, samples)
 
     def clear(self, title: str) -> None:
         """No indices to show (e.g. nothing is uncertain); ``title`` says why."""
-        with self.bars.hold_sync():
+        with self.bars.hold_sync(), self.intervals.hold_sync(), self.position_axis.hold_sync():
             self.bars.x = []
             self.bars.y = [[], []]
+            self.intervals.x, self.intervals.y = [np.nan], [np.nan]
+            self.position_axis.tick_values = np.array([], dtype=float)
+            self.position_axis.tick_labels = {}
         self.figure.title = title
 
 

@@ -15,8 +15,10 @@ SOBOL_SAMPLE_CHOICES = (256, 1_024, 4_096)
 SOBOL_NOTE = ("<small><b>S1</b> (first order): the share of the output's variance that an "
               "assumption causes on its own; <b>ST</b> (total order): its share including its "
               "interactions with the others (ST − S1 is the interaction part). Over the "
-              "uncertain assumptions' distributions, expected strike outcome; values near 0 "
-              "can come out slightly negative (sampling noise).</small>")
+              "uncertain assumptions' distributions, expected strike outcome. The black "
+              "whiskers are 95% confidence intervals (bootstrap over the sampled points): an "
+              "index whose interval reaches 0 cannot be told from none at this Sobol N, and a "
+              "larger N narrows them.</small>")
 DEFAULT_OUTPUT = "drones_denied"
 DEFAULT_SOBOL_SAMPLES = 1_024
 
