@@ -354,7 +354,7 @@ def sobol_svg(frame: pd.DataFrame, output: str = MAIN_OUTPUT, samples: int = SOB
     """S1 and ST per assumption, largest ST at the top (same style as the tornado), each with
     its confidence interval as an error bar."""
     rows = frame.head(top).iloc[::-1]
-    fig, ax = new_axes(look.ChartText(look.sobol_title(output, samples), look.SOBOL_AXIS,
+    fig, ax = new_axes(look.ChartText(look.sobol_title(output, samples, frame.attrs["confidence_level"]), look.SOBOL_AXIS,
                                       look.SENSITIVITY_AXIS))
     y = np.arange(len(rows))
     for offset, index, color, label in (

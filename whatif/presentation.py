@@ -149,9 +149,11 @@ def tornado_title(output: str, central: float) -> str:
     return f"What matters most: {spec.label} (central {format_value(central, spec.unit)})"
 
 
-def sobol_title(output: str, samples: int) -> str:
-    """Title of the Sobol chart of ``output`` from ``samples`` base samples."""
-    return f"Sobol indices: {OUTPUTS[output].label} ({samples:,} base samples)"
+def sobol_title(output: str, samples: int, confidence_level: float = 0.95) -> str:
+    """Title of the Sobol chart of ``output`` from ``samples`` base samples, with intervals
+    at ``confidence_level`` (a fraction)."""
+    return (f"Sobol indices: {OUTPUTS[output].label} ({samples:,} base samples, "
+            f"{confidence_level:.0%} intervals)")
 
 
 def value_tick_format(unit: str, span: float) -> str:

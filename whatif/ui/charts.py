@@ -301,7 +301,8 @@ class SobolChart:
         # intervals (and estimates near 0) can reach below 0 or above 1: never cut one off
         self.x_scale.min = float(min(0.0, lows.min(), values.min()))
         self.x_scale.max = float(max(1.0, highs.max(), values.max()))
-        self.figure.title = look.sobol_title(output, samples)
+        self.figure.title = look.sobol_title(output, samples,
+                                             frame.attrs.get("confidence_level", 0.95))
 
     def clear(self, title: str) -> None:
         """No indices to show (e.g. nothing is uncertain); ``title`` says why."""
