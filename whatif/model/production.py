@@ -110,17 +110,17 @@ def _dispersal_makeup(day, dispersal_share, dispersal_days):
 
 
 @scalar
-def plant_lost_share(day, salvo_losses, restrike_interval_days, repair_days, exponential):
+def plant_lost_share(day, salvo_day, salvo_loss, repair_days, exponential):
     """Share of the plant's capacity out of action on ``day`` [share].
 
-    Salvo ``k`` lands on day ``k × restrike_interval_days`` and knocks out
-    ``salvo_losses[k]``; a re-strike adds its loss to what is still out, capped at 1.
+    Salvo ``k`` lands on day ``salvo_day[k]`` and knocks out ``salvo_loss[k]``; a re-strike
+    adds its loss to what is still out, capped at 1.
     """
     lost = 0.0
-    for k in range(salvo_losses.shape[0]):
-        since = day - k * restrike_interval_days
+    for k in range(salvo_loss.shape[0]):
+        since = day - salvo_day[k]
         if since >= 0.0:  # (no early break: it keeps the loop cheap to compile)
-            lost += salvo_losses[k] * _recovery_remaining(since, repair_days, exponential)
+            lost += salvo_loss[k] * _recovery_remaining(since, repair_days, exponential)
     return min(lost, 1.0)
 
 
