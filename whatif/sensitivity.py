@@ -251,9 +251,11 @@ def explain(scenario: Scenario, missiles: int = 30, objective: str = "capacity_l
     if to_refine:
         idx = np.array(to_refine)
         a, b = lo[idx].copy(), hi[idx].copy()
+        # whole numbers are bisected over whole numbers (the kernel truncates a fraction)
+        whole = np.array([params[i].kind == "integer" for i in idx])
         for _ in range(refine):
             mid = np.full((len(names), 1), np.nan)
-            mid[idx, 0] = 0.5 * (a + b)
+            mid[idx, 0] = np.where(whole, np.floor(0.5 * (a + b)), 0.5 * (a + b))
             for i in set(range(len(names))) - set(idx.tolist()):
                 mid[i, 0] = base[columns[i]]
             ok = evaluate(mid)[idx, 0] >= at_least
