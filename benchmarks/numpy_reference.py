@@ -481,7 +481,8 @@ def salvo_needed(compiled, objective: int, at_least: float, max_missiles: int,
     needed = np.empty(theta.shape[0], dtype=np.int64)
     for group, horizon, logistic, exponential, bottleneck in _groups(theta):
 
-        def evaluate(part, rows, outcomes, missiles):
+        def evaluate(part, rows, outcomes, missiles, horizon=horizon, logistic=logistic,
+                     exponential=exponential, bottleneck=bottleneck):
             if outcomes is not None:
                 losses = outcomes.losses(missiles, rows)
             else:

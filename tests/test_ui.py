@@ -66,7 +66,7 @@ def test_defaults_headline_matches_the_model(app):
     shown = headline_text(app)
     assert shown["capacity_loss"] == "66.1%"
     assert shown["missiles_needed"] == str(solve.missiles_needed)
-    assert shown["days_disrupted"] == "48"
+    assert shown["days_disrupted"] == "47"
     assert "66.1%" in app.headline.value
     # the stockpile absorbs the deterministic loss: no hits averted, and the card says why
     assert shown["energy_hits_averted"] == "0"
@@ -237,7 +237,7 @@ def test_what_matters_most_tab_is_live(app):
     np.testing.assert_allclose(bars.high.y, expected["output_at_high"].head(12))
     assert bars.low.base == pytest.approx(expected.attrs["central"])
     app.sensitivity_output.value = "capacity_loss"
-    assert bars.low.x[0] == "aimpoint_kill_probability"
+    assert list(bars.low.x[:2]) == ["allocation", "aimpoint_kill_probability"]
     assert "66.1%" in bars.figure.title
     app.set_value("aimpoint_kill_probability", 0.9)  # a slider move redraws it
     assert "79.7%" in bars.figure.title
@@ -298,7 +298,8 @@ def test_sobol_chart_says_why_when_nothing_is_uncertain(app):
     app.load(Scenario.default().with_values(**fixed))
     app.tabs.selected_index = 1
     assert app.sobol_indices is None and list(app.sobol_chart.bars.x) == []
-    assert list(app.tornado_chart.low.x) == []  # nothing has a range either
+    # no number has a range either: only the choices keep a bar (central vs the other)
+    assert set(app.tornado_chart.low.x) == {"allocation", "ramp_shape", "recovery"}
     assert "no assumption is uncertain" in app.sobol_error.value
     app.reset()  # uncertain again: the message goes, the bars come back
     assert app.sobol_error.value == "" and app.sobol_chart.bars.x[0] == "repair_days"

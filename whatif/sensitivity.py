@@ -52,7 +52,8 @@ def tornado(scenario: Scenario, output: str = "drones_denied") -> pd.DataFrame:
     is the output at the central values.
     """
     if output not in OUTPUTS:
-        raise ParameterError("output", f"{output!r} is not allowed; allowed one of {', '.join(OUTPUTS)}")
+        raise ParameterError("output", f"{output!r} is not allowed; allowed one of "
+                             f"{', '.join(OUTPUTS)}")
     compiled, _ = compile_scenario(scenario, 0, 0)
     ends = _tornado_ends(scenario)
     rows: list[tuple[int, object]] = []  # (column, value) of each changed row, after central

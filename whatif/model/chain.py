@@ -176,7 +176,8 @@ def sample_outcome(row, missiles, shared, key, work, out, series, record, strike
     out[TARGET_SHARE_DENIED] = denied / (inputs.production_target * inputs.horizon_days)
     out[DAYS_DISRUPTED] = disrupted
     out[ENERGY_HITS_AVERTED] = launches_denied * got_through
-    out[ENERGY_HIT_REDUCTION] = launches_denied / baseline_launches if baseline_launches > 0 else 0.0
+    out[ENERGY_HIT_REDUCTION] = (launches_denied / baseline_launches if baseline_launches > 0
+                                 else 0.0)
     out[GRID_GW_DAYS_AVERTED] = grid_mw_days / 1000.0
     if fired > 0:
         out[COST_EXCHANGE_RATIO] = _cost_exchange_ratio(

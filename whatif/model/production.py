@@ -148,9 +148,11 @@ def _production_after_strike(baseline, site_share, lost_share, makeup):
 
 # Broadcasting NumPy ufuncs over the same code.
 ramp_fraction = ufunc(_ramp_fraction, "float64(float64, float64, int64)")
-baseline_production = ufunc(_baseline_production, "float64(float64, float64, float64, float64, int64)")
+baseline_production = ufunc(_baseline_production,
+                            "float64(float64, float64, float64, float64, int64)")
 ramp_day_average = ufunc(_ramp_day_average, "float64(float64, float64)")
 recovery_remaining = ufunc(_recovery_remaining, "float64(float64, float64, int64)")
 dispersal_makeup = ufunc(_dispersal_makeup, "float64(float64, float64, float64)")
 production_shortfall = ufunc(_production_shortfall, "float64(float64, float64, float64, float64)")
-production_after_strike = ufunc(_production_after_strike, "float64(float64, float64, float64, float64)")
+production_after_strike = ufunc(_production_after_strike,
+                                "float64(float64, float64, float64, float64)")

@@ -86,7 +86,8 @@ def _arrival_probability(missiles, launch_reliability, defense_engagements, inte
 
 
 @scalar
-def _aimpoint_destroyed_probability(missiles_per_aimpoint, arrival_probability, aimpoint_kill_probability):
+def _aimpoint_destroyed_probability(missiles_per_aimpoint, arrival_probability,
+                                    aimpoint_kill_probability):
     """Probability an aimpoint given ``k`` missiles is put out of action [probability].
 
     ``1 - (1 - a q)^k`` (Przemieniecki 2000; Washburn & Kress 2009), with ``a`` the
@@ -317,7 +318,8 @@ def sampled_salvo_loss_into(key, missiles, strike, stage_aimpoints, work):
 # Broadcasting NumPy ufuncs over the same code.
 expected_arrivals = ufunc(_expected_arrivals, "float64(float64, float64, float64, float64)")
 arrival_probability = ufunc(_arrival_probability, "float64(float64, float64, float64, float64)")
-aimpoint_destroyed_probability = ufunc(_aimpoint_destroyed_probability, "float64(float64, float64, float64)")
+aimpoint_destroyed_probability = ufunc(_aimpoint_destroyed_probability,
+                                       "float64(float64, float64, float64)")
 expected_destroyed_share = ufunc(
     _expected_destroyed_share, "float64(float64, float64, float64, float64)"
 )
