@@ -58,6 +58,7 @@ from whatif import (  # noqa: E402
     simulate,
 )
 from whatif.model import chain  # noqa: E402
+from whatif.params import NUMERIC  # noqa: E402
 
 BASELINE = ROOT / "data" / "scenarios" / "baseline.yaml"
 DOC = ROOT / "docs" / "BENCHMARKS.md"
@@ -135,8 +136,7 @@ class Case:
 def _simulate_parts(scenario, samples: int, series: bool):
     """The stages of ``engine.simulate``, each callable alone, on the same inputs."""
     compiled, _ = engine.compile_scenario(scenario, samples, 0)
-    args = (compiled.theta, compiled.stage_aimpoints, compiled.bottleneck, compiled.logistic,
-            compiled.exponential, compiled.horizon_days, compiled.key, compiled.stochastic)
+    args = (compiled.theta, compiled.shared)
     values, daily = chain.run_samples(*args, series)
 
     def post():  # what simulate does after the kernel: check, frames, summary, bands
@@ -180,9 +180,7 @@ def _simulate_parts(scenario, samples: int, series: bool):
 def _solve_parts(scenario, objective: str, at_least: float, samples: int):
     compiled, _ = engine.compile_scenario(scenario, samples, 0)
     index = chain.OUTPUTS.index(objective)
-    args = (compiled.theta, compiled.stage_aimpoints, compiled.bottleneck, compiled.logistic,
-            compiled.exponential, compiled.horizon_days, compiled.key, compiled.stochastic,
-            index, float(at_least), 300)
+    args = (compiled.theta, compiled.shared, index, float(at_least), 300)
 
     def kernel_1_thread():
         threads = numba.get_num_threads()
@@ -239,7 +237,7 @@ def build_cases(scenario, quick: bool) -> list[Case]:
 def sobol_scenario(scenario):
     """``scenario`` with :data:`SOBOL_FIXED` at their central values: 12 uncertain left."""
     fixed = scenario.with_values(**{n: scenario.central(n) for n in SOBOL_FIXED})
-    uncertain = [n for n in chain.INPUTS if not fixed.values[n].is_fixed]
+    uncertain = [n for n in NUMERIC if not fixed.values[n].is_fixed]
     if len(uncertain) != SOBOL_UNCERTAIN:
         raise RuntimeError(f"the Sobol case needs {SOBOL_UNCERTAIN} uncertain assumptions, "
                            f"has {len(uncertain)}: {uncertain}")
@@ -253,8 +251,7 @@ def measure_sobol(scenario, repeats: int) -> dict:
     runs = SOBOL_SAMPLES * (SOBOL_UNCERTAIN + 2)
     compiled, _ = engine.compile_scenario(s12, 0, 0)
     theta = np.asfortranarray(np.repeat(compiled.theta, runs, axis=0))
-    args = (compiled.stage_aimpoints, compiled.bottleneck, compiled.logistic,
-            compiled.exponential, compiled.horizon_days, compiled.key, compiled.stochastic, False)
+    args = (compiled.shared, False)
     total = measure(lambda: sensitivity.sobol(s12, SOBOL_OUTPUT, samples=SOBOL_SAMPLES, seed=0),
                     repeats)
     kernel = measure(lambda: chain.run_samples(theta, *args), repeats)

@@ -10,8 +10,10 @@ It serves two purposes:
 
 It starts from the same drawn inputs as the package
 (:func:`whatif.engine.compile_scenario`: ``theta`` with columns
-:data:`whatif.model.chain.INPUTS`, the stages, the switches and the outcome key) and
-returns the same outputs (:data:`whatif.model.chain.OUTPUTS`) per sample.
+:data:`whatif.model.chain.INPUTS` — the assumptions, each row's horizon and choices — and
+``shared``, the plant's stages and the outcome key) and returns the same outputs
+(:data:`whatif.model.chain.OUTPUTS`) per sample. Rows that share a horizon and choices are
+computed together.
 
 Layout: everything is vectorised over samples. The day axis is vectorised too where the
 chain is not recursive (baseline production, capacity still out, shortfall); the
@@ -34,6 +36,7 @@ from whatif.engine import compile_scenario
 from whatif.model.campaign import SERIES
 from whatif.model.chain import INPUTS, OUTPUTS
 from whatif.outputs import OBJECTIVES
+from whatif.params import REGISTRY
 
 __all__ = [
     "CHUNK",
@@ -59,6 +62,10 @@ DISRUPTED_BELOW = 0.9  # a day is disrupted while national output < 90 % of base
 
 _COL = {name: i for i, name in enumerate(INPUTS)}
 _OUT = {name: i for i, name in enumerate(OUTPUTS)}
+# choices are stored as their index in the registry's list of choices
+_BOTTLENECK = REGISTRY["allocation"].choices.index("bottleneck")
+_LOGISTIC = REGISTRY["ramp_shape"].choices.index("logistic")
+_EXPONENTIAL = REGISTRY["recovery"].choices.index("exponential")
 N_SERIES = len(SERIES)
 
 # --- SplitMix64 (Steele, Lea & Flood 2014) in NumPy uint64 arithmetic --------------------------
@@ -177,17 +184,45 @@ def _recovery_remaining(days_since, repair_days, exponential: int):
 
 # --- strike → capacity lost (MODEL.md §1) -----------------------------------------------------
 def _targeted(stage_aimpoints: np.ndarray, bottleneck: bool) -> int:
+    """Aimpoints a salvo is spread over: the smallest stage's (bottleneck) or all (even)."""
     return int(stage_aimpoints.min() if bottleneck else stage_aimpoints.sum())
 
 
 def expected_salvo_loss(missiles, r, d, p, q, targeted: float):
-    """Deterministic mode: ``1 - (1 - a q)^(N/A)``, ``a`` = expected arrivals / N."""
+    """Deterministic mode (MODEL.md §1): whole missiles spread evenly over ``A`` aimpoints,
+    ``k = N // A`` each and ``N mod A`` of them one more:
+    ``[(N mod A)(1 - (1 - a q)^(k+1)) + (A - N mod A)(1 - (1 - a q)^k)] / A``, with
+    ``a`` = expected arrivals / N."""
     missiles = np.asarray(missiles, dtype=float)
     launched = missiles * r
     with np.errstate(divide="ignore", invalid="ignore"):
         a = (launched - p * np.minimum(launched, d)) / missiles
     a = np.where(missiles <= 0.0, np.where(d > 0.0, r * (1.0 - p), r), a)
-    return 1.0 - (1.0 - a * q) ** (missiles / targeted)
+    k = np.floor(missiles / targeted)
+    more = missiles - k * targeted  # aimpoints with k + 1 missiles
+    survive = 1.0 - a * q
+    return (more * (1.0 - survive ** (k + 1)) + (targeted - more) * (1.0 - survive ** k)) / targeted
+
+
+def _stages(compiled) -> np.ndarray:
+    """The plant's stages (the one site of ``compiled.shared``) [aimpoints]."""
+    shared = compiled.shared
+    return np.asarray(shared.stage_aimpoints[0, : shared.stage_count[0]], dtype=np.int64)
+
+
+def _groups(theta):
+    """Rows that share a horizon and choices: ``(rows, horizon, logistic, exponential,
+    bottleneck)`` for each group (the reference vectorises over rows with equal settings)."""
+    settings = np.stack([theta[:, _COL["horizon_days"]], theta[:, _COL["ramp_shape"]],
+                         theta[:, _COL["recovery"]], theta[:, _COL["allocation"]]], axis=1)
+    if (settings == settings[:1]).all():  # the usual case: one group
+        unique, which = settings[:1], np.zeros(settings.shape[0], dtype=np.int64)
+    else:
+        unique, which = np.unique(settings, axis=0, return_inverse=True)
+    for g, (horizon, ramp_shape, recovery, allocation) in enumerate(unique):
+        yield (np.flatnonzero(which.ravel() == g), int(horizon),
+               int(ramp_shape == _LOGISTIC), int(recovery == _EXPONENTIAL),
+               bool(allocation == _BOTTLENECK))
 
 
 class _Outcomes:
@@ -263,16 +298,18 @@ class _Outcomes:
 
 # --- production → launches → grid → cost (MODEL.md §2–4) -------------------------------------
 def _chain(theta, missiles, losses, logistic: int, exponential: int, horizon: int,
-           record: bool):
-    """Outputs ``(n, len(OUTPUTS))`` (and series ``(N_SERIES, horizon, n)`` if ``record``).
+           record: bool, days: int | None = None):
+    """Outputs ``(n, len(OUTPUTS))`` (and series ``(N_SERIES, days, n)`` if ``record``).
 
     ``losses`` is ``(n_salvos_max, n)``: the capacity lost to each salvo; salvos beyond a
-    sample's ``1 + restrikes`` are ignored.
+    sample's ``1 + restrikes`` are ignored. Series run for ``days`` (default ``horizon``)
+    days; outputs sum over the first ``horizon``.
     """
     col = lambda name: theta[:, _COL[name]]  # noqa: E731
     n = theta.shape[0]
+    days = horizon if days is None else days
     n_salvos = 1 + col("restrikes").astype(np.int64)
-    day = np.arange(horizon, dtype=float)[:, None]  # (days, 1)
+    day = np.arange(days, dtype=float)[:, None]  # (days, 1)
 
     p0, pt = col("production_now"), col("production_target")
     base = _ramp_fraction(day, col("ramp_days"), logistic)  # (days, n)
@@ -298,9 +335,10 @@ def _chain(theta, missiles, losses, logistic: int, exponential: int, horizon: in
     shortfall *= lost
     shortfall *= makeup
 
-    drones_denied = shortfall.sum(axis=0)
-    days_disrupted = np.count_nonzero(shortfall > (1.0 - DISRUPTED_BELOW) * base, axis=0)
-    baseline_launches = base.sum(axis=0)
+    drones_denied = shortfall[:horizon].sum(axis=0)
+    days_disrupted = np.count_nonzero(
+        shortfall[:horizon] > (1.0 - DISRUPTED_BELOW) * base[:horizon], axis=0)
+    baseline_launches = base[:horizon].sum(axis=0)
 
     # stockpile and grid: sequential in days, vectorised over samples
     got_through = col("energy_share") * (1.0 - col("defeat_rate"))
@@ -309,22 +347,23 @@ def _chain(theta, missiles, losses, logistic: int, exponential: int, horizon: in
     stock = col("stockpile_days") * base[0]
     grid_gap = np.zeros(n)  # G_base - G_strike [MW]
     grid_mw_days = np.zeros(n)
-    deficit = np.empty((horizon, n))
-    gap = np.empty((horizon, n)) if record else None
+    deficit = np.empty((days, n))
+    gap = np.empty((days, n)) if record else None
     drawn = np.empty(n)
     inflow = np.empty(n)
-    for t in range(horizon):
+    for t in range(days):
         np.minimum(shortfall[t], stock, out=drawn)
         stock -= drawn
         np.subtract(shortfall[t], drawn, out=deficit[t])
-        grid_mw_days += grid_gap
+        if t < horizon:
+            grid_mw_days += grid_gap
         if record:
             gap[t] = grid_gap
         np.multiply(deficit[t], got_through, out=inflow)
         inflow *= mw_per_hit
         grid_gap *= keep
         grid_gap += inflow
-    launches_denied = deficit.sum(axis=0)
+    launches_denied = deficit[:horizon].sum(axis=0)
 
     out = np.empty((n, len(OUTPUTS)))
     salvos = n_salvos.astype(float)
@@ -346,13 +385,13 @@ def _chain(theta, missiles, losses, logistic: int, exponential: int, horizon: in
     if not record:
         return out, None
 
-    grid_base = np.empty((horizon, n))
+    grid_base = np.empty((days, n))
     hits_base = base * got_through
     g = base[0] * got_through * mw_per_hit * grid_repair
-    for t in range(horizon):
+    for t in range(days):
         grid_base[t] = g
         g = g * keep + base[t] * got_through * mw_per_hit
-    series = np.empty((N_SERIES, horizon, n))
+    series = np.empty((N_SERIES, days, n))
     series[0] = base
     series[1] = base - shortfall
     series[2] = lost
@@ -365,17 +404,17 @@ def _chain(theta, missiles, losses, logistic: int, exponential: int, horizon: in
     return out, series
 
 
-def _losses(theta, missiles, compiled, keys, m_max: int):
+def _losses(theta, missiles, compiled, keys, m_max: int, bottleneck: bool):
     """Capacity lost per salvo ``(n_salvos_max, n)``: drawn (Monte Carlo) or expected."""
     n_salvos_max = 1 + int(theta[:, _COL["restrikes"]].max()) if theta.shape[0] else 1
-    if compiled.stochastic:
-        outcomes = _Outcomes(theta, keys, n_salvos_max, compiled.stage_aimpoints,
-                             compiled.bottleneck, m_max)
+    stages = _stages(compiled)
+    if compiled.shared.stochastic:
+        outcomes = _Outcomes(theta, keys, n_salvos_max, stages, bottleneck, m_max)
         return outcomes.losses(missiles), outcomes
     loss = expected_salvo_loss(
         missiles, theta[:, _COL["launch_reliability"]], theta[:, _COL["defense_engagements"]],
         theta[:, _COL["intercept_probability"]], theta[:, _COL["aimpoint_kill_probability"]],
-        float(_targeted(compiled.stage_aimpoints, compiled.bottleneck)),
+        float(_targeted(stages, bottleneck)),
     )
     return np.broadcast_to(loss, (n_salvos_max, theta.shape[0])), None
 
@@ -384,23 +423,26 @@ def run_samples(compiled, theta=None, record: bool = False, chunk: int = CHUNK):
     """Like :func:`whatif.model.chain.run_samples` for a ``CompiledScenario``.
 
     Returns ``(outputs (n, len(OUTPUTS)), series)`` with ``series`` laid out
-    ``(N_SERIES, horizon, n)`` (days before samples; ``None`` unless ``record``).
+    ``(N_SERIES, days, n)`` (days before samples; ``None`` unless ``record``), ``days`` the
+    longest horizon. Rows may differ in horizon and choices.
     """
     theta = compiled.theta if theta is None else theta
-    n, horizon = theta.shape[0], compiled.horizon_days
+    n = theta.shape[0]
+    days = int(theta[:, _COL["horizon_days"]].max()) if n else 0
     outputs = np.empty((n, len(OUTPUTS)))
-    series = np.empty((N_SERIES, horizon, n)) if record else None
-    for start in range(0, n, chunk):
-        stop = min(n, start + chunk)
-        part = theta[start:stop]
-        missiles = part[:, _COL["missiles"]].astype(np.int64)
-        keys = sub_key(compiled.key, np.arange(start, stop))
-        losses, _ = _losses(part, missiles, compiled, keys, int(missiles.max()))
-        out, daily = _chain(part, missiles, losses, compiled.logistic, compiled.exponential,
-                            horizon, record)
-        outputs[start:stop] = out
-        if record:
-            series[:, :, start:stop] = daily
+    series = np.empty((N_SERIES, days, n)) if record else None
+    for group, horizon, logistic, exponential, bottleneck in _groups(theta):
+        for start in range(0, group.size, chunk):
+            rows = group[start:start + chunk]
+            part = theta[rows]
+            missiles = part[:, _COL["missiles"]].astype(np.int64)
+            keys = sub_key(compiled.shared.key, rows)
+            losses, _ = _losses(part, missiles, compiled, keys, int(missiles.max()), bottleneck)
+            out, daily = _chain(part, missiles, losses, logistic, exponential, horizon, record,
+                                days)
+            outputs[rows] = out
+            if record:
+                series[:, :, rows] = daily
     return outputs, series
 
 
@@ -436,39 +478,39 @@ def salvo_needed(compiled, objective: int, at_least: float, max_missiles: int,
     side, each step evaluating only the samples still searching).
     """
     theta = compiled.theta
-    n, horizon = theta.shape[0], compiled.horizon_days
-    needed = np.empty(n, dtype=np.int64)
+    needed = np.empty(theta.shape[0], dtype=np.int64)
+    for group, horizon, logistic, exponential, bottleneck in _groups(theta):
 
-    def evaluate(part, rows, outcomes, missiles):
-        if outcomes is not None:
-            losses = outcomes.losses(missiles, rows)
-        else:
-            losses, _ = _losses(part[rows], missiles, compiled, None, 0)
-        if objective == _OUT["capacity_loss"]:  # the strike alone answers it (as the package)
-            return losses[0]
-        out, _ = _chain(part[rows], missiles, losses, compiled.logistic, compiled.exponential,
-                        horizon, False)
-        return out[:, objective]
+        def evaluate(part, rows, outcomes, missiles, horizon=horizon, logistic=logistic,
+                     exponential=exponential, bottleneck=bottleneck):
+            if outcomes is not None:
+                losses = outcomes.losses(missiles, rows)
+            else:
+                losses, _ = _losses(part[rows], missiles, compiled, None, 0, bottleneck)
+            if objective == _OUT["capacity_loss"]:  # the strike alone answers it (as the package)
+                return losses[0]
+            out, _ = _chain(part[rows], missiles, losses, logistic, exponential, horizon, False)
+            return out[:, objective]
 
-    for start in range(0, n, chunk):
-        stop = min(n, start + chunk)
-        part = theta[start:stop]
-        keys = sub_key(compiled.key, np.arange(start, stop))
-        everyone = np.arange(stop - start)
-        top = np.full(stop - start, max_missiles, dtype=np.int64)
-        _, outcomes = _losses(part, top, compiled, keys, max_missiles)
-        reaches = evaluate(part, everyone, outcomes, top) >= at_least
-        lo = np.zeros(stop - start, dtype=np.int64)
-        hi = np.where(reaches, max_missiles, 0)  # hi always reaches the objective
-        while True:
-            rows = np.flatnonzero(lo < hi)
-            if rows.size == 0:
-                break
-            mid = (lo[rows] + hi[rows]) // 2
-            ok = evaluate(part, rows, outcomes, mid) >= at_least
-            hi[rows] = np.where(ok, mid, hi[rows])
-            lo[rows] = np.where(ok, lo[rows], mid + 1)
-        needed[start:stop] = np.where(reaches, lo, max_missiles + 1)
+        for start in range(0, group.size, chunk):
+            samples = group[start:start + chunk]
+            part = theta[samples]
+            keys = sub_key(compiled.shared.key, samples)
+            everyone = np.arange(samples.size)
+            top = np.full(samples.size, max_missiles, dtype=np.int64)
+            _, outcomes = _losses(part, top, compiled, keys, max_missiles, bottleneck)
+            reaches = evaluate(part, everyone, outcomes, top) >= at_least
+            lo = np.zeros(samples.size, dtype=np.int64)
+            hi = np.where(reaches, max_missiles, 0)  # hi always reaches the objective
+            while True:
+                rows = np.flatnonzero(lo < hi)
+                if rows.size == 0:
+                    break
+                mid = (lo[rows] + hi[rows]) // 2
+                ok = evaluate(part, rows, outcomes, mid) >= at_least
+                hi[rows] = np.where(ok, mid, hi[rows])
+                lo[rows] = np.where(ok, lo[rows], mid + 1)
+            needed[samples] = np.where(reaches, lo, max_missiles + 1)
     return needed
 
 
@@ -488,9 +530,7 @@ def missiles_needed(scenario, objective: str = "capacity_loss", at_least: float 
     if samples == 0:  # deterministic: evaluate every salvo size
         theta = np.repeat(compiled.theta, salvo.size, axis=0)
         theta[:, _COL["missiles"]] = salvo
-        losses, _ = _losses(theta, salvo, compiled, None, 0)
-        out, _ = _chain(theta, salvo, losses, compiled.logistic, compiled.exponential,
-                        compiled.horizon_days, False)
+        out, _ = run_samples(compiled, theta)
         probability = (out[:, index] >= at_least).astype(float)
     else:
         needed = salvo_needed(compiled, index, float(at_least), max_missiles, chunk)

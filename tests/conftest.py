@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from whatif.model.campaign import SERIES, daily_chain
+from whatif.model.layout import DailyInputs, StrikeParams
 from whatif.model.rng import sub_key
 from whatif.model.strike import sampled_salvo_loss
 from whatif.params import NUMERIC
@@ -82,10 +83,9 @@ def key(seed: int, index: int = 0) -> np.uint64:
 
 def salvo_loss(k, missiles, r, d, p, q, stages, bottleneck=False) -> float:
     """:func:`sampled_salvo_loss` with the argument types the engine uses."""
-    return sampled_salvo_loss(
-        np.uint64(k), int(missiles), float(r), float(d), float(p), float(q),
-        np.asarray(stages, dtype=np.int64), bool(bottleneck),
-    )
+    strike = StrikeParams(float(r), float(d), float(p), float(q), bool(bottleneck))
+    return sampled_salvo_loss(np.uint64(k), int(missiles), strike,
+                              np.asarray(stages, dtype=np.int64))
 
 
 def run_chain(
@@ -115,13 +115,15 @@ def run_chain(
     for summaries) and the series returned is None.
     """
     series = np.full((len(SERIES), horizon_days if record else 1), np.nan)
-    result = daily_chain(
+    inputs = DailyInputs(
         float(production_now), float(production_target), float(ramp_days), int(logistic),
-        float(site_share), np.asarray(salvo_losses, dtype=float), float(restrike_interval_days),
-        float(repair_days), int(exponential), float(dispersal_share), float(dispersal_days),
-        float(stockpile_days), float(energy_share), float(defeat_rate), float(mw_per_hit),
-        float(grid_repair_days), int(horizon_days), series, bool(record),
+        float(site_share), float(repair_days), int(exponential), float(dispersal_share),
+        float(dispersal_days), float(stockpile_days), float(energy_share), float(defeat_rate),
+        float(mw_per_hit), float(grid_repair_days), int(horizon_days),
     )
+    salvo_day = np.arange(len(salvo_losses)) * float(restrike_interval_days)
+    result = daily_chain(inputs, salvo_day, np.asarray(salvo_losses, dtype=float), series,
+                         bool(record))
     names = ("drones_denied", "days_disrupted", "launches_denied", "baseline_launches",
              "grid_mw_days")
     return dict(zip(names, result, strict=True)), (series if record else None)

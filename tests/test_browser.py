@@ -183,7 +183,7 @@ def settle(page: Page, seconds: float = 0.6) -> None:
 
 def test_page_shows_the_headline_on_the_defaults(page, expected):
     shown = headline(page)
-    assert shown["capacity_loss"] == "68.5%"
+    assert shown["capacity_loss"] == "66.1%"
     assert re.fullmatch(r"\d[\d,]*", shown["missiles_needed"]), shown["missiles_needed"]
     assert shown == expected()
     # point estimate: no ranges under the figures
@@ -259,7 +259,7 @@ def test_monte_carlo_shows_ranges(page):
     # and back to the point estimate: the ranges go, the default figure returns
     page.get_by_role("button", name="Point estimate").click()
     expect(page.locator(".whatif-headline .whatif-spread")).to_have_count(0)
-    expect(page.locator(card_selector("capacity_loss"))).to_have_text("68.5%")
+    expect(page.locator(card_selector("capacity_loss"))).to_have_text("66.1%")
 
 
 def test_scenario_dropdown_then_reset(page):
@@ -276,7 +276,7 @@ def test_scenario_dropdown_then_reset(page):
     assert percent(after) > percent(before["capacity_loss"])
     assert headline(page) != before
     page.get_by_role("button", name="Reset to defaults").click()
-    expect(page.locator(card_selector("capacity_loss"))).to_have_text("68.5%")
+    expect(page.locator(card_selector("capacity_loss"))).to_have_text("66.1%")
     expect(value_box(page, "missiles")).to_have_value("30")
     expect(title).not_to_have_text(optimistic.title)
     settle(page)
@@ -289,7 +289,7 @@ def test_reset_replaces_the_loaded_message(page):
     status = page.locator(".whatif-status")
     expect(status).to_contain_text("Loaded kagan-optimistic.yaml")
     page.get_by_role("button", name="Reset to defaults").click()
-    expect(page.locator(card_selector("capacity_loss"))).to_have_text("68.5%")
+    expect(page.locator(card_selector("capacity_loss"))).to_have_text("66.1%")
     expect(status).not_to_contain_text("kagan-optimistic", timeout=3000)
 
 

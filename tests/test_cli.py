@@ -494,8 +494,8 @@ def test_run_deterministic(run_json_deterministic):
     assert_finite_outputs(data["outputs"])
     for name, row in data["outputs"].items():
         assert row["mean"] == row["p10"] == row["p50"] == row["p90"], name
-    # documented in whatif/__init__.py: the default scenario loses 68.5% of capacity
-    assert data["outputs"]["capacity_loss"]["mean"] == pytest.approx(0.685, abs=5e-4)
+    # documented in whatif/__init__.py: the default scenario loses 66.1% of capacity
+    assert data["outputs"]["capacity_loss"]["mean"] == pytest.approx(0.661, abs=5e-4)
     assert data["outputs"]["strike_cost_usd"]["mean"] == pytest.approx(30 * 2_000_000)
 
 
@@ -564,7 +564,7 @@ def test_run_table_deterministic_in_process(capsys):
     assert not NAN_WORD.search(out)
     capacity = next(line for line in out.splitlines()
                     if line.startswith(OUTPUTS["capacity_loss"].label))
-    assert capacity.split()[-4:] == ["68.5%"] * 4
+    assert capacity.split()[-4:] == ["66.1%"] * 4
 
 
 # --- 3. solve --------------------------------------------------------------------------

@@ -67,10 +67,12 @@ def test_shares_and_counts_in_range(default_run):
 
 def test_default_deterministic_capacity_loss_by_hand(scenario):
     # N = 30, r = 0.9, D = 8, p = 0.5 → arrivals 27 - 4 = 23, a = 23/30; q = 0.7;
-    # even over 8 + 4 + 8 = 20 aimpoints → k = 1.5: 1 - (1 - 0.7 × 23/30)^1.5
+    # even over 8 + 4 + 8 = 20 aimpoints → 10 get one missile and 10 get two (MODEL.md §1):
+    # [10 (1 - (1 - a q)^2) + 10 (1 - (1 - a q))] / 20
     result = simulate(scenario, samples=0)
-    expected = 1 - (1 - 0.7 * 23 / 30) ** 1.5
-    assert expected == pytest.approx(0.68462, abs=1e-5)
+    aq = 0.7 * 23 / 30
+    expected = (10 * (1 - (1 - aq) ** 2) + 10 * aq) / 20
+    assert expected == pytest.approx(0.660994, abs=1e-6)
     assert result.summary.loc["capacity_loss", "mean"] == pytest.approx(expected, rel=1e-12)
     assert result.summary.loc["strike_cost_usd", "mean"] == pytest.approx(30 * 2e6)
 
@@ -205,23 +207,32 @@ def test_to_dict(scenario):
 # --- missiles_needed ------------------------------------------------------------------------
 
 
+def shots_needed(x: float, aq: float, aimpoints: int) -> int:
+    """Smallest whole salvo whose expected loss reaches ``x`` (MODEL.md §1, inverted).
+
+    With ``k = N // A`` and ``m = N mod A``: ``1 - s^k (1 - a q m / A) >= x``, ``s = 1 - a q``.
+    ``k`` is the largest whole number with ``s^k > 1 - x`` (FACTS §6's shots formula,
+    ``ln(1 - x) / ln(s)``, rounded down); then ``m >= A (1 - (1 - x) / s^k) / (a q)``.
+    """
+    s = 1 - aq
+    k = math.ceil(math.log(1 - x) / math.log(s)) - 1
+    return aimpoints * k + math.ceil(aimpoints * (1 - (1 - x) / s**k) / aq - 1e-12)
+
+
 def test_missiles_needed_deterministic_one_stage_shots_formula():
-    # D = 0 so a = r is constant; one stage of A = 10, even: loss(N) = 1 - (1 - a q)^(N/A) ≥ x
-    # ⇔ N ≥ A ln(1 - x)/ln(1 - a q) (FACTS §6 with k = N/A missiles per aimpoint, fractional k
-    # allowed in the even model), so N* = ceil(A ln(1 - x)/ln(1 - a q)).
-    # a q = 0.63, x = 0.9: 10 × ln 0.1 / ln 0.37 = 23.16 → 24
+    # D = 0 so a = r is constant; one stage of A = 10, even: a q = 0.63, x = 0.9:
+    # ln 0.1 / ln 0.37 = 2.32 → k = 2 (s² = 0.1369), m ≥ 10 (1 - 0.1/0.1369)/0.63 = 4.28 → 5
     sc = one_stage()
-    bound = 10 * math.log(1 - 0.9) / math.log(1 - 0.63)
-    assert bound == pytest.approx(23.159, abs=1e-3)
+    assert shots_needed(0.9, 0.63, 10) == 25
     result = missiles_needed(sc, "capacity_loss", at_least=0.9, confidence=0.8, samples=0,
                              max_missiles=60)
-    assert result.missiles_needed == math.ceil(bound) == 24
+    assert result.missiles_needed == 25
     curve = result.curve
     assert list(curve["missiles"]) == list(range(61))
-    assert (curve["probability"][curve["missiles"] < 24] == 0.0).all()
-    assert (curve["probability"][curve["missiles"] >= 24] == 1.0).all()
+    assert (curve["probability"][curve["missiles"] < 25] == 0.0).all()
+    assert (curve["probability"][curve["missiles"] >= 25] == 1.0).all()
     # and it agrees with capacity_loss on either side
-    assert capacity_loss(23, 0.9, 0, 0.5, 0.7, (10,)) < 0.9 <= capacity_loss(24, 0.9, 0, 0.5, 0.7,
+    assert capacity_loss(24, 0.9, 0, 0.5, 0.7, (10,)) < 0.9 <= capacity_loss(25, 0.9, 0, 0.5, 0.7,
                                                                             (10,))
 
 
@@ -230,7 +241,7 @@ def test_missiles_needed_deterministic_one_stage_shots_formula():
 def test_missiles_needed_deterministic_matches_formula(x, aq, aimpoints):
     sc = one_stage(stages=f"plant:{aimpoints}", launch_reliability=1.0,
                    aimpoint_kill_probability=aq)
-    expected = math.ceil(aimpoints * math.log(1 - x) / math.log(1 - aq))
+    expected = shots_needed(x, aq, aimpoints)
     result = missiles_needed(sc, "capacity_loss", at_least=x, confidence=0.5, samples=0,
                              max_missiles=200)
     assert result.missiles_needed == expected

@@ -70,6 +70,6 @@ def test_calibration_notebook_shows_the_fits_and_the_check():
 
 def test_explain_notebook_lists_the_thresholds():
     text = _executed_text("explain.ipynb")
-    assert "aimpoint_kill_probability    >= 0.4827 probability" in text
-    assert "repair_days                  >= 118.5 days" in text
+    assert "aimpoint_kill_probability    >= 0.4982 probability" in text
+    assert "repair_days                  >= 119.9 days" in text
     assert "target_share_denied >= 0.1" in text

@@ -25,7 +25,7 @@ import numpy_reference as ref  # noqa: E402
 
 from whatif import Scenario, missiles_needed, simulate  # noqa: E402
 from whatif.engine import compile_scenario  # noqa: E402
-from whatif.model import chain  # noqa: E402
+from whatif.model import chain, layout  # noqa: E402
 from whatif.model.rng import sub_key, uniform  # noqa: E402
 
 SCENARIOS = ROOT / "data" / "scenarios"
@@ -42,11 +42,15 @@ def scenario(request) -> Scenario:
     return load(request.param)
 
 
-def package_run(compiled, record: bool = False):
-    return chain.run_samples(
-        compiled.theta, compiled.stage_aimpoints, compiled.bottleneck, compiled.logistic,
-        compiled.exponential, compiled.horizon_days, compiled.key, compiled.stochastic, record,
-    )
+def package_run(compiled, record: bool = False, theta=None):
+    theta = compiled.theta if theta is None else np.asfortranarray(theta)
+    return chain.run_samples(theta, compiled.shared, record)
+
+
+def with_mode(compiled, stochastic: bool):
+    """``compiled`` with its strike outcomes drawn (True) or expected (False)."""
+    return dataclasses.replace(compiled,
+                               shared=compiled.shared._replace(stochastic=stochastic))
 
 
 def assert_outputs_close(actual: np.ndarray, expected: np.ndarray) -> None:
@@ -79,7 +83,7 @@ def test_splitmix_matches_package():
 @pytest.mark.parametrize("stochastic", [True, False], ids=["monte-carlo", "deterministic"])
 def test_outputs_match(scenario, stochastic):
     compiled, _ = compile_scenario(scenario, SAMPLES, 0)
-    compiled = dataclasses.replace(compiled, stochastic=stochastic)  # expected outcome if False
+    compiled = with_mode(compiled, stochastic)  # expected outcome if False
     expected, _ = package_run(compiled)
     actual, _ = ref.run_samples(compiled, chunk=700)  # several chunks, one partial
     assert_outputs_close(actual, expected)
@@ -120,6 +124,30 @@ def test_series_and_bands_match(scenario):
                                        rtol=RTOL, atol=RTOL * float(scale[0, i, 0]))
 
 
+@pytest.mark.parametrize("stochastic", [True, False], ids=["monte-carlo", "deterministic"])
+def test_rows_with_their_own_horizon_and_choices_match(scenario, stochastic):
+    # the kernel reads the horizon and the choices from each row (as the tornado sets them);
+    # series run to the longest horizon, outputs stop at each row's own
+    compiled, _ = compile_scenario(scenario, 600, 0)
+    compiled = with_mode(compiled, stochastic)
+    theta = np.array(compiled.theta, order="F")
+    rng = np.random.default_rng(5)
+    theta[:, layout.HORIZON_DAYS] = rng.choice([30, 179, 365], size=theta.shape[0])
+    for column in (layout.ALLOCATION, layout.RAMP_SHAPE, layout.RECOVERY):
+        theta[:, column] = rng.integers(0, 2, size=theta.shape[0])
+    expected, expected_series = package_run(compiled, record=True, theta=theta)
+    plain, _ = package_run(compiled, record=False, theta=theta)
+    actual, actual_series = ref.run_samples(compiled, theta, record=True, chunk=250)
+    assert_outputs_close(actual, expected)
+    assert_outputs_close(plain, expected)  # the fast path (no series) agrees with the full one
+    assert expected_series.shape == (600, len(ref.SERIES), 365)
+    actual_series = np.moveaxis(actual_series, -1, 0)
+    scale = np.abs(expected_series).max(axis=(0, 2), keepdims=True)
+    assert (np.abs(actual_series - expected_series) / scale).max() <= RTOL
+    # the choices and horizons matter: rows differing only in them differ in their outputs
+    assert len({round(v, 6) for v in expected[:, chain.OUTPUTS.index("drones_denied")]}) > 100
+
+
 # --- missiles_needed ----------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("objective", "at_least"),
@@ -129,11 +157,8 @@ def test_salvo_needed_matches(scenario, objective, at_least):
     compiled, _ = compile_scenario(scenario, SAMPLES, 0)
     index = chain.OUTPUTS.index(objective)
     for stochastic in (True, False):
-        c = dataclasses.replace(compiled, stochastic=stochastic)
-        expected = chain.salvo_needed(
-            c.theta, c.stage_aimpoints, c.bottleneck, c.logistic, c.exponential,
-            c.horizon_days, c.key, c.stochastic, index, at_least, 300,
-        )
+        c = with_mode(compiled, stochastic)
+        expected = chain.salvo_needed(c.theta, c.shared, index, at_least, 300)
         actual = ref.salvo_needed(c, index, at_least, 300, chunk=700)
         assert np.array_equal(actual, expected), (objective, stochastic)
 

@@ -220,9 +220,9 @@ def test_restrike_adds_loss_to_what_is_still_out():
     # two salvos of 0.4, 10 days apart, linear T = 100:
     # day 5:  0.4 (1 - 5.5/100) = 0.378 (second salvo not yet)
     # day 12: 0.4 (1 - 12.5/100) + 0.4 (1 - 2.5/100) = 0.35 + 0.39 = 0.74
-    losses = np.array([0.4, 0.4])
-    assert plant_lost_share(5.0, losses, 10.0, 100.0, 0) == pytest.approx(0.378, abs=1e-12)
-    assert plant_lost_share(12.0, losses, 10.0, 100.0, 0) == pytest.approx(0.74, abs=1e-12)
+    days, losses = np.array([0.0, 10.0]), np.array([0.4, 0.4])
+    assert plant_lost_share(5.0, days, losses, 100.0, 0) == pytest.approx(0.378, abs=1e-12)
+    assert plant_lost_share(12.0, days, losses, 100.0, 0) == pytest.approx(0.74, abs=1e-12)
     _, series = run_chain(salvo_losses=(0.4, 0.4), restrike_interval_days=10.0,
                           repair_days=100.0, horizon_days=30)
     lost = series[ROW["plant_capacity_lost"]]
@@ -233,8 +233,8 @@ def test_restrike_adds_loss_to_what_is_still_out():
 
 def test_restrike_capped_at_one():
     # two salvos of 0.6, 10 days apart: day 12 → 0.6 * 0.875 + 0.6 * 0.975 = 1.11 → capped at 1
-    losses = np.array([0.6, 0.6])
-    assert plant_lost_share(12.0, losses, 10.0, 100.0, 0) == 1.0
+    days, losses = np.array([0.0, 10.0]), np.array([0.6, 0.6])
+    assert plant_lost_share(12.0, days, losses, 100.0, 0) == 1.0
     _, series = run_chain(salvo_losses=(0.6, 0.6), restrike_interval_days=10.0,
                           repair_days=100.0, horizon_days=30)
     lost = series[ROW["plant_capacity_lost"]]

@@ -119,9 +119,18 @@ def test_shayrat_days_disrupted_follow_linear_repair():
     assert derived("shayrat-2017", "Days below 90%") == expected
 
 
+def whole_missile_loss(missiles: int, aimpoints: int, aq: float) -> float:
+    """MODEL.md §1: k = N // A missiles per aimpoint, N mod A of them one more."""
+    k, more = divmod(missiles, aimpoints)
+    return (more * (1 - (1 - aq) ** (k + 1)) + (aimpoints - more) * (1 - (1 - aq) ** k)) / aimpoints
+
+
 @pytest.mark.parametrize(("side", "arrival"), [("US", 0.98), ("Russian MoD", 32 / 103)])
 def test_barzah_capacity_loss_closed_form(side, arrival):
-    expected = 1 - (1 - arrival * Q) ** (76 / 20)
+    # 76 on 20 aimpoints: 16 get four missiles, 4 get three
+    expected = whole_missile_loss(76, 20, arrival * Q)
+    assert expected == pytest.approx(
+        (16 * (1 - (1 - arrival * Q) ** 4) + 4 * (1 - (1 - arrival * Q) ** 3)) / 20)
     assert model("syria-2018", "barzah-destroyed", side) == pytest.approx(expected, abs=1e-12)
 
 
@@ -132,8 +141,10 @@ def test_barzah_capacity_loss_closed_form(side, arrival):
     ("Largest storage site (aimpoints) that 22 weapons take to ≥90% lost, Russian", 22, 32 / 103),
 ])
 def test_largest_site_closed_form(label, missiles, arrival):
-    # 1 - (1 - a q)^(N/A) >= L  ⇔  A <= N ln(1 - a q) / ln(1 - L)
-    expected = math.floor(missiles * math.log(1 - arrival * Q) / math.log(1 - 0.9))
+    # the loss of whole missiles spread evenly falls as the site grows: the largest A whose
+    # loss is still >= 90 % (for whole N/A, A <= N ln(1 - a q) / ln(0.1))
+    expected = max((a for a in range(1, 501)
+                    if whole_missile_loss(missiles, a, arrival * Q) >= 0.9), default=0)
     assert derived("syria-2018", label) == expected
 
 

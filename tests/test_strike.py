@@ -15,7 +15,10 @@ from whatif.model.strike import (
     arrival_probability,
     capacity_loss,
     expected_arrivals,
+    expected_destroyed_share,
+    targeted_aimpoint_count,
     targeted_aimpoints,
+    targeted_stage,
 )
 
 # --- expected_arrivals: N r - p_i min(N r, D) (MODEL.md §1) ------------------------------
@@ -109,15 +112,67 @@ def test_capacity_loss_one_stage_even_hand_value():
     assert capacity_loss(20, 0.9, 8, 0.5, 0.7, (10,)) == pytest.approx(0.7399, abs=1e-12)
 
 
+def whole_missile_loss(n: int, aimpoints: int, a: float, q: float) -> float:
+    """MODEL.md §1, written as there: k = N // A missiles per aimpoint, N mod A get one more."""
+    k, more = divmod(n, aimpoints)
+    return (more * (1 - (1 - a * q) ** (k + 1))
+            + (aimpoints - more) * (1 - (1 - a * q) ** k)) / aimpoints
+
+
 @pytest.mark.parametrize("n", [0, 1, 3, 7, 10, 25, 60])
 @pytest.mark.parametrize("aimpoints", [1, 4, 10])
 def test_capacity_loss_one_stage_even_matches_closed_form(n, aimpoints):
-    # MODEL.md §1: one stage, even allocation → 1 - (1 - a q)^(N/A), a = arrivals/N
+    # MODEL.md §1: whole missiles spread evenly, a = arrivals / N
     r, d, p, q = 0.85, 6, 0.4, 0.65
     launched = n * r
     a = (launched - p * min(launched, d)) / n if n else r * (1 - p)
-    expected = 1 - (1 - a * q) ** (n / aimpoints)
+    expected = whole_missile_loss(n, aimpoints, a, q)
     assert capacity_loss(n, r, d, p, q, (aimpoints,), "even") == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize(("per_aimpoint", "aimpoints"), [(1, 1), (1, 4), (2, 10), (3, 7), (5, 2)])
+def test_capacity_loss_whole_missiles_per_aimpoint_is_the_power_law(per_aimpoint, aimpoints):
+    # MODEL.md §1: when N/A is whole, 1 - (1 - a q)^(N/A)
+    r, d, p, q = 0.85, 6, 0.4, 0.65
+    n = per_aimpoint * aimpoints
+    a = (n * r - p * min(n * r, d)) / n
+    assert capacity_loss(n, r, d, p, q, (aimpoints,)) == pytest.approx(
+        1 - (1 - a * q) ** per_aimpoint, rel=1e-14)
+
+
+def test_two_certain_kills_on_four_aimpoints_destroy_exactly_half():
+    # whole missiles: 2 aimpoints get one missile each, 2 get none → exactly half lost
+    # (spreading fractional missiles would report 1 - 0^(1/2) = all four)
+    assert capacity_loss(2, 1.0, 0, 0.0, 1.0, (4,)) == 0.5
+    assert expected_destroyed_share(2, 4, 1.0, 1.0) == 0.5
+    # with a q = 0.6: 2 aimpoints hit once, each destroyed with 0.6 → 0.3
+    assert capacity_loss(2, 1.0, 0, 0.0, 0.6, (4,)) == pytest.approx(0.3, abs=1e-15)
+    # 6 on 4: two aimpoints get 2, two get 1 → (2 (1 - 0.4^2) + 2 * 0.6) / 4 = 0.72
+    assert capacity_loss(6, 1.0, 0, 0.0, 0.6, (4,)) == pytest.approx(0.72, abs=1e-15)
+
+
+def test_fractional_salvo_interpolates_between_whole_salvos():
+    n = np.array([2.0, 2.25, 2.5, 3.0])
+    values = expected_destroyed_share(n, 4.0, 0.9, 0.7)
+    assert values[1] == pytest.approx(0.75 * values[0] + 0.25 * values[3], rel=1e-14)
+    assert values[2] == pytest.approx(0.5 * values[0] + 0.5 * values[3], rel=1e-14)
+
+
+# --- which stage a salvo aims at (the one helper both modes call) -------------------------
+
+
+@pytest.mark.parametrize(("stages", "target"), [
+    ((8, 4, 8), 1), ((4, 8, 8), 0), ((8, 8, 4), 2), ((4, 2, 2), 1),  # first on a tie
+    ((3,), 0), ((2, 5, 1, 1), 2), ((500, 499), 1),
+])
+def test_targeted_stage_bottleneck_is_the_first_smallest(stages, target):
+    sizes = np.array(stages, dtype=np.int64)
+    assert targeted_stage(sizes, True) == target
+    assert targeted_stage(sizes, False) == -1  # even: every stage
+    assert targeted_aimpoint_count(sizes, target) == min(stages)
+    assert targeted_aimpoint_count(sizes, -1) == sum(stages)
+    assert targeted_aimpoints(stages, "bottleneck") == min(stages)
+    assert targeted_aimpoints(stages, "even") == sum(stages)
 
 
 def test_capacity_loss_docstring_example():
@@ -135,8 +190,9 @@ def test_capacity_loss_bottleneck_uses_smallest_stage():
     assert capacity_loss(12, 1.0, 0, 0.0, 0.5, stages, "bottleneck") == pytest.approx(
         capacity_loss(12, 1.0, 0, 0.0, 0.5, (4,), "even"), abs=1e-15
     )
-    # and more than spreading the same missiles over all 20 aimpoints: 1 - 0.5^0.6
-    assert capacity_loss(12, 1.0, 0, 0.0, 0.5, stages, "even") == pytest.approx(1 - 0.5**0.6)
+    # and more than spreading the same missiles over all 20 aimpoints: 12 of them get one
+    # missile, each destroyed with 0.5 → 12 × 0.5 / 20 = 0.3 of every stage
+    assert capacity_loss(12, 1.0, 0, 0.0, 0.5, stages, "even") == pytest.approx(0.3, abs=1e-15)
 
 
 def test_capacity_loss_even_several_stages_equals_single_stage_with_total():

@@ -4,10 +4,10 @@ and what would that buy against attacks on Ukraine's power grid?
 >>> from whatif import Scenario, simulate, missiles_needed
 >>> result = simulate(Scenario.default(), samples=0)
 >>> round(float(result.summary.loc["capacity_loss", "p50"]), 3)
-0.685
+0.661
 """
 
-from whatif.engine import missiles_needed, simulate
+from whatif.engine import missiles_needed, point_estimate_is_exact, simulate
 from whatif.errors import ParameterError, ScenarioError, WhatifError
 from whatif.outputs import OBJECTIVES, OUTPUTS
 from whatif.params import REGISTRY, Assumption, Parameter, Stage
@@ -29,6 +29,7 @@ __all__ = [
     "WhatifError",
     "explain",
     "missiles_needed",
+    "point_estimate_is_exact",
     "simulate",
     "sobol",
     "tornado",

@@ -217,7 +217,13 @@ def _cmd_tornado(args: argparse.Namespace) -> None:
           f"{format_value(frame.attrs['central'], unit)}\n")
     for row in frame.itertuples(index=False):
         print(f"{row.parameter:<28} {format_value(row.output_at_low, unit):>10} .. "
-              f"{format_value(row.output_at_high, unit):<10} (at {row.low_value:g} .. {row.high_value:g})")
+              f"{format_value(row.output_at_high, unit):<10} (at {_end(row.low_value)} .. "
+              f"{_end(row.high_value)})")
+
+
+def _end(value) -> str:
+    """A tornado end: a number (``:g``) or a choice's name."""
+    return value if isinstance(value, str) else f"{value:g}"
 
 
 def _cmd_brief(args: argparse.Namespace) -> None:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from whatif.errors import ParameterError, show
-from whatif.model import chain
+from whatif.model import chain, layout
 from whatif.model.campaign import SERIES
 from whatif.outputs import OBJECTIVES, OUTPUTS, series_frame, summarise
 from whatif.params import NUMERIC, REGISTRY, is_number
@@ -37,16 +37,23 @@ WORK_RULE = "samples × salvos × (missiles + aimpoints + horizon days)"
 
 @dataclass(frozen=True)
 class CompiledScenario:
-    """A scenario's inputs as the model takes them (one row per sample)."""
+    """A scenario as the kernel takes it (layout: :mod:`whatif.model.layout`).
 
-    theta: np.ndarray  # (samples, len(chain.INPUTS)), Fortran order: each input contiguous
-    stage_aimpoints: np.ndarray
-    bottleneck: bool
-    logistic: int
-    exponential: int
-    horizon_days: int
-    key: np.uint64
-    stochastic: bool
+    Attributes
+    ----------
+    theta : ndarray (samples, len(layout.INPUTS)), Fortran order
+        One row per sample: the numeric assumptions (drawn, or central), then the choices
+        as codes; each row may carry its own horizon and choices.
+    shared : layout.Shared
+        What every row shares: the plant's stages (one site), the outcome key and the mode.
+    """
+
+    theta: np.ndarray
+    shared: layout.Shared
+
+    @property
+    def stochastic(self) -> bool:
+        return bool(self.shared.stochastic)
 
 
 def _check_samples(samples: int) -> int:
@@ -142,37 +149,93 @@ def draw_inputs(scenario: Scenario, samples: int, seed: int | None) -> pd.DataFr
     return pd.DataFrame(_draw(scenario, samples, seed).T, columns=list(NUMERIC), copy=False)
 
 
-if tuple(chain.INPUTS) != NUMERIC:  # the drawn matrix is handed to the model as it is
-    raise RuntimeError("whatif.model.chain.INPUTS must list the numeric registry in order")
+CHOICES = tuple(name for name, p in REGISTRY.items() if p.kind == "choice")
+# the drawn matrix is copied into theta as it is; choices follow as codes
+if layout.INPUT_NAMES != NUMERIC + CHOICES or any(
+    layout.INPUTS[layout.CONSTANTS[name.upper()]].choices != REGISTRY[name].choices
+    for name in CHOICES
+):
+    raise RuntimeError("whatif.model.layout.INPUTS must list the numeric registry in order, "
+                       "then its choices with the registry's values")
+
+
+def choice_code(name: str, value: str) -> float:
+    """The code the kernel reads for choice ``name`` set to ``value`` (its index)."""
+    return float(layout.INPUTS[layout.CONSTANTS[name.upper()]].choices.index(value))
+
+
+def kernel_rows(scenario: Scenario, matrix: np.ndarray) -> np.ndarray:
+    """``theta`` for the kernel: the numeric assumptions ``matrix`` (``(len(NUMERIC),
+    samples)``) and the scenario's choices, ``(samples, len(layout.INPUTS))``, Fortran order."""
+    theta = np.empty((layout.N_INPUTS, matrix.shape[1])).T  # each input's column contiguous
+    theta.T[: len(NUMERIC)] = matrix
+    for name in CHOICES:
+        theta[:, layout.CONSTANTS[name.upper()]] = choice_code(name, scenario.central(name))
+    return theta
 
 
 def compile_scenario(scenario: Scenario, samples: int = 0, seed: int | None = 0) -> tuple[
     CompiledScenario, pd.DataFrame
 ]:
+    """The kernel's inputs for ``scenario`` and the numeric assumptions per sample.
+
+    ``samples = 0`` gives one row of central values and the expected strike outcome.
+    """
     samples = _check_samples(samples)
     seed = _check_seed(seed)
-    matrix = _draw(scenario, samples, seed)
-    inputs = pd.DataFrame(matrix.T, columns=list(NUMERIC), copy=False)
-    # each input's draws are contiguous; the model reads theta[s, i] (Fortran order)
-    theta = matrix.T
-    compiled = CompiledScenario(
-        theta=theta,
-        stage_aimpoints=np.array([s.aimpoints for s in scenario.stages], dtype=np.int64),
-        bottleneck=scenario.central("allocation") == "bottleneck",
-        logistic=int(scenario.central("ramp_shape") == "logistic"),
-        exponential=int(scenario.central("recovery") == "exponential"),
-        horizon_days=int(scenario.central("horizon_days")),
+    theta = kernel_rows(scenario, _draw(scenario, samples, seed))
+    inputs = pd.DataFrame(theta[:, : len(NUMERIC)], columns=list(NUMERIC), copy=False)
+    aimpoints = [s.aimpoints for s in scenario.stages]
+    shared = layout.Shared(
+        stage_aimpoints=np.array([aimpoints], dtype=np.int64),  # one site: the plant
+        stage_count=np.array([len(aimpoints)], dtype=np.int64),
         key=outcome_key(seed),
         stochastic=samples > 0,
     )
-    return compiled, inputs
+    return CompiledScenario(theta=theta, shared=shared), inputs
 
 
 def _run(c: CompiledScenario, theta: np.ndarray | None = None, record: bool = False):
-    return chain.run_samples(
-        np.asfortranarray(c.theta if theta is None else theta), c.stage_aimpoints, c.bottleneck, c.logistic,
-        c.exponential, c.horizon_days, c.key, c.stochastic, record,
-    )
+    return chain.run_samples(np.asfortranarray(c.theta if theta is None else theta), c.shared,
+                             record)
+
+
+def point_estimate_is_exact(scenario: Scenario, output: str = "capacity_loss") -> bool:
+    """Whether ``simulate(scenario, samples=0)``'s ``output`` is the exact expectation of the
+    strike's random outcome at the central values (what Monte Carlo would average to with
+    every assumption fixed).
+
+    The deterministic salvo loss is exact (:func:`whatif.model.strike.capacity_loss`) when
+    the salvo targets one stage (bottleneck allocation, or a one-stage plant) and the
+    defence engages all of the salvo or none of it (``defense_engagements = 0``,
+    ``intercept_probability = 0`` or ``missiles <= defense_engagements``). With even
+    allocation over several stages the plant loses its worst stage, whose expectation the
+    point estimate (each stage's exact expected loss) understates. Downstream outputs are
+    exact only where they are linear in the salvo loss: one salvo (no re-strikes, whose sum
+    is capped at 1) for drones denied, its share of the target and the cost exchange ratio;
+    also no stockpile (which absorbs small losses) for energy hits and the grid. Days
+    disrupted count days past a threshold and are never exact; the strike's cost does not
+    depend on the outcome and always is. False means "not guaranteed exact".
+    """
+    if output not in OUTPUTS:
+        raise ParameterError("output", f"{output!r} is not allowed; allowed one of "
+                             f"{', '.join(OUTPUTS)}")
+    if output == "strike_cost_usd":
+        return True
+    if output == "days_disrupted":
+        return False
+    missiles = scenario.central("missiles")
+    engagements = scenario.central("defense_engagements")
+    defence_exact = (engagements == 0 or scenario.central("intercept_probability") == 0
+                     or missiles <= engagements)
+    one_stage = scenario.central("allocation") == "bottleneck" or len(scenario.stages) == 1
+    exact = defence_exact and one_stage
+    if output == "capacity_loss":
+        return exact
+    exact = exact and scenario.central("restrikes") == 0
+    if output in ("drones_denied", "target_share_denied", "cost_exchange_ratio"):
+        return exact
+    return exact and scenario.central("stockpile_days") == 0
 
 
 @dataclass(frozen=True)
@@ -320,15 +383,12 @@ def missiles_needed(scenario: Scenario, objective: str = "capacity_loss", at_lea
     salvo = np.arange(max_missiles + 1)
     if samples == 0:
         theta = np.repeat(compiled.theta, salvo.size, axis=0)
-        theta[:, chain.MISSILES] = salvo
+        theta[:, layout.MISSILES] = salvo
         values, _ = _run(compiled, theta)
         probability = (values[:, index] >= at_least).astype(float)
     else:
-        needed = chain.salvo_needed(
-            np.asfortranarray(compiled.theta), compiled.stage_aimpoints, compiled.bottleneck, compiled.logistic,
-            compiled.exponential, compiled.horizon_days, compiled.key, compiled.stochastic,
-            index, float(at_least), max_missiles,
-        )
+        needed = chain.salvo_needed(np.asfortranarray(compiled.theta), compiled.shared, index,
+                                    float(at_least), max_missiles)
         counts = np.bincount(needed, minlength=max_missiles + 2)[: max_missiles + 1]
         probability = np.cumsum(counts) / needed.size
     reached = np.flatnonzero(probability >= confidence - 1e-12)

@@ -17,44 +17,76 @@ from whatif.engine import (
     _check_seed,
     _run,
     check_objective,
+    choice_code,
     compile_scenario,
     work_per_run,
 )
 from whatif.errors import ParameterError, show
-from whatif.model import chain
+from whatif.model import chain, layout
 from whatif.outputs import OUTPUTS
-from whatif.params import REGISTRY
+from whatif.params import NUMERIC, REGISTRY
 from whatif.sampling import ppf
 from whatif.scenario import Scenario
+
+
+def _tornado_ends(scenario: Scenario) -> list[tuple[str, object, object, list[object]]]:
+    """Every assumption with a range: ``(name, low, high, candidates for the high end)``.
+
+    A number's ends are its low and high. A choice's low end is its central choice and its
+    high end the alternative (with more than two choices, the alternative that moves the
+    output most, picked by :func:`tornado` from the candidates).
+    """
+    ends = []
+    for name, p in REGISTRY.items():
+        value = scenario.values[name]
+        if p.is_numeric and value.low < value.high:
+            ends.append((name, value.low, value.high, [value.high]))
+        elif p.kind == "choice":
+            others = [c for c in p.choices if c != value]
+            if others:
+                ends.append((name, value, others[0], others))
+    return ends
 
 
 def tornado(scenario: Scenario, output: str = "drones_denied") -> pd.DataFrame:
     """One-at-a-time sensitivity: ``output`` with each assumption at its low and high.
 
-    Deterministic; the others stay central. Rows are sorted by swing (largest first);
-    columns ``low_value``, ``high_value``, ``output_at_low``, ``output_at_high``, ``swing``.
+    Deterministic; the others stay central. Every assumption with a range takes part:
+    numbers (integer and structural ones such as ``horizon_days`` included) at their low
+    and high, choices at their central value ("low" end) and the alternative ("high" end;
+    with more than two choices, the one that moves the output most). Each end equals
+    ``simulate(scenario.with_values(name=value), samples=0)``. Rows are sorted by swing
+    (largest first); columns ``parameter``, ``low_value``, ``high_value`` (numbers, or the
+    choices' names), ``output_at_low``, ``output_at_high``, ``swing``; ``attrs["central"]``
+    is the output at the central values.
     """
     if output not in OUTPUTS:
         raise ParameterError("output", f"{show(output)} is not allowed; allowed one of "
                              f"{', '.join(OUTPUTS)}")
     compiled, _ = compile_scenario(scenario, 0, 0)
-    names = [n for n in chain.INPUTS if scenario.values[n].low < scenario.values[n].high]
-    theta = np.repeat(compiled.theta, 2 * len(names) + 1, axis=0)
-    for i, name in enumerate(names):
-        col = chain.INPUTS.index(name)
-        theta[1 + 2 * i, col] = scenario.values[name].low
-        theta[2 + 2 * i, col] = scenario.values[name].high
+    ends = _tornado_ends(scenario)
+    rows: list[tuple[int, object]] = []  # (column, value) of each changed row, after central
+    for name, low, _, candidates in ends:
+        rows += [(layout.CONSTANTS[name.upper()], v) for v in [low, *candidates]]
+    theta = np.repeat(compiled.theta, 1 + len(rows), axis=0)
+    for i, (column, value) in enumerate(rows, start=1):
+        theta[i, column] = choice_code(layout.INPUT_NAMES[column], value) if isinstance(
+            value, str) else value
     values, _ = _run(compiled, theta)
     out = values[:, chain.OUTPUTS.index(output)]
-    frame = pd.DataFrame({
-        "parameter": names,
-        "low_value": [scenario.values[n].low for n in names],
-        "high_value": [scenario.values[n].high for n in names],
-        "output_at_low": out[1::2],
-        "output_at_high": out[2::2],
-    })
+    central = float(out[0])
+    records = []
+    position = 1
+    for name, low, _, candidates in ends:
+        at_low = out[position]
+        at_candidates = out[position + 1: position + 1 + len(candidates)]
+        pick = int(np.argmax(np.abs(at_candidates - central)))  # first on a tie
+        records.append((name, low, candidates[pick], float(at_low), float(at_candidates[pick])))
+        position += 1 + len(candidates)
+    frame = pd.DataFrame(records, columns=["parameter", "low_value", "high_value",
+                                           "output_at_low", "output_at_high"])
     frame["swing"] = (frame["output_at_high"] - frame["output_at_low"]).abs()
-    frame.attrs["central"] = float(out[0])
+    frame.attrs["central"] = central
     return frame.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
 
 
@@ -281,7 +313,7 @@ def sobol(scenario: Scenario, output: str = "drones_denied", samples: int = 1024
     check_sobol_work(scenario, samples)
     _check_confidence_level(confidence_level)
     _check_resamples(n_resamples)
-    names = [n for n in chain.INPUTS if not scenario.values[n].is_fixed]
+    names = [n for n in NUMERIC if not scenario.values[n].is_fixed]
     if not names:
         raise ParameterError("assumptions", "no assumption is uncertain; nothing to apportion")
     compiled, _ = compile_scenario(scenario, 0, 0)
@@ -333,7 +365,7 @@ def explain(scenario: Scenario, missiles: int = 30, objective: str = "capacity_l
     scenario = scenario.with_values(missiles=int(missiles))
     compiled, _ = compile_scenario(scenario, 0, 0)
     index = chain.OUTPUTS.index(objective)
-    names = [n for n in chain.INPUTS if n not in ("missiles", "horizon_days")]
+    names = [n for n in NUMERIC if n != "missiles"]  # the salvo is given
     columns = np.array([chain.INPUTS.index(n) for n in names])
     params = [REGISTRY[n] for n in names]
     integer = np.array([p.kind == "integer" for p in params])

@@ -2,7 +2,8 @@
 
 strike → capacity lost (:mod:`.strike`), production over time (:mod:`.production`),
 launches and the grid (:mod:`.campaign`), costs (:mod:`.cost`); :mod:`.chain` runs the
-whole chain for many samples. See ``MODEL.md`` for the specification.
+whole chain for many samples, laid out as :mod:`.layout` declares. See ``MODEL.md`` for the
+specification.
 """
 
 from whatif.model.campaign import SERIES, energy_hits
@@ -21,6 +22,7 @@ from whatif.model.strike import (
     arrival_probability,
     capacity_loss,
     expected_arrivals,
+    expected_destroyed_share,
 )
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "dispersal_makeup",
     "energy_hits",
     "expected_arrivals",
+    "expected_destroyed_share",
     "production_after_strike",
     "production_shortfall",
     "ramp_day_average",

@@ -19,6 +19,19 @@ import numpy as np
 from numba import njit
 
 from whatif.model._compile import JIT_OPTIONS
+from whatif.model.layout import (
+    ENERGY_HITS_BASELINE,
+    ENERGY_HITS_STRIKE,
+    GRID_DAMAGED_BASELINE,
+    GRID_DAMAGED_STRIKE,
+    LAUNCHES_BASELINE,
+    LAUNCHES_STRIKE,
+    PLANT_CAPACITY_LOST,
+    PRODUCTION_BASELINE,
+    PRODUCTION_STRIKE,
+    SERIES_NAMES,
+    SERIES_UNITS,
+)
 from whatif.model.production import (
     DISRUPTED_BELOW,
     _baseline_production,
@@ -27,20 +40,11 @@ from whatif.model.production import (
     plant_lost_share,
 )
 
-#: Daily series written by :func:`daily_chain`, in this order (axis 1 of the series array).
-SERIES = (
-    "production_baseline",  # drones/day
-    "production_strike",  # drones/day
-    "plant_capacity_lost",  # share of the plant out of action
-    "launches_baseline",  # drones/day
-    "launches_strike",  # drones/day
-    "energy_hits_baseline",  # hits/day
-    "energy_hits_strike",  # hits/day
-    "grid_damaged_baseline",  # MW out of action
-    "grid_damaged_strike",  # MW out of action
-)
-SERIES_UNITS = ("drones/day", "drones/day", "share", "drones/day", "drones/day",
-                "hits/day", "hits/day", "MW", "MW")
+#: Daily series written by :func:`daily_chain`, in this order (axis 1 of the series array);
+#: their units are :data:`SERIES_UNITS` (both from :mod:`whatif.model.layout`).
+SERIES = SERIES_NAMES
+
+__all__ = ["SERIES", "SERIES_UNITS", "daily_chain", "energy_hits"]
 
 
 def energy_hits(launches, energy_share, defeat_rate):
@@ -55,35 +59,34 @@ def energy_hits(launches, energy_share, defeat_rate):
 
 
 @njit(**JIT_OPTIONS)
-def daily_chain(
-    production_now,
-    production_target,
-    ramp_days,
-    logistic,
-    site_share,
-    salvo_losses,
-    restrike_interval_days,
-    repair_days,
-    exponential,
-    dispersal_share,
-    dispersal_days,
-    stockpile_days,
-    energy_share,
-    defeat_rate,
-    mw_per_hit,
-    grid_repair_days,
-    horizon_days,
-    series,
-    record,
-):
-    """Run one sample's production → launches → grid chain over the horizon.
+def daily_chain(inputs, salvo_day, salvo_loss, series, record):
+    """Run one sample's production → launches → grid chain over its horizon.
 
-    Returns ``(drones_denied [drones], days_disrupted [days], launches_denied [drones],
-    baseline_launches [drones], grid_mw_days_averted [MW·days])``. When ``record`` is
-    true, the daily values are written to ``series`` (shape ``(len(SERIES), horizon)``).
+    Parameters
+    ----------
+    inputs : DailyInputs
+        The row's production, recovery, stock and grid assumptions and its horizon
+        (:class:`whatif.model.layout.DailyInputs`).
+    salvo_day, salvo_loss : float64 arrays (salvos,)
+        The day each salvo lands [days] and the share of the plant it knocks out [share].
+    series : float64 array (len(SERIES), days)
+        Where the daily values go when ``record`` is true; ``days`` may exceed the row's
+        horizon (rows of one run share the longest horizon): the chain then runs on to the
+        series' end, and only the outputs stop at the row's horizon.
+    record : bool
+        Write the daily series.
+
+    Returns
+    -------
+    tuple
+        ``(drones_denied [drones], days_disrupted [days], launches_denied [drones],
+        baseline_launches [drones], grid_mw_days_averted [MW·days])`` over the horizon.
     """
-    got_through = energy_share * (1.0 - defeat_rate)
-    stock = stockpile_days * _baseline_production(0.0, production_now, production_target, ramp_days, logistic)
+    x = inputs
+    horizon = x.horizon_days
+    got_through = x.energy_share * (1.0 - x.defeat_rate)
+    stock = x.stockpile_days * _baseline_production(0.0, x.production_now, x.production_target,
+                                                    x.ramp_days, x.logistic)
     drones_denied = 0.0
     days_disrupted = 0
     launches_denied = 0.0
@@ -91,55 +94,57 @@ def daily_chain(
     grid_gap = 0.0  # G_base - G_strike [MW]
     grid_mw_days = 0.0
     grid_base = 0.0
-    keep = 1.0 - 1.0 / grid_repair_days
+    keep = 1.0 - 1.0 / x.grid_repair_days
     # With linear recovery nothing is lost from day `settled` on: only the no-strike
     # launches and the decay of the grid gap remain, summed in closed form below.
-    settled = horizon_days
-    if exponential == 0 and not record:
-        last_salvo = (salvo_losses.shape[0] - 1) * restrike_interval_days
-        settled = min(horizon_days, int(math.ceil(last_salvo + repair_days)))
-    if not record and salvo_losses.max() == 0.0:  # nothing lost: nothing to follow day by day
+    settled = series.shape[1] if record else horizon
+    if x.exponential == 0 and not record:
+        last_salvo = salvo_day.max()
+        settled = min(horizon, int(math.ceil(last_salvo + x.repair_days)))
+    if not record and salvo_loss.max() == 0.0:  # nothing lost: nothing to follow day by day
         settled = 0
     for t in range(settled):  # (no early break in this loop: it keeps it fast)
         day = float(t)
-        base = _baseline_production(day, production_now, production_target, ramp_days, logistic)
-        lost = plant_lost_share(day, salvo_losses, restrike_interval_days, repair_days, exponential)
+        base = _baseline_production(day, x.production_now, x.production_target, x.ramp_days,
+                                    x.logistic)
+        lost = plant_lost_share(day, salvo_day, salvo_loss, x.repair_days, x.exponential)
         shortfall = _production_shortfall(
-            base, site_share, lost, _dispersal_makeup(day, dispersal_share, dispersal_days)
+            base, x.site_share, lost, _dispersal_makeup(day, x.dispersal_share, x.dispersal_days)
         )
-        drones_denied += shortfall
-        if shortfall > (1.0 - DISRUPTED_BELOW) * base:
-            days_disrupted += 1
         drawn = min(shortfall, stock)
         stock -= drawn
         deficit = shortfall - drawn
-        launches_denied += deficit
-        baseline_launches += base
-        grid_mw_days += grid_gap
+        if t < horizon:  # (always, unless recording beyond this row's horizon)
+            drones_denied += shortfall
+            if shortfall > (1.0 - DISRUPTED_BELOW) * base:
+                days_disrupted += 1
+            launches_denied += deficit
+            baseline_launches += base
+            grid_mw_days += grid_gap
         if record:
             if t == 0:
-                grid_base = base * got_through * mw_per_hit * grid_repair_days
-            series[0, t] = base
-            series[1, t] = base - shortfall
-            series[2, t] = lost
-            series[3, t] = base
-            series[4, t] = base - deficit
-            series[5, t] = base * got_through
-            series[6, t] = (base - deficit) * got_through
-            series[7, t] = grid_base
-            series[8, t] = grid_base - grid_gap
-            grid_base = grid_base * keep + base * got_through * mw_per_hit
-        grid_gap = grid_gap * keep + deficit * got_through * mw_per_hit
-    if settled < horizon_days:
-        if ramp_days <= 0.0:  # no ramp: output stays at production_now
-            baseline_launches += (horizon_days - settled) * production_now
-        elif ramp_days <= settled:  # the ramp is over: output is at the target
-            baseline_launches += (horizon_days - settled) * production_target
+                grid_base = base * got_through * x.mw_per_hit * x.grid_repair_days
+            series[PRODUCTION_BASELINE, t] = base
+            series[PRODUCTION_STRIKE, t] = base - shortfall
+            series[PLANT_CAPACITY_LOST, t] = lost
+            series[LAUNCHES_BASELINE, t] = base
+            series[LAUNCHES_STRIKE, t] = base - deficit
+            series[ENERGY_HITS_BASELINE, t] = base * got_through
+            series[ENERGY_HITS_STRIKE, t] = (base - deficit) * got_through
+            series[GRID_DAMAGED_BASELINE, t] = grid_base
+            series[GRID_DAMAGED_STRIKE, t] = grid_base - grid_gap
+            grid_base = grid_base * keep + base * got_through * x.mw_per_hit
+        grid_gap = grid_gap * keep + deficit * got_through * x.mw_per_hit
+    if settled < horizon:
+        if x.ramp_days <= 0.0:  # no ramp: output stays at production_now
+            baseline_launches += (horizon - settled) * x.production_now
+        elif x.ramp_days <= settled:  # the ramp is over: output is at the target
+            baseline_launches += (horizon - settled) * x.production_target
         else:
-            for rest in range(settled, horizon_days):
+            for rest in range(settled, horizon):
                 baseline_launches += _baseline_production(
-                    float(rest), production_now, production_target, ramp_days, logistic
+                    float(rest), x.production_now, x.production_target, x.ramp_days, x.logistic
                 )
         # sum of gap·keep^j for j < n days: gap·(1 - keep^n)/(1 - keep), 1 - keep = 1/τ
-        grid_mw_days += grid_gap * grid_repair_days * (1.0 - keep ** (horizon_days - settled))
+        grid_mw_days += grid_gap * x.grid_repair_days * (1.0 - keep ** (horizon - settled))
     return drones_denied, days_disrupted, launches_denied, baseline_launches, grid_mw_days

@@ -1,12 +1,15 @@
 """The whole chain for many samples at once: strike → production → launches → grid → cost.
 
-Array conventions: samples on axis 0. ``theta`` holds one row per sample and one
-column per entry of :data:`INPUTS` (callers pass it in Fortran order, so each input's
-column is contiguous); outputs come back the same way; daily series are
-``(samples, len(SERIES), days)``.
-The loops over samples run in parallel (numba ``prange``); each sample's strike
-outcome draws from its own counter-based stream, so results do not depend on
-threads or on how many samples are run.
+The arrays and records are laid out in :mod:`whatif.model.layout`: ``theta`` holds one
+row per sample and one column per entry of :data:`INPUTS` (callers pass it in Fortran
+order, so each input's column is contiguous); outputs come back the same way; daily series
+are ``(samples, len(SERIES), days)``. What every row shares (the plant's stages, the outcome
+key, the mode) is one :class:`~whatif.model.layout.Shared` record.
+
+Each row carries its own horizon and choices (allocation, ramp shape, recovery), so one
+run can mix them (the tornado does). The loops over samples run in parallel (numba
+``prange``); each sample's strike outcome draws from its own counter-based stream, so
+results do not depend on threads or on how many samples are run.
 """
 
 from __future__ import annotations
@@ -14,188 +17,210 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from whatif.model._compile import JIT_OPTIONS
-from whatif.model.campaign import SERIES, daily_chain
+from whatif.model._compile import JIT_OPTIONS, scalar
+from whatif.model.campaign import daily_chain
 from whatif.model.cost import _cost_exchange_ratio
-from whatif.model.rng import sub_key
-from whatif.model.strike import _expected_salvo_loss, sampled_salvo_loss_into
-
-INPUTS = (
-    "missiles",
-    "launch_reliability",
-    "defense_engagements",
-    "intercept_probability",
-    "aimpoint_kill_probability",
-    "production_now",
-    "production_target",
-    "ramp_days",
-    "site_share",
-    "repair_days",
-    "dispersal_share",
-    "dispersal_days",
-    "restrikes",
-    "restrike_interval_days",
-    "horizon_days",  # (the horizon is passed as a whole number too: it sizes the series)
-    "stockpile_days",
-    "energy_share",
-    "defeat_rate",
-    "mw_per_hit",
-    "grid_repair_days",
-    "missile_unit_cost",
-    "drone_unit_cost",
-    "defense_cost_per_drone",
-)
-(
-    MISSILES,
-    LAUNCH_RELIABILITY,
-    DEFENSE_ENGAGEMENTS,
-    INTERCEPT_PROBABILITY,
+from whatif.model.layout import (
     AIMPOINT_KILL_PROBABILITY,
+    ALLOCATION,
+    ALLOCATION_BOTTLENECK,
+    CAPACITY_LOSS,
+    COST_EXCHANGE_RATIO,
+    DAYS_DISRUPTED,
+    DEFEAT_RATE,
+    DEFENSE_COST_PER_DRONE,
+    DEFENSE_ENGAGEMENTS,
+    DISPERSAL_DAYS,
+    DISPERSAL_SHARE,
+    DRONE_UNIT_COST,
+    DRONES_DENIED,
+    ENERGY_HIT_REDUCTION,
+    ENERGY_HITS_AVERTED,
+    ENERGY_SHARE,
+    GRID_GW_DAYS_AVERTED,
+    GRID_REPAIR_DAYS,
+    HORIZON_DAYS,
+    INPUT_NAMES,
+    INTERCEPT_PROBABILITY,
+    LAUNCH_RELIABILITY,
+    MISSILE_UNIT_COST,
+    MISSILES,
+    MW_PER_HIT,
+    N_OUTPUTS,
+    N_SERIES,
+    OUTPUT_NAMES,
     PRODUCTION_NOW,
     PRODUCTION_TARGET,
     RAMP_DAYS,
-    SITE_SHARE,
+    RAMP_SHAPE,
+    RAMP_SHAPE_LOGISTIC,
+    RECOVERY,
+    RECOVERY_EXPONENTIAL,
     REPAIR_DAYS,
-    DISPERSAL_SHARE,
-    DISPERSAL_DAYS,
-    RESTRIKES,
     RESTRIKE_INTERVAL_DAYS,
-    HORIZON_DAYS,
+    RESTRIKES,
+    SITE_SHARE,
     STOCKPILE_DAYS,
-    ENERGY_SHARE,
-    DEFEAT_RATE,
-    MW_PER_HIT,
-    GRID_REPAIR_DAYS,
-    MISSILE_UNIT_COST,
-    DRONE_UNIT_COST,
-    DEFENSE_COST_PER_DRONE,
-) = range(len(INPUTS))
-
-OUTPUTS = (
-    "capacity_loss",
-    "drones_denied",
-    "target_share_denied",
-    "days_disrupted",
-    "energy_hits_averted",
-    "energy_hit_reduction",
-    "grid_gw_days_averted",
-    "cost_exchange_ratio",
-    "strike_cost_usd",
-)
-(
-    CAPACITY_LOSS,
-    DRONES_DENIED,
-    TARGET_SHARE_DENIED,
-    DAYS_DISRUPTED,
-    ENERGY_HITS_AVERTED,
-    ENERGY_HIT_REDUCTION,
-    GRID_GW_DAYS_AVERTED,
-    COST_EXCHANGE_RATIO,
     STRIKE_COST_USD,
-) = range(len(OUTPUTS))
-N_SERIES = len(SERIES)
+    TARGET_SHARE_DENIED,
+    DailyInputs,
+    StrikeParams,
+    StrikeWork,
+    Work,
+)
+from whatif.model.rng import sub_key
+from whatif.model.strike import expected_salvo_loss, sampled_salvo_loss_into
 
+INPUTS = INPUT_NAMES  # names of theta's columns
+OUTPUTS = OUTPUT_NAMES  # names of the outputs' columns
 
 CHUNK = 256  # samples per parallel task (scratch arrays are allocated once per task)
+SITE = 0  # the struck plant: the one site of Shared's site axis
 
 
 @njit(**JIT_OPTIONS)
-def scratch(stage_aimpoints, max_salvos):
-    """Work arrays for :func:`sample_outcome`: salvo losses, slot stages, kills, stage losses."""
-    total = stage_aimpoints.sum()
-    return (np.empty(max_salvos), np.empty(total, dtype=np.int64), np.empty(total, dtype=np.bool_),
-            np.empty(stage_aimpoints.shape[0]))
+def scratch(shared, max_salvos):
+    """A :class:`~whatif.model.layout.Work` for :func:`sample_outcome`, sized for every site
+    of ``shared`` and up to ``max_salvos`` salvos."""
+    most_aimpoints = 1
+    for i in range(shared.stage_count.shape[0]):
+        total = 0
+        for j in range(shared.stage_count[i]):
+            total += shared.stage_aimpoints[i, j]
+        most_aimpoints = max(most_aimpoints, total)
+    strike = StrikeWork(np.empty(most_aimpoints, dtype=np.int64),
+                        np.empty(most_aimpoints, dtype=np.bool_),
+                        np.empty(shared.stage_aimpoints.shape[1]))
+    return Work(np.empty(max_salvos), np.empty(max_salvos, dtype=np.int64),
+                np.empty(max_salvos), strike)
 
 
-@njit(**JIT_OPTIONS)
-def sample_outcome(
-    row, missiles, stage_aimpoints, bottleneck, logistic, exponential, horizon_days,
-    key, stochastic, series, record, out, work, strike_only=False,
-):
-    """All outputs of one sample (parameter row ``row``) for a salvo of ``missiles``.
+@scalar
+def strike_params(row):
+    """The strike assumptions of parameter row ``row`` (a :class:`StrikeParams`)."""
+    return StrikeParams(
+        launch_reliability=row[LAUNCH_RELIABILITY],
+        defense_engagements=row[DEFENSE_ENGAGEMENTS],
+        intercept_probability=row[INTERCEPT_PROBABILITY],
+        aimpoint_kill_probability=row[AIMPOINT_KILL_PROBABILITY],
+        bottleneck=row[ALLOCATION] == ALLOCATION_BOTTLENECK,
+    )
 
-    Writes :data:`OUTPUTS` into ``out``. ``stochastic`` draws the strike outcome from
-    stream ``key``; otherwise every salvo takes its expected loss. ``work`` comes from
-    :func:`scratch`. ``strike_only`` writes the capacity loss alone.
+
+@scalar
+def daily_inputs(row):
+    """The daily chain's inputs of parameter row ``row`` (a :class:`DailyInputs`)."""
+    return DailyInputs(
+        production_now=row[PRODUCTION_NOW],
+        production_target=row[PRODUCTION_TARGET],
+        ramp_days=row[RAMP_DAYS],
+        logistic=int(row[RAMP_SHAPE] == RAMP_SHAPE_LOGISTIC),
+        site_share=row[SITE_SHARE],
+        repair_days=row[REPAIR_DAYS],
+        exponential=int(row[RECOVERY] == RECOVERY_EXPONENTIAL),
+        dispersal_share=row[DISPERSAL_SHARE],
+        dispersal_days=row[DISPERSAL_DAYS],
+        stockpile_days=row[STOCKPILE_DAYS],
+        energy_share=row[ENERGY_SHARE],
+        defeat_rate=row[DEFEAT_RATE],
+        mw_per_hit=row[MW_PER_HIT],
+        grid_repair_days=row[GRID_REPAIR_DAYS],
+        horizon_days=int(row[HORIZON_DAYS]),
+    )
+
+
+@scalar
+def salvo_schedule(row, missiles, salvo_day, salvo_missiles):
+    """Write row ``row``'s salvos as (day, missiles) and return how many there are.
+
+    The first salvo lands on day 0 and ``restrikes`` follow every
+    ``restrike_interval_days``, each of ``missiles``.
     """
-    n_salvos = 1 + int(row[RESTRIKES])
-    losses = work[0][:n_salvos]
-    if stochastic:
-        for k in range(n_salvos):
-            losses[k] = sampled_salvo_loss_into(
-                sub_key(key, k), missiles, row[LAUNCH_RELIABILITY], row[DEFENSE_ENGAGEMENTS],
-                row[INTERCEPT_PROBABILITY], row[AIMPOINT_KILL_PROBABILITY], stage_aimpoints,
-                bottleneck, work[1], work[2], work[3],
-            )
-    else:
-        targeted = 0
-        if bottleneck:
-            targeted = stage_aimpoints.min()
+    count = 1 + int(row[RESTRIKES])
+    interval = row[RESTRIKE_INTERVAL_DAYS]
+    for k in range(count):
+        salvo_day[k] = k * interval
+        salvo_missiles[k] = missiles
+    return count
+
+
+@njit(**JIT_OPTIONS)
+def sample_outcome(row, missiles, shared, key, work, out, series, record, strike_only=False):
+    """All outputs of one sample (parameter row ``row``) for salvos of ``missiles``.
+
+    Writes :data:`OUTPUTS` into ``out``. With ``shared.stochastic`` each salvo's outcome is
+    drawn from stream ``key``; otherwise every salvo takes its expected loss. ``work``
+    comes from :func:`scratch`; ``series`` (``(len(SERIES), days)``) is written when
+    ``record``. ``strike_only`` writes the capacity loss alone.
+    """
+    n_salvos = salvo_schedule(row, missiles, work.salvo_day, work.salvo_missiles)
+    strike = strike_params(row)
+    stages = shared.stage_aimpoints[SITE, :shared.stage_count[SITE]]
+    for k in range(n_salvos):
+        if shared.stochastic:
+            work.salvo_loss[k] = sampled_salvo_loss_into(
+                sub_key(key, k), work.salvo_missiles[k], strike, stages, work.strike)
         else:
-            targeted = stage_aimpoints.sum()
-        loss = _expected_salvo_loss(
-            float(missiles), row[LAUNCH_RELIABILITY], row[DEFENSE_ENGAGEMENTS],
-            row[INTERCEPT_PROBABILITY], row[AIMPOINT_KILL_PROBABILITY], float(targeted),
-        )
-        for k in range(n_salvos):
-            losses[k] = loss
-    out[CAPACITY_LOSS] = losses[0]
+            work.salvo_loss[k] = expected_salvo_loss(work.salvo_missiles[k], strike, stages)
+    out[CAPACITY_LOSS] = work.salvo_loss[0]
     if strike_only:  # the capacity loss is all that is asked for: skip the daily chain
         return
+    inputs = daily_inputs(row)
     denied, disrupted, launches_denied, baseline_launches, grid_mw_days = daily_chain(
-        row[PRODUCTION_NOW], row[PRODUCTION_TARGET], row[RAMP_DAYS], logistic, row[SITE_SHARE],
-        losses, row[RESTRIKE_INTERVAL_DAYS], row[REPAIR_DAYS], exponential,
-        row[DISPERSAL_SHARE], row[DISPERSAL_DAYS], row[STOCKPILE_DAYS], row[ENERGY_SHARE],
-        row[DEFEAT_RATE], row[MW_PER_HIT], row[GRID_REPAIR_DAYS], horizon_days, series, record,
-    )
-    got_through = row[ENERGY_SHARE] * (1.0 - row[DEFEAT_RATE])
+        inputs, work.salvo_day[:n_salvos], work.salvo_loss[:n_salvos], series, record)
+    fired = 0
+    for k in range(n_salvos):
+        fired += work.salvo_missiles[k]
+    got_through = inputs.energy_share * (1.0 - inputs.defeat_rate)
     out[DRONES_DENIED] = denied
-    out[TARGET_SHARE_DENIED] = denied / (row[PRODUCTION_TARGET] * horizon_days)
+    out[TARGET_SHARE_DENIED] = denied / (inputs.production_target * inputs.horizon_days)
     out[DAYS_DISRUPTED] = disrupted
     out[ENERGY_HITS_AVERTED] = launches_denied * got_through
-    out[ENERGY_HIT_REDUCTION] = launches_denied / baseline_launches if baseline_launches > 0 else 0.0
+    out[ENERGY_HIT_REDUCTION] = (launches_denied / baseline_launches if baseline_launches > 0
+                                 else 0.0)
     out[GRID_GW_DAYS_AVERTED] = grid_mw_days / 1000.0
-    if missiles > 0:
+    if fired > 0:
         out[COST_EXCHANGE_RATIO] = _cost_exchange_ratio(
-            denied, row[DRONE_UNIT_COST], row[DEFENSE_COST_PER_DRONE], float(missiles),
-            float(n_salvos), row[MISSILE_UNIT_COST],
+            denied, row[DRONE_UNIT_COST], row[DEFENSE_COST_PER_DRONE], float(fired), 1.0,
+            row[MISSILE_UNIT_COST],
         )
     else:
         out[COST_EXCHANGE_RATIO] = 0.0
-    out[STRIKE_COST_USD] = missiles * n_salvos * row[MISSILE_UNIT_COST]
+    out[STRIKE_COST_USD] = fired * row[MISSILE_UNIT_COST]
+
+
+@njit(**JIT_OPTIONS)
+def _most_salvos(theta):
+    return 1 + int(theta[:, RESTRIKES].max()) if theta.shape[0] else 1
 
 
 @njit(parallel=True, **JIT_OPTIONS)
-def run_samples(
-    theta, stage_aimpoints, bottleneck, logistic, exponential, horizon_days, key, stochastic,
-    record,
-):
-    """Outputs ``(samples, len(OUTPUTS))`` and, if ``record``, daily series
-    ``(samples, len(SERIES), horizon_days)`` for every row of ``theta``."""
+def run_samples(theta, shared, record):
+    """Outputs ``(samples, len(OUTPUTS))`` for every row of ``theta`` and, if ``record``,
+    daily series ``(samples, len(SERIES), days)`` with ``days`` the longest horizon.
+
+    ``shared`` is a :class:`~whatif.model.layout.Shared`. Each row's outputs use its own
+    horizon; a row with a shorter horizon has its series run on to ``days``.
+    """
     n = theta.shape[0]
-    outputs = np.empty((len(OUTPUTS), n)).T  # each output contiguous (fast summaries)
-    if record:
-        series = np.empty((n, N_SERIES, horizon_days))
+    outputs = np.empty((N_OUTPUTS, n)).T  # each output contiguous (fast summaries)
+    if record and n:
+        series = np.empty((n, N_SERIES, int(theta[:, HORIZON_DAYS].max())))
     else:
         series = np.empty((1, N_SERIES, 1))
-    max_salvos = 1 + int(theta[:, RESTRIKES].max()) if n else 1
+    max_salvos = _most_salvos(theta)
     for chunk in prange((n + CHUNK - 1) // CHUNK):
-        work = scratch(stage_aimpoints, max_salvos)
+        work = scratch(shared, max_salvos)
         for s in range(chunk * CHUNK, min(n, (chunk + 1) * CHUNK)):
             row = theta[s]
             target = series[s] if record else series[0]
-            sample_outcome(
-                row, int(row[MISSILES]), stage_aimpoints, bottleneck, logistic, exponential,
-                horizon_days, sub_key(key, s), stochastic, target, record, outputs[s], work,
-            )
+            sample_outcome(row, int(row[MISSILES]), shared, sub_key(shared.key, s), work,
+                           outputs[s], target, record)
     return outputs, series
 
 
 @njit(parallel=True, **JIT_OPTIONS)
-def salvo_needed(
-    theta, stage_aimpoints, bottleneck, logistic, exponential, horizon_days, key, stochastic,
-    objective, at_least, max_missiles,
-):
+def salvo_needed(theta, shared, objective, at_least, max_missiles):
     """Per sample, the smallest salvo whose ``OUTPUTS[objective]`` reaches ``at_least``.
 
     Every objective is non-decreasing in the salvo size for a fixed sample (the strike
@@ -205,17 +230,15 @@ def salvo_needed(
     n = theta.shape[0]
     needed = np.empty(n, dtype=np.int64)
     strike_only = objective == CAPACITY_LOSS
-    max_salvos = 1 + int(theta[:, RESTRIKES].max()) if n else 1
+    max_salvos = _most_salvos(theta)
     for chunk in prange((n + CHUNK - 1) // CHUNK):
-        work = scratch(stage_aimpoints, max_salvos)
+        work = scratch(shared, max_salvos)
         dummy = np.empty((N_SERIES, 1))
-        out = np.empty(len(OUTPUTS))
+        out = np.empty(N_OUTPUTS)
         for s in range(chunk * CHUNK, min(n, (chunk + 1) * CHUNK)):
             row = theta[s]
-            key_s = sub_key(key, s)
-            sample_outcome(row, max_missiles, stage_aimpoints, bottleneck, logistic, exponential,
-                           horizon_days, key_s, stochastic, dummy, False, out, work,
-                           strike_only)
+            key = sub_key(shared.key, s)
+            sample_outcome(row, max_missiles, shared, key, work, out, dummy, False, strike_only)
             if out[objective] < at_least:
                 needed[s] = max_missiles + 1
                 continue
@@ -223,9 +246,7 @@ def salvo_needed(
             hi = max_missiles  # hi always reaches the objective
             while lo < hi:
                 mid = (lo + hi) // 2
-                sample_outcome(row, mid, stage_aimpoints, bottleneck, logistic, exponential,
-                               horizon_days, key_s, stochastic, dummy, False, out, work,
-                               strike_only)
+                sample_outcome(row, mid, shared, key, work, out, dummy, False, strike_only)
                 if out[objective] >= at_least:
                     hi = mid
                 else:

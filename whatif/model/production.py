@@ -108,17 +108,17 @@ def _dispersal_makeup(day, dispersal_share, dispersal_days):
 
 
 @scalar
-def plant_lost_share(day, salvo_losses, restrike_interval_days, repair_days, exponential):
+def plant_lost_share(day, salvo_day, salvo_loss, repair_days, exponential):
     """Share of the plant's capacity out of action on ``day`` [share].
 
-    Salvo ``k`` lands on day ``k × restrike_interval_days`` and knocks out
-    ``salvo_losses[k]``; a re-strike adds its loss to what is still out, capped at 1.
+    Salvo ``k`` lands on day ``salvo_day[k]`` and knocks out ``salvo_loss[k]``; a re-strike
+    adds its loss to what is still out, capped at 1.
     """
     lost = 0.0
-    for k in range(salvo_losses.shape[0]):
-        since = day - k * restrike_interval_days
+    for k in range(salvo_loss.shape[0]):
+        since = day - salvo_day[k]
         if since >= 0.0:  # (no early break: it keeps the loop cheap to compile)
-            lost += salvo_losses[k] * _recovery_remaining(since, repair_days, exponential)
+            lost += salvo_loss[k] * _recovery_remaining(since, repair_days, exponential)
     return min(lost, 1.0)
 
 
@@ -146,9 +146,11 @@ def _production_after_strike(baseline, site_share, lost_share, makeup):
 
 # Broadcasting NumPy ufuncs over the same code.
 ramp_fraction = ufunc(_ramp_fraction, "float64(float64, float64, int64)")
-baseline_production = ufunc(_baseline_production, "float64(float64, float64, float64, float64, int64)")
+baseline_production = ufunc(_baseline_production,
+                            "float64(float64, float64, float64, float64, int64)")
 ramp_day_average = ufunc(_ramp_day_average, "float64(float64, float64)")
 recovery_remaining = ufunc(_recovery_remaining, "float64(float64, float64, int64)")
 dispersal_makeup = ufunc(_dispersal_makeup, "float64(float64, float64, float64)")
 production_shortfall = ufunc(_production_shortfall, "float64(float64, float64, float64, float64)")
-production_after_strike = ufunc(_production_after_strike, "float64(float64, float64, float64, float64)")
+production_after_strike = ufunc(_production_after_strike,
+                                "float64(float64, float64, float64, float64)")

@@ -17,10 +17,13 @@ Two evaluations of the same model:
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 
 from whatif.model._compile import JIT_OPTIONS, scalar, ufunc
+from whatif.model.layout import StrikeWork
 from whatif.model.rng import below, sub_key, uniform_pair
 
 ALLOCATIONS = ("even", "bottleneck")
@@ -83,7 +86,8 @@ def _arrival_probability(missiles, launch_reliability, defense_engagements, inte
 
 
 @scalar
-def _aimpoint_destroyed_probability(missiles_per_aimpoint, arrival_probability, aimpoint_kill_probability):
+def _aimpoint_destroyed_probability(missiles_per_aimpoint, arrival_probability,
+                                    aimpoint_kill_probability):
     """Probability an aimpoint given ``k`` missiles is put out of action [probability].
 
     ``1 - (1 - a q)^k`` (Przemieniecki 2000; Washburn & Kress 2009), with ``a`` the
@@ -97,14 +101,69 @@ def _aimpoint_destroyed_probability(missiles_per_aimpoint, arrival_probability, 
     return 1.0 - (1.0 - arrival_probability * aimpoint_kill_probability) ** missiles_per_aimpoint
 
 
+@scalar
+def targeted_stage(stage_aimpoints, bottleneck):
+    """The stage a salvo aims at: its index, or -1 for every stage.
+
+    Bottleneck allocation concentrates the salvo on the stage with the fewest aimpoints
+    (the first such stage on a tie); even allocation spreads it over every aimpoint. The
+    one place the choice is made: the expected and the sampled outcome both call it.
+
+    Examples
+    --------
+    >>> stages = np.array([8, 4, 8])
+    >>> int(targeted_stage(stages, True)), int(targeted_stage(stages, False))
+    (1, -1)
+    """
+    if not bottleneck:
+        return -1
+    target = 0
+    for j in range(1, stage_aimpoints.shape[0]):
+        if stage_aimpoints[j] < stage_aimpoints[target]:
+            target = j
+    return target
+
+
+@scalar
+def targeted_aimpoint_count(stage_aimpoints, target):
+    """Aimpoints the salvo is spread over: stage ``target``'s, or all if ``target < 0``."""
+    if target >= 0:
+        return stage_aimpoints[target]
+    total = 0
+    for j in range(stage_aimpoints.shape[0]):
+        total += stage_aimpoints[j]
+    return total
+
+
 def targeted_aimpoints(stage_aimpoints, allocation: str) -> int:
     """Aimpoints the salvo is spread over: all of them ("even") or the smallest stage's."""
-    sizes = np.asarray(stage_aimpoints, dtype=np.int64)
-    if allocation == "even":
-        return int(sizes.sum())
-    if allocation == "bottleneck":
-        return int(sizes.min())
-    raise ValueError(f"allocation must be one of {ALLOCATIONS}, not {allocation!r}")
+    if allocation not in ALLOCATIONS:
+        raise ValueError(f"allocation must be one of {ALLOCATIONS}, not {allocation!r}")
+    sizes = np.asarray(stage_aimpoints, dtype=np.int64).reshape(-1)
+    return int(targeted_aimpoint_count(sizes, targeted_stage(sizes, allocation == "bottleneck")))
+
+
+@scalar
+def _expected_destroyed_share(missiles, aimpoints, arrival_probability, aimpoint_kill_probability):
+    """Expected share of ``A`` aimpoints destroyed by ``N`` missiles spread evenly [share].
+
+    Missiles are whole: each aimpoint gets ``k = N // A`` and ``N mod A`` of them one more,
+    so the expected share is ``[(N mod A)(1 - s^(k+1)) + (A - N mod A)(1 - s^k)] / A`` with
+    ``s = 1 - a q``, i.e. ``1 - s^k (1 - a q (N mod A) / A)`` (MODEL.md §1). When ``N/A`` is
+    whole this is ``1 - (1 - a q)^(N/A)``. A fractional ``N`` interpolates linearly between
+    the whole salvos on either side.
+
+    Examples
+    --------
+    Two certain kills on four aimpoints destroy exactly half:
+
+    >>> float(expected_destroyed_share(2, 4, 1.0, 1.0))
+    0.5
+    """
+    kill = arrival_probability * aimpoint_kill_probability
+    per_aimpoint = math.floor(missiles / aimpoints)
+    extra = missiles - per_aimpoint * aimpoints  # aimpoints given one missile more
+    return 1.0 - (1.0 - kill) ** per_aimpoint * (1.0 - kill * (extra / aimpoints))
 
 
 def capacity_loss(
@@ -137,9 +196,13 @@ def capacity_loss(
 
     Notes
     -----
-    Each targeted aimpoint receives ``k = N / A`` missiles (``A`` targeted aimpoints);
-    the targeted stages keep ``(1 - a q)^k`` of their aimpoints in expectation and the
-    plant keeps the minimum over stages, so ``capacity_loss = 1 - (1 - a q)^(N/A)``.
+    The ``A`` targeted aimpoints get ``k = N // A`` missiles each and ``N mod A`` of them one
+    more (:func:`expected_destroyed_share`), each missile arriving with ``a`` =
+    :func:`arrival_probability`. With bottleneck allocation, or one stage, this is the
+    exact expectation of the Monte Carlo outcome when the defence does not engage part of
+    the salvo only (``D = 0``, ``p_i = 0`` or ``N <= D``). With even allocation over
+    several stages it is each stage's exact expected loss (the same for every stage); the
+    plant's expected loss, the expectation of the *largest* stage loss, is higher.
 
     Examples
     --------
@@ -150,92 +213,62 @@ def capacity_loss(
     0.64
     """
     targeted = float(targeted_aimpoints(stage_aimpoints, allocation))
-    return expected_salvo_loss(
-        missiles, launch_reliability, defense_engagements, intercept_probability,
-        aimpoint_kill_probability, targeted,
-    )
+    arrival = arrival_probability(missiles, launch_reliability, defense_engagements,
+                                  intercept_probability)
+    return expected_destroyed_share(missiles, targeted, arrival, aimpoint_kill_probability)
 
 
 @scalar
-def _expected_salvo_loss(
-    missiles,
-    launch_reliability,
-    defense_engagements,
-    intercept_probability,
-    aimpoint_kill_probability,
-    targeted_aimpoints,
-):
-    """:func:`capacity_loss` given the number of targeted aimpoints ``A`` [share]."""
-    a = _arrival_probability(missiles, launch_reliability, defense_engagements, intercept_probability)
-    return _aimpoint_destroyed_probability(missiles / targeted_aimpoints, a, aimpoint_kill_probability)
+def expected_salvo_loss(missiles, strike, stage_aimpoints):
+    """Expected share of one site's capacity lost to a salvo of ``missiles`` [share].
+
+    ``strike`` is a :class:`~whatif.model.layout.StrikeParams`; the kernel's
+    deterministic path, the same arithmetic as :func:`capacity_loss`.
+    """
+    targeted = targeted_aimpoint_count(stage_aimpoints,
+                                       targeted_stage(stage_aimpoints, strike.bottleneck))
+    a = _arrival_probability(float(missiles), strike.launch_reliability,
+                             strike.defense_engagements, strike.intercept_probability)
+    return _expected_destroyed_share(float(missiles), float(targeted), a,
+                                     strike.aimpoint_kill_probability)
 
 
 @njit(**JIT_OPTIONS)
-def sampled_salvo_loss(
-    key,
-    missiles,
-    launch_reliability,
-    defense_engagements,
-    intercept_probability,
-    aimpoint_kill_probability,
-    stage_aimpoints,
-    bottleneck,
-):
+def sampled_salvo_loss(key, missiles, strike, stage_aimpoints):
     """One random outcome of a salvo: the share of capacity lost [share].
 
     Missile ``i`` draws ``(u1, u2)`` (the two 32-bit halves of one hash): it launches if
     ``u1 < r``; the first ``D`` launched missiles are engaged and each is destroyed if
     ``u2 < p_i``; a missile that arrives destroys its aimpoint if ``u1 < r q`` (given a
     launch, ``u1 / r`` is again uniform). Missiles go round-robin
-    over the targeted aimpoints, taken in a random order per outcome, so a remainder of
-    ``N mod A`` missiles and the engaged missiles fall on random aimpoints. Arrivals are
-    binomial and kills are per aimpoint, as MODEL.md §1 asks. Draws are indexed by
-    missile, so a larger salvo repeats the smaller one's outcome and adds to it.
+    over the targeted aimpoints (:func:`targeted_stage`), taken in a random order per
+    outcome when several stages are targeted, so a remainder of ``N mod A`` missiles and
+    the engaged missiles fall on random aimpoints. Arrivals are binomial and kills are
+    per aimpoint, as MODEL.md §1 asks. Draws are indexed by missile, so a larger salvo
+    repeats the smaller one's outcome and adds to it.
 
-    ``key`` is the outcome key of this sample and salvo (see :mod:`whatif.model.rng`).
+    ``key`` is the outcome key of this sample and salvo (see :mod:`whatif.model.rng`);
+    ``strike`` a :class:`~whatif.model.layout.StrikeParams`.
     """
     total = 0
     for j in range(stage_aimpoints.shape[0]):
         total += stage_aimpoints[j]
-    return sampled_salvo_loss_into(
-        key, missiles, launch_reliability, defense_engagements, intercept_probability,
-        aimpoint_kill_probability, stage_aimpoints, bottleneck,
-        np.empty(total, dtype=np.int64), np.empty(total, dtype=np.bool_),
-        np.empty(stage_aimpoints.shape[0]),
-    )
+    work = StrikeWork(np.empty(total, dtype=np.int64), np.empty(total, dtype=np.bool_),
+                      np.empty(stage_aimpoints.shape[0]))
+    return sampled_salvo_loss_into(key, missiles, strike, stage_aimpoints, work)
 
 
 @njit(**JIT_OPTIONS)
-def sampled_salvo_loss_into(
-    key,
-    missiles,
-    launch_reliability,
-    defense_engagements,
-    intercept_probability,
-    aimpoint_kill_probability,
-    stage_aimpoints,
-    bottleneck,
-    slot_stage,
-    destroyed,
-    lost,
-):
-    """:func:`sampled_salvo_loss` with scratch arrays supplied by the caller.
+def sampled_salvo_loss_into(key, missiles, strike, stage_aimpoints, work):
+    """:func:`sampled_salvo_loss` with scratch supplied by the caller.
 
-    ``slot_stage`` and ``destroyed`` hold at least the total aimpoints; ``lost`` one
-    value per stage. Their contents on entry do not matter.
+    ``work`` is a :class:`~whatif.model.layout.StrikeWork` whose ``slot_stage`` and
+    ``destroyed`` hold at least the total aimpoints and ``stage_lost`` one value per stage.
     """
+    slot_stage, destroyed, lost = work.slot_stage, work.destroyed, work.stage_lost
     n_stages = stage_aimpoints.shape[0]
-    if bottleneck:
-        target = 0
-        for j in range(1, n_stages):
-            if stage_aimpoints[j] < stage_aimpoints[target]:
-                target = j
-        n_slots = stage_aimpoints[target]
-    else:
-        target = -1
-        n_slots = 0
-        for j in range(n_stages):
-            n_slots += stage_aimpoints[j]
+    target = targeted_stage(stage_aimpoints, strike.bottleneck)
+    n_slots = targeted_aimpoint_count(stage_aimpoints, target)
     # stage of each slot, shuffled (Fisher-Yates with this outcome's own draws)
     pos = 0
     for j in range(n_stages):
@@ -253,8 +286,10 @@ def sampled_salvo_loss_into(
             slot_stage[j] = tmp
     destroyed[:n_slots] = False
     missile_key = sub_key(key, 2)
-    r = launch_reliability
-    kill_threshold = r * aimpoint_kill_probability
+    r = strike.launch_reliability
+    defense_engagements = strike.defense_engagements
+    intercept_probability = strike.intercept_probability
+    kill_threshold = r * strike.aimpoint_kill_probability
     launched = 0
     slot = -1  # missile i aims at slot i mod n_slots (counted, not divided: faster)
     for i in range(int(missiles)):
@@ -268,7 +303,7 @@ def sampled_salvo_loss_into(
         launched += is_launched
         intercepted = engaged & (u2 < intercept_probability)
         destroyed[slot] |= is_launched & (not intercepted) & (u1 < kill_threshold)
-    lost[:] = 0.0
+    lost[:n_stages] = 0.0
     for s in range(n_slots):
         if destroyed[s]:
             lost[slot_stage[s]] += 1.0
@@ -280,12 +315,11 @@ def sampled_salvo_loss_into(
     return 1.0 - kept
 
 
-
-
 # Broadcasting NumPy ufuncs over the same code.
 expected_arrivals = ufunc(_expected_arrivals, "float64(float64, float64, float64, float64)")
 arrival_probability = ufunc(_arrival_probability, "float64(float64, float64, float64, float64)")
-aimpoint_destroyed_probability = ufunc(_aimpoint_destroyed_probability, "float64(float64, float64, float64)")
-expected_salvo_loss = ufunc(
-    _expected_salvo_loss, "float64(float64, float64, float64, float64, float64, float64)"
+aimpoint_destroyed_probability = ufunc(_aimpoint_destroyed_probability,
+                                       "float64(float64, float64, float64)")
+expected_destroyed_share = ufunc(
+    _expected_destroyed_share, "float64(float64, float64, float64, float64)"
 )

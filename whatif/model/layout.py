@@ -1,0 +1,205 @@
+"""The compiled kernel's layout, declared once: its inputs, outputs and daily series, with units.
+
+Array conventions (the kernel's and the engine's):
+
+* ``theta`` — ``(samples, len(INPUTS))`` float64, one row per sample (Fortran order: each
+  input's column is contiguous). Column ``i`` is ``INPUTS[i]``; a choice is stored as the
+  index of its value in the column's ``choices`` (e.g. allocation ``bottleneck`` → 1.0) and a
+  whole number as a float with no fractional part.
+* outputs — ``(samples, len(OUTPUTS))`` float64, column ``j`` is ``OUTPUTS[j]``.
+* daily series — ``(samples, len(SERIES), days)`` float64, row ``k`` is ``SERIES[k]``, day
+  ``t = 0 … days - 1`` on the last axis.
+
+The index constants the numba code reads (``MISSILES``, ``HORIZON_DAYS``, ``CAPACITY_LOSS``,
+``PRODUCTION_BASELINE`` …) and the codes of the choices (``ALLOCATION_BOTTLENECK`` …) are
+generated from these tables below; nothing else lists them.
+
+Beside the per-row inputs the kernel takes a few records (numba-compatible NamedTuples,
+defined here too):
+
+* :class:`Shared` — what every row shares: the struck sites' stages (a site axis of length
+  one for now: the single plant), the outcome key and the mode.
+* :class:`StrikeParams` — one site's strike assumptions for one row.
+* :class:`DailyInputs` — one row's inputs to the daily production → launches → grid chain.
+* :class:`StrikeWork` / :class:`Work` — scratch arrays, allocated once per parallel task.
+
+Inside the kernel a row's salvos are arrays of (day, missiles) (:class:`Work` holds them):
+built from ``missiles``, ``restrikes`` and ``restrike_interval_days`` today, so a plan of
+salvos can replace that without changing the functions that consume them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a kernel array: its name, unit and meaning.
+
+    ``choices`` is set for a choice stored as a code: the value's index in ``choices``.
+    """
+
+    name: str
+    unit: str
+    meaning: str
+    choices: tuple[str, ...] = ()
+
+
+#: Per-row inputs (columns of ``theta``). The numeric assumptions come first, in the
+#: registry's order (the engine copies its drawn matrix in as it is), then the choices.
+INPUTS: tuple[Column, ...] = (
+    Column("missiles", "missiles", "launched per salvo (whole)"),
+    Column("launch_reliability", "probability", "a missile launches and flies to the target"),
+    Column("defense_engagements", "missiles", "most missiles the air defence engages per salvo"),
+    Column("intercept_probability", "probability", "an engaged missile is destroyed"),
+    Column("aimpoint_kill_probability", "probability", "one arrival puts its aimpoint out"),
+    Column("production_now", "drones/day", "national output on day 0"),
+    Column("production_target", "drones/day", "the stated target"),
+    Column("ramp_days", "days", "days to climb to the target (0 = no ramp)"),
+    Column("site_share", "share", "part of national output made at the struck plant"),
+    Column("repair_days", "days", "days to restore the plant's lost capacity"),
+    Column("dispersal_share", "share", "part of the lost output other sites make up"),
+    Column("dispersal_days", "days", "days for other sites to make it up"),
+    Column("restrikes", "salvos", "follow-up salvos of the same size (whole)"),
+    Column("restrike_interval_days", "days", "days between salvos (whole)"),
+    Column("horizon_days", "days", "the analysis window of this row (whole)"),
+    Column("stockpile_days", "days of launches", "finished drones in stock at day 0"),
+    Column("energy_share", "share", "part of launched drones aimed at energy infrastructure"),
+    Column("defeat_rate", "share", "part of launched drones shot down or suppressed"),
+    Column("mw_per_hit", "MW", "grid capacity put out of action per hit"),
+    Column("grid_repair_days", "days", "mean time to restore damaged grid capacity"),
+    Column("missile_unit_cost", "USD", "cost per cruise missile"),
+    Column("drone_unit_cost", "USD", "cost per drone"),
+    Column("defense_cost_per_drone", "USD", "defence cost per drone"),
+    Column("allocation", "", "spread the salvo over all aimpoints or the smallest stage",
+           ("even", "bottleneck")),
+    Column("ramp_shape", "", "shape of the production ramp", ("linear", "logistic")),
+    Column("recovery", "", "shape of the plant's restoration", ("linear", "exponential")),
+)
+
+#: Per-row outputs (columns of the outputs array).
+OUTPUTS: tuple[Column, ...] = (
+    Column("capacity_loss", "share", "plant capacity lost to the first salvo"),
+    Column("drones_denied", "drones", "drones not produced over the horizon"),
+    Column("target_share_denied", "share", "drones denied / (production_target × horizon)"),
+    Column("days_disrupted", "days", "days national output is below 90 % of baseline"),
+    Column("energy_hits_averted", "hits", "hits on energy infrastructure averted"),
+    Column("energy_hit_reduction", "share", "reduction in energy hits vs no strike"),
+    Column("grid_gw_days_averted", "GW·days", "grid outage averted"),
+    Column("cost_exchange_ratio", "USD per USD", "value denied / cost of the missiles fired"),
+    Column("strike_cost_usd", "USD", "cost of the missiles fired"),
+)
+
+#: Daily series (axis 1 of the series array).
+SERIES: tuple[Column, ...] = (
+    Column("production_baseline", "drones/day", "national output without the strike"),
+    Column("production_strike", "drones/day", "national output after the strike"),
+    Column("plant_capacity_lost", "share", "share of the plant out of action"),
+    Column("launches_baseline", "drones/day", "launches without the strike"),
+    Column("launches_strike", "drones/day", "launches after the strike"),
+    Column("energy_hits_baseline", "hits/day", "energy hits without the strike"),
+    Column("energy_hits_strike", "hits/day", "energy hits after the strike"),
+    Column("grid_damaged_baseline", "MW", "grid capacity out of action without the strike"),
+    Column("grid_damaged_strike", "MW", "grid capacity out of action after the strike"),
+)
+
+INPUT_NAMES = tuple(c.name for c in INPUTS)
+OUTPUT_NAMES = tuple(c.name for c in OUTPUTS)
+SERIES_NAMES = tuple(c.name for c in SERIES)
+SERIES_UNITS = tuple(c.unit for c in SERIES)
+CHOICE_INPUTS = tuple(c.name for c in INPUTS if c.choices)
+N_INPUTS, N_OUTPUTS, N_SERIES = len(INPUTS), len(OUTPUTS), len(SERIES)
+
+
+def _constants(tables) -> dict[str, int]:
+    """``NAME = index`` for every column, and ``NAME_CHOICE = code`` for every choice."""
+    constants: dict[str, int] = {}
+    for table in tables:
+        for index, column in enumerate(table):
+            names = [(column.name.upper(), index)]
+            names += [(f"{column.name}_{choice}".upper(), code)
+                      for code, choice in enumerate(column.choices)]
+            for name, value in names:
+                if name in constants:
+                    raise RuntimeError(f"kernel layout: {name} is declared twice")
+                constants[name] = value
+    return constants
+
+
+#: Every generated constant, e.g. ``CONSTANTS["HORIZON_DAYS"] == 14``.
+CONSTANTS: dict[str, int] = _constants((INPUTS, OUTPUTS, SERIES))
+globals().update(CONSTANTS)  # module-level ints: numba reads them as compile-time constants
+
+
+# --- records --------------------------------------------------------------------------------
+class Shared(NamedTuple):
+    """What every row of a kernel run shares.
+
+    Attributes
+    ----------
+    stage_aimpoints : int64 array (sites, stages)
+        Aimpoints of each serial stage of each struck site [aimpoints]; site ``i`` uses
+        ``stage_aimpoints[i, :stage_count[i]]`` (the rest is zero padding). One site today.
+    stage_count : int64 array (sites,)
+        Stages of each site.
+    key : uint64
+        Key of the strike-outcome stream (:func:`whatif.sampling.outcome_key`).
+    stochastic : bool
+        Draw each salvo's outcome (Monte Carlo) or take its expectation.
+    """
+
+    stage_aimpoints: np.ndarray
+    stage_count: np.ndarray
+    key: np.uint64
+    stochastic: bool
+
+
+class StrikeParams(NamedTuple):
+    """One site's strike assumptions for one row (MODEL.md §1)."""
+
+    launch_reliability: float  # [probability]
+    defense_engagements: float  # [missiles]
+    intercept_probability: float  # [probability]
+    aimpoint_kill_probability: float  # [probability]
+    bottleneck: bool  # allocation: the smallest stage only (True) or every aimpoint (False)
+
+
+class DailyInputs(NamedTuple):
+    """One row's inputs to the daily chain (MODEL.md §2–3), salvos apart."""
+
+    production_now: float  # [drones/day]
+    production_target: float  # [drones/day]
+    ramp_days: float  # [days]
+    logistic: int  # ramp shape: 1 logistic, 0 linear
+    site_share: float  # [share]
+    repair_days: float  # [days]
+    exponential: int  # recovery: 1 exponential, 0 linear
+    dispersal_share: float  # [share]
+    dispersal_days: float  # [days]
+    stockpile_days: float  # [days of launches]
+    energy_share: float  # [share]
+    defeat_rate: float  # [share]
+    mw_per_hit: float  # [MW]
+    grid_repair_days: float  # [days]
+    horizon_days: int  # [days]
+
+
+class StrikeWork(NamedTuple):
+    """Scratch for one sampled salvo outcome; contents on entry do not matter."""
+
+    slot_stage: np.ndarray  # int64 (aimpoints,): stage of each targeted aimpoint slot
+    destroyed: np.ndarray  # bool (aimpoints,): slot put out of action
+    stage_lost: np.ndarray  # float64 (stages,): aimpoints lost per stage
+
+
+class Work(NamedTuple):
+    """Scratch for one row: its salvos as (day, missiles) and their losses, and the strike's."""
+
+    salvo_day: np.ndarray  # float64 (salvos,): day each salvo lands [days]
+    salvo_missiles: np.ndarray  # int64 (salvos,): missiles in each salvo
+    salvo_loss: np.ndarray  # float64 (salvos,): share of the plant each salvo knocks out
+    strike: StrikeWork
