@@ -449,7 +449,8 @@ SOBOL_GEOMETRY_JS = """() => {
 
 def test_sobol_whiskers_sit_on_their_bars(page):
     page.get_by_role("tab", name="What matters most?").click()
-    page.locator(".bqplot.figure", has_text="Sobol indices:").scroll_into_view_if_needed()
+    page.locator(".bqplot.figure", has_text="Sobol indices:").scroll_into_view_if_needed(
+        timeout=60_000)  # the indices and their bootstrap are computed when the tab opens
     page.wait_for_function(f"() => {{ const g = ({SOBOL_GEOMETRY_JS})(); "
                            "return g && g.strokes.length == 24 && g.bars[0].height > 5; }")
     geometry = page.evaluate(SOBOL_GEOMETRY_JS)

@@ -45,7 +45,7 @@ GOALS = {
     "capacity_loss": ("data/scenarios/baseline.yaml", 30, "capacity_loss", 0.5),
     "drones_denied": ("data/scenarios/baseline.yaml", 30, "drones_denied", 20_000.0),
     "energy_hits": ("data/scenarios/dispersal-restrikes.yaml", 30, "energy_hit_reduction",
-                    0.0157),
+                    0.014),
 }
 SWEPT = [n for n in NUMERIC if n != "missiles"]  # the salvo is given
 

@@ -166,7 +166,7 @@ def test_headline_values_and_notes():
     scenario = Scenario.default()
     figures = headline.headline_figures(*run.run(scenario, run.RunSettings()))
     values = headline.headline_values(figures)
-    assert values["capacity_loss"] == "68.5%" and values["days_disrupted"] == "48"
+    assert values["capacity_loss"] == "66.1%" and values["days_disrupted"] == "47"
     assert list(values)[0] == "missiles_needed" and len(values) == 7
     note = figures[0].note
     assert note == "Plant capacity lost (first salvo) ≥ 50.0% with ≥ 80% confidence"
@@ -230,7 +230,7 @@ def test_picked_scenario_and_compare_table(tmp_path):
                for s in (current, other)]
     table = scenarios.compare_table_html(current, other, *figures)
     assert table.count("<tr>") == 8 and "A: &lt;i&gt;now&lt;/i&gt;" in table
-    assert "<td><b>68.5%</b>" in table
+    assert "<td><b>66.1%</b>" in table
 
 
 # --- sensitivity ------------------------------------------------------------------------

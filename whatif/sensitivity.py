@@ -128,7 +128,7 @@ def _check_sobol_samples(samples: int) -> int:
 
 def check_sobol_work(scenario: Scenario, samples: int) -> None:
     """Refuse Sobol runs of the deterministic chain beyond the engine's work limit."""
-    inputs = sum(1 for n in chain.INPUTS if not scenario.values[n].is_fixed)
+    inputs = sum(1 for n in NUMERIC if not scenario.values[n].is_fixed)
     per_sample = (inputs + 2) * work_per_run(scenario, stochastic=False)
     if samples * per_sample > MAX_WORK:
         most = 1 << max(0, (MAX_WORK // per_sample).bit_length() - 1)
