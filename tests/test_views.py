@@ -174,6 +174,32 @@ def test_headline_values_and_notes():
     assert html.count('class="whatif-card"') == 7 and 'data-key="capacity_loss"' in html
 
 
+def test_headline_says_when_the_point_estimate_is_not_an_exact_average():
+    stages = [{"name": "a", "aimpoints": 4}, {"name": "b", "aimpoints": 2}]
+    exact = {"defense_engagements": 0}
+    cases = [  # (values, words in the note; "" = exact, no note)
+        ({**exact, "stages": stages}, "several stages"),
+        ({**exact, "stages": stages, "allocation": "bottleneck"}, ""),
+        ({**exact, "stages": [{"name": "a", "aimpoints": 4}]}, ""),
+        ({"stages": [{"name": "a", "aimpoints": 4}], "defense_engagements": 8}, "defence"),
+    ]
+    for values, words in cases:
+        scenario = Scenario.default().with_values(**values)
+        result, solve = run.run(scenario, run.RunSettings())
+        note = headline.headline_figures(result, solve)[1].note
+        assert (note == "") == (words == ""), (values, note)
+        assert words in note and (not note or "Monte Carlo gives the average" in note)
+        # Monte Carlo is an average of draws: no note
+        mc, solve = run.run(scenario, run.RunSettings(mode="mc", samples=500))
+        assert headline.headline_figures(mc, solve)[1].note == ""
+    # the claim: with several stages the Monte Carlo mean (fixed inputs) is above the note's
+    central = {n: p.default.central for n, p in REGISTRY.items() if p.is_numeric}
+    fixed = Scenario.default().with_values(**{**central, **exact, "missiles": 6}, stages=stages)
+    point = simulate(fixed, samples=0).summary.loc["capacity_loss", "mean"]
+    average = simulate(fixed, samples=20_000, seed=1).outputs["capacity_loss"].mean()
+    assert average > point + 0.01
+
+
 def test_headline_says_when_no_salvo_reaches_the_goal():
     settings = run.RunSettings(objective="capacity_loss", at_least=1.0, confidence=0.99)
     figures = headline.headline_figures(*run.run(Scenario.default(), settings))

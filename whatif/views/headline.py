@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from whatif.engine import SimulationResult, SolveResult
+from whatif.engine import SimulationResult, SolveResult, point_estimate_is_exact
 from whatif.formatting import format_value
 from whatif.outputs import OUTPUTS
 from whatif.presentation import goal_text
@@ -55,7 +55,7 @@ def headline_figures(result: SimulationResult, solve: SolveResult) -> list[Figur
     share = _figure(result, "target_share_denied")
     return [
         Figure("missiles_needed", "Missiles needed per salvo", needed, "", note),
-        _figure(result, "capacity_loss"),
+        _figure(result, "capacity_loss", note=point_estimate_note(result)),
         _figure(result, "days_disrupted"),
         _figure(result, "drones_denied",
                 note=f"= {share.value} of the {format_value(target, 'drones')}/day target over the "
@@ -65,6 +65,22 @@ def headline_figures(result: SimulationResult, solve: SolveResult) -> list[Figur
         _figure(result, "grid_gw_days_averted"),
         _figure(result, "cost_exchange_ratio"),
     ]
+
+
+def point_estimate_note(result: SimulationResult) -> str:
+    """Why a point estimate of the capacity lost is not the exact expected value of the
+    strike's random outcome ("" when it is, or in Monte Carlo mode)."""
+    scenario = result.scenario
+    if result.samples or point_estimate_is_exact(scenario, "capacity_loss"):
+        return ""
+    several = scenario.central("allocation") == "even" and len(scenario.stages) > 1
+    if several:
+        why = ("missiles are spread over several stages and the plant loses its worst one; "
+               "this is each stage's expected loss, so the average loss is higher")
+    else:
+        why = ("the defence engages part of the salvo; this takes the expected number "
+               "engaged, not its spread")
+    return f"Point estimate, not an exact average: {why}. Monte Carlo gives the average."
 
 
 def _reduction_note(result: SimulationResult) -> str:
