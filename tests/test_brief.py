@@ -32,8 +32,9 @@ def baseline_brief(tmp_path_factory):
 def _assert_self_contained(html: str):
     assert html.startswith("<!DOCTYPE html>")
     assert "<script" not in html.lower()
-    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//[^"']*\.(js|css|woff2?|ttf|png|jpg)""",
-                         html, flags=re.I)
+    assert not re.search(
+        r"""(src|href)\s*=\s*["']?(https?:)?//[^"']*\.(js|css|woff2?|ttf|png|jpg)""",
+        html, flags=re.I)
     assert "<link" not in html.lower()
     assert html.count("<svg") == 8  # production, P(success), hits, grid, tornado, Sobol, 2 record
 
@@ -170,7 +171,8 @@ def test_brief_shows_the_record_beside_the_baseline(baseline_brief):
     section = baseline_brief[baseline_brief.index("The record beside the model"):]
     section = section[:section.index("<h2", 10)]
     estimate = calibration.production_now
-    assert (f"<code>production_now</code></td><td>99</td><td>{format_value(estimate.value, 'drones/day')}"
+    assert ("<code>production_now</code></td><td>99</td>"
+            f"<td>{format_value(estimate.value, 'drones/day')}"
             f"</td><td>{format_value(estimate.low, 'drones/day')}–"
             f"{format_value(estimate.high, 'drones/day')}</td><td>inside</td>") in section
     rate = calibration.defeat_rate

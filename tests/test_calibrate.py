@@ -55,7 +55,8 @@ def test_record_covers_the_whole_air_force_series():
     assert set(record["reliability"]) == {"A"}
     # daily rates use the days covered: Sep 2022 is 3 days, Dec 2025 31
     assert record.loc[record["month"] == "2022-09", "uav_per_day"].item() == pytest.approx(7 / 3)
-    assert record.loc[record["month"] == "2025-12", "uav_per_day"].item() == pytest.approx(5131 / 31)
+    december = record.loc[record["month"] == "2025-12", "uav_per_day"].item()
+    assert december == pytest.approx(5131 / 31)
     # mid-points sit before day 0: mid-December is 15.5 days before 1 January 2026
     assert record["day"].iloc[-1] == pytest.approx(-15.5)
     assert DAY_ZERO == pd.Timestamp("2026-01-01")
@@ -86,7 +87,8 @@ def test_intervals_cover_the_truth_at_the_stated_rate():
     runs = 120
     sigmas = []
     for seed in range(runs):
-        calibration = calibrate(synthetic_record(**TRUE_PATH, sigma=0.25, defeat_rate=0.86, seed=seed))
+        calibration = calibrate(
+            synthetic_record(**TRUE_PATH, sigma=0.25, defeat_rate=0.86, seed=seed))
         fit = calibration.production
         hits["uav_level"] += calibration.production.uav_level.contains(truth_level)
         hits["production_now"] += calibration.production_now.contains(truth_level * 0.6)
@@ -226,7 +228,8 @@ def test_comparison_puts_record_and_baseline_on_one_axis(real):
     assert frames["fit"]["day"].max() == 0.0
     assert len(frames["baseline"]) == 200
     assert frames["baseline"]["production"].iloc[0] == pytest.approx(
-        values["production_now"] + (values["production_target"] - values["production_now"]) * 0.5 / 365)
+        values["production_now"]
+        + (values["production_target"] - values["production_now"]) * 0.5 / 365)
     # the Shahed-type segment of the fit ends at production_now's fitted value
     assert frames["shahed_fit"]["mean"].iloc[-1] == pytest.approx(real.production_now.value)
     assert frames["check"]["within"].all()

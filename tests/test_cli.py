@@ -590,7 +590,8 @@ def check_curve(curve: list, max_missiles: int = 300) -> None:
         assert isinstance(probability, (int, float)) and math.isfinite(probability)
         assert 0 <= probability <= 1
     probabilities = [row[1] for row in curve]
-    assert all(a <= b for a, b in zip(probabilities, probabilities[1:], strict=False)), "curve decreases"
+    assert all(a <= b for a, b in zip(probabilities, probabilities[1:], strict=False)), \
+        "curve decreases"
 
 
 def test_solve_json(solve_json):

@@ -97,7 +97,8 @@ def test_typed_out_of_range_value_shows_error_and_keeps_state(app):
     control = app.controls["launch_reliability"]
     before = headline_text(app)
     control.text.value = "1.5"
-    assert "launch_reliability" in control.error.value and "0 to 1 probability" in control.error.value
+    assert ("launch_reliability" in control.error.value
+            and "0 to 1 probability" in control.error.value)
     assert app.scenario.values["launch_reliability"].central == 0.9
     assert control.input.value == 0.9
     assert headline_text(app) == before

@@ -88,7 +88,8 @@ class Brief:
         indices = sobol(scenario, MAIN_OUTPUT, samples=SOBOL_SAMPLES, seed=seed) if uncertain \
             else None
         created = created or dt.date.today().isoformat()
-        return cls(scenario, samples, seed, result, solve, sensitivity, indices, created, calibrate())
+        return cls(scenario, samples, seed, result, solve, sensitivity, indices, created,
+                   calibrate())
 
     # --- text ------------------------------------------------------------------------
     def bottom_line(self) -> str:
@@ -208,15 +209,18 @@ class Brief:
                 f"<tr><td>{escape(REGISTRY[name].label)}<br><code>{escape(name)}</code></td>"
                 f"<td>{escape(format_value(row.value, row.unit))}</td>"
                 f"<td>{escape(format_value(row.fitted, row.unit))}</td>"
-                f"<td>{escape(format_value(row.low, row.unit))}–{escape(format_value(row.high, row.unit))}</td>"
+                f"<td>{escape(format_value(row.low, row.unit))}–"
+                f"{escape(format_value(row.high, row.unit))}</td>"
                 f"<td>{verdict}</td></tr>")
         intro = (
             "<p>The Ukrainian Air Force's monthly launch record (September 2022 to December 2025, "
             "each month cited in <code>data/historical/</code>) against this scenario. The model's "
             f"logistic production path, fitted to UAV launches per day ({escape(fit.window[0])} to "
             f"{escape(fit.window[1])}), times the Air Force's Shahed-type share "
-            f"({fit.shahed_share.value:.2f}), gives the national output on day 0; a quasi-binomial fit over "
-            f"{escape(calibration.defeat_rate_window[0])} to {escape(calibration.defeat_rate_window[1])} "
+            f"({fit.shahed_share.value:.2f}), gives the national output on day 0; "
+            "a quasi-binomial fit over "
+            f"{escape(calibration.defeat_rate_window[0])} to "
+            f"{escape(calibration.defeat_rate_window[1])} "
             "gives the defeat rate. This assumes launches ≈ output: a stockpile being built would "
             "mean higher output, and public production estimates that include decoys (hollow "
             "triangles) are well above launches. The climb to the stated target is the stated "
@@ -224,7 +228,8 @@ class Brief:
         table = ("<table class='brief-table record'><tr><th>Assumption</th><th>Scenario</th>"
                  "<th>Fitted</th><th>90% interval</th><th></th></tr>" + "".join(rows) + "</table>")
         charts = [record_production_figure(frames, calibration, load_production_estimates()),
-                  record_defeat_figure(frames, calibration, float(self.scenario.central("defeat_rate")))]
+                  record_defeat_figure(frames, calibration,
+                                       float(self.scenario.central("defeat_rate")))]
         return ("<h2>The record beside the model's baseline</h2>" + intro + table
                 + "".join(f'<figure class="brief-chart">{svg(fig)}</figure>' for fig in charts))
 
@@ -354,8 +359,9 @@ def sobol_svg(frame: pd.DataFrame, output: str = MAIN_OUTPUT, samples: int = SOB
     """S1 and ST per assumption, largest ST at the top (same style as the tornado), each with
     its confidence interval as an error bar."""
     rows = frame.head(top).iloc[::-1]
-    fig, ax = new_axes(look.ChartText(look.sobol_title(output, samples, frame.attrs["confidence_level"]), look.SOBOL_AXIS,
-                                      look.SENSITIVITY_AXIS))
+    fig, ax = new_axes(look.ChartText(look.sobol_title(output, samples,
+                                                       frame.attrs["confidence_level"]),
+                                      look.SOBOL_AXIS, look.SENSITIVITY_AXIS))
     y = np.arange(len(rows))
     for offset, index, color, label in (
             (0.2, "first_order", look.FIRST_ORDER, look.FIRST_ORDER_LABEL),

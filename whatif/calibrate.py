@@ -146,7 +146,8 @@ def logistic_path(day, start_level, end_level, midpoint_day, growth_rate):
     60.0
     """
     day = np.asarray(day, dtype=float)
-    return start_level + (end_level - start_level) * special.expit(growth_rate * (day - midpoint_day))
+    return start_level + (end_level - start_level) * special.expit(
+        growth_rate * (day - midpoint_day))
 
 
 _PATH_PARAMETERS = ("start_level", "end_level", "midpoint_day", "growth_rate")
@@ -154,7 +155,8 @@ _PATH_PARAMETERS = ("start_level", "end_level", "midpoint_day", "growth_rate")
 
 def _log_path(x: np.ndarray, day: np.ndarray) -> np.ndarray:
     log_start, log_end, midpoint, log_rate = x
-    return np.log(logistic_path(day, math.exp(log_start), math.exp(log_end), midpoint, math.exp(log_rate)))
+    return np.log(logistic_path(day, math.exp(log_start), math.exp(log_end), midpoint,
+                                math.exp(log_rate)))
 
 
 def _log_path_gradient(x: np.ndarray, day: np.ndarray) -> np.ndarray:
@@ -201,7 +203,8 @@ class ProductionFit:
         """Standard errors of :attr:`parameters` (delta method for the logged ones)."""
         se = np.sqrt(np.diag(self.covariance))
         values = self.parameters
-        return {"start_level": values["start_level"] * se[0], "end_level": values["end_level"] * se[1],
+        return {"start_level": values["start_level"] * se[0],
+                "end_level": values["end_level"] * se[1],
                 "midpoint_day": float(se[2]), "growth_rate": values["growth_rate"] * se[3]}
 
     @property
@@ -287,7 +290,8 @@ def fit_production(record: pd.DataFrame, window: tuple[str, str] = PRODUCTION_WI
     uav_level = Estimate(
         "uav_level", "UAVs/day", level_value, level_value * se_level,
         math.exp(at_zero - t_level * se_level), math.exp(at_zero + t_level * se_level), level,
-        f"logistic path fitted to {day.size} months ({window[0]}..{window[1]}), mean level on day 0")
+        f"logistic path fitted to {day.size} months ({window[0]}..{window[1]}), "
+        "mean level on day 0")
 
     share = fit_strike_share(record, level)
     var_share = (share.standard_error / share.value) ** 2
@@ -297,12 +301,13 @@ def fit_production(record: pd.DataFrame, window: tuple[str, str] = PRODUCTION_WI
     t_combined = stats.t.ppf(0.5 + level / 2, combined_dof)
     log_value = at_zero + math.log(share.value)
     production_now = Estimate(
-        "production_now", "drones/day", math.exp(log_value), math.exp(log_value) * math.sqrt(combined_var),
+        "production_now", "drones/day", math.exp(log_value),
+        math.exp(log_value) * math.sqrt(combined_var),
         math.exp(log_value - t_combined * math.sqrt(combined_var)),
         math.exp(log_value + t_combined * math.sqrt(combined_var)), level,
         "fitted UAV level on day 0 × Shahed-type share (launches ≈ output)")
-    return ProductionFit(solution.x, covariance, math.sqrt(sigma2), dof, tuple(window), int(day.size),
-                         uav_level, share, production_now, solution.fun)
+    return ProductionFit(solution.x, covariance, math.sqrt(sigma2), dof, tuple(window),
+                         int(day.size), uav_level, share, production_now, solution.fun)
 
 
 # ---------------------------------------------------------------- defeat rate
@@ -323,8 +328,8 @@ def fit_defeat_rate(record: pd.DataFrame, window: tuple[str, str] = DEFEAT_WINDO
         p = 1.0 / (1.0 + math.exp(-logit))
         return -float(np.sum(neutralised * math.log(p) + (launched - neutralised) * math.log1p(-p)))
 
-    solution = optimize.minimize_scalar(negative_log_likelihood, bounds=(-10.0, 10.0), method="bounded",
-                                        options={"xatol": 1e-10})
+    solution = optimize.minimize_scalar(negative_log_likelihood, bounds=(-10.0, 10.0),
+                                        method="bounded", options={"xatol": 1e-10})
     if not solution.success:
         raise CalibrationError(f"the defeat-rate fit did not converge: {solution.message}")
     p = 1.0 / (1.0 + math.exp(-solution.x))
@@ -392,7 +397,8 @@ def calibrate(record: pd.DataFrame | None = None, production_window=PRODUCTION_W
     """Fit ``production_now`` and ``defeat_rate`` to the record (default: the project's)."""
     if not 0.0 < level < 1.0:
         raise ParameterError("level", f"{level!r} is not allowed; allowed 0 < level < 1")
-    record = load_record() if record is None else prepare_record(record) if "day" not in record else record
+    record = (load_record() if record is None
+              else prepare_record(record) if "day" not in record else record)
     return Calibration(record, fit_production(record, production_window, level),
                        fit_defeat_rate(record, defeat_window, level), tuple(defeat_window))
 
@@ -442,20 +448,24 @@ def comparison(calibration: Calibration, values, days_after: int = 365) -> dict:
     shahed = fit.path(share_days)
     baseline_days = np.arange(0, int(days_after), dtype=float)
     return {
-        "record": record[["month", "date", "day", "uav_per_day", "neutralised_share", "shahed_share"]],
+        "record": record[["month", "date", "day", "uav_per_day", "neutralised_share",
+                          "shahed_share"]],
         "fit": fit.path(fit_days),
         "shahed_fit": pd.DataFrame({"day": share_days, "mean": shahed["mean"] * share}),
-        "baseline": pd.DataFrame({"day": baseline_days, "production": model_baseline(values, baseline_days)}),
+        "baseline": pd.DataFrame({"day": baseline_days,
+                                  "production": model_baseline(values, baseline_days)}),
         "check": calibration.check(values),
     }
 
 
 # ---------------------------------------------------------------- synthetic data
 
-def synthetic_record(start_level: float = 12.0, end_level: float = 160.0, midpoint_day: float = -380.0,
-                     growth_rate: float = 0.02, sigma: float = 0.25, defeat_rate: float = 0.86,
-                     defeat_spread: float = 0.03, shahed_share: float = 0.6, first_month: str = "2024-01",
-                     last_month: str = "2025-12", seed: int = 0) -> pd.DataFrame:
+def synthetic_record(start_level: float = 12.0, end_level: float = 160.0,
+                     midpoint_day: float = -380.0, growth_rate: float = 0.02,
+                     sigma: float = 0.25, defeat_rate: float = 0.86,
+                     defeat_spread: float = 0.03, shahed_share: float = 0.6,
+                     first_month: str = "2024-01", last_month: str = "2025-12",
+                     seed: int = 0) -> pd.DataFrame:
     """A monthly record drawn from known parameters, shaped like the real one.
 
     Monthly rates scatter log-normally (``sigma``) about :func:`logistic_path`; each

@@ -306,7 +306,8 @@ def simulate(scenario: Scenario, samples: int = 10_000, seed: int | None = 0, se
     summary.index.name = "output"
     unknown = set(bands) - set(SERIES)
     if unknown:
-        raise ParameterError("bands", f"unknown series {sorted(unknown)}; allowed {', '.join(SERIES)}")
+        raise ParameterError("bands",
+                             f"unknown series {sorted(unknown)}; allowed {', '.join(SERIES)}")
     table = series_frame(daily, bands) if series else None
     return SimulationResult(scenario, compiled.theta.shape[0] if samples else 0, seed, outputs,
                             inputs, summary, table)

@@ -197,7 +197,8 @@ class Parameter:
                 )
             m = values["mode"]
             # low/high of a fixed value are kept as its documented range (for sensitivity)
-            return Assumption(m, min(values.get("low", m), m), max(values.get("high", m), m), "fixed")
+            return Assumption(m, min(values.get("low", m), m), max(values.get("high", m), m),
+                              "fixed")
         if "low" not in values or "high" not in values:
             raise ParameterError(
                 self.name, f"a {dist} distribution needs low and high; allowed {self.range_text()}"
@@ -209,7 +210,8 @@ class Parameter:
             )
         if dist in ("triangular", "pert") and "mode" not in values:
             raise ParameterError(
-                self.name, f"a {dist} distribution needs low, mode and high; allowed {self.range_text()}"
+                self.name,
+                f"a {dist} distribution needs low, mode and high; allowed {self.range_text()}"
             )
         if dist == "lognormal":
             if low <= 0:
@@ -261,7 +263,8 @@ def parse_stages(value: Any, parameter: Parameter | None = None) -> tuple[Stage,
         for item in value:
             if isinstance(item, Stage):
                 items.append((item.name, item.aimpoints))
-            elif isinstance(item, Mapping) and set(item) <= {"name", "aimpoints"} and "aimpoints" in item:
+            elif (isinstance(item, Mapping) and set(item) <= {"name", "aimpoints"}
+                  and "aimpoints" in item):
                 items.append((item.get("name", f"stage{len(items) + 1}"), item["aimpoints"]))
             else:
                 raise param.error(item, "is not a stage {name, aimpoints}")
@@ -347,7 +350,8 @@ def load_registry(path: Path | str = ASSUMPTIONS_CSV) -> dict[str, Parameter]:
             if kind in ("choice", "stages"):
                 default = base.parse(row["central"].strip())
             else:
-                spec: dict[str, Any] = {"mode": float(row["central"]), "dist": row["distribution"].strip()}
+                spec: dict[str, Any] = {"mode": float(row["central"]),
+                                        "dist": row["distribution"].strip()}
                 if row["low"].strip():
                     spec["low"] = float(row["low"])
                 if row["high"].strip():

@@ -65,10 +65,12 @@ def ppf(assumption: Assumption, unit: np.ndarray, parameter: Parameter) -> np.nd
     elif assumption.dist == "lognormal":
         mu = 0.5 * (np.log(a) + np.log(b))
         sigma = (np.log(b) - np.log(a)) / (2 * Z95)
-        lo = special.ndtr((np.log(parameter.lower_bound) - mu) / sigma) if parameter.lower_bound > 0 else 0.0
+        lo = (special.ndtr((np.log(parameter.lower_bound) - mu) / sigma)
+              if parameter.lower_bound > 0 else 0.0)
         hi = special.ndtr((np.log(parameter.upper_bound) - mu) / sigma)
         values = np.exp(mu + sigma * special.ndtri(lo + u * (hi - lo)))
-        values = np.minimum(np.maximum(values, parameter.lower_bound), parameter.upper_bound)  # rounding only
+        values = np.minimum(np.maximum(values, parameter.lower_bound),
+                            parameter.upper_bound)  # rounding only
     else:  # pragma: no cover - parse() rejects other names
         raise ValueError(assumption.dist)
     if parameter.kind == "integer":
