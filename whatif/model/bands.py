@@ -112,6 +112,31 @@ def select_ranks(a, ranks):
 
 
 @njit(**_OPTIONS)
+def _sort_small(a):
+    """Insertion sort, for a handful of values."""
+    for i in range(1, a.shape[0]):
+        x = a[i]
+        j = i - 1
+        while j >= 0 and a[j] > x:
+            a[j + 1] = a[j]
+            j -= 1
+        a[j + 1] = x
+
+
+@njit(**_OPTIONS)
+def _unique_sorted(a):
+    """Drop repeats from sorted ``a`` in place; returns how many values are left."""
+    if a.shape[0] == 0:
+        return 0
+    count = 1
+    for i in range(1, a.shape[0]):
+        if a[i] != a[count - 1]:
+            a[count] = a[i]
+            count += 1
+    return count
+
+
+@njit(**_OPTIONS)
 def _groups(ranks, n):
     """Ranks close together (within ``n / 64``) share a bracket: ``(first, end)`` pairs."""
     bounds = np.empty((ranks.shape[0], 2), dtype=np.int64)
@@ -152,10 +177,11 @@ def _test(brackets, g, n_groups):
 
 
 @njit(**_OPTIONS)
-def _inside3(column, brackets, counts, held, g0, n_groups):
+def _inside3(column, brackets, counts, held, flags, g0, n_groups):
     """For groups ``g0 … g0 + 2`` (those that exist and have a bracket): in ``counts[g]``,
     how many values are below, equal to ``lo``, equal to ``hi`` (above ``lo``) and
-    strictly inside, those kept in ``held[g]``; the last row of ``held`` is scratch."""
+    strictly inside, those kept in ``held[g]``; the last row of ``held`` is scratch, and
+    so is ``flags`` (uint8, a multiple of 8 long, zero past ``len(column)``)."""
     n = column.shape[0]
     lo0, lo1, lo2 = np.inf, np.inf, np.inf
     for g in range(g0, min(g0 + 3, n_groups)):
@@ -177,15 +203,21 @@ def _inside3(column, brackets, counts, held, g0, n_groups):
     c0, r0 = _test(brackets, g0, n_groups)
     c1, r1 = _test(brackets, g0 + 1, n_groups)
     c2, r2 = _test(brackets, g0 + 2, n_groups)
-    # values near any bracket go to the spare row first, then into their groups:
-    # the loop stays short
-    spare = held[held.shape[0] - 1]
-    near = 0
+    # values near any bracket go to the spare row first, then into their groups: a flag
+    # per value (vectorised), then the flags read eight at a time (mostly all clear)
     for i in range(n):
         x = column[i]
-        if (abs(x - c0) <= r0) | (abs(x - c1) <= r1) | (abs(x - c2) <= r2):  # rarely
-            spare[near] = x
-            near += 1
+        flags[i] = (abs(x - c0) <= r0) | (abs(x - c1) <= r1) | (abs(x - c2) <= r2)
+    spare = held[held.shape[0] - 1]
+    near = 0
+    words = flags.view(np.uint64)
+    for word in range((n + 7) // 8):
+        bits = words[word]
+        if bits != 0:
+            for j in range(8):
+                if (bits >> np.uint64(8 * j)) & np.uint64(0xFF):
+                    spare[near] = column[word * 8 + j]
+                    near += 1
     for g in range(g0, min(g0 + 3, n_groups)):
         if brackets[g, 2] == 0.0:
             continue
@@ -213,29 +245,32 @@ def _inside3(column, brackets, counts, held, g0, n_groups):
 
 
 @njit(**_OPTIONS)
-def ranks_of_day(column, ranks, groups, brackets, held, counts, wanted, out):
+def ranks_of_day(column, ranks, groups, brackets, held, counts, wanted, flags, out):
     """``out[r]`` = the value of rank ``ranks[r]`` of ``column`` (0 = smallest), every ``r``.
 
     ``groups`` from :func:`_groups`. ``brackets`` (one row ``[lo, hi, known, previous]``
     per group) is read and updated: ``known`` says whether ``lo``/``hi`` are set (from
     the day before); ``previous`` is the day before's value of the group's first rank
     (NaN if unknown), to follow the drift. Work arrays: ``held`` (groups + 1 × len(column)),
-    ``counts`` (groups × 4, int64), ``wanted`` (len(ranks) + 2, int64). ``column`` may be
+    ``counts`` (groups × 4, int64), ``wanted`` (len(ranks) + 4, int64), ``flags`` (uint8,
+    len(column) rounded up to a multiple of 8, zero past len(column)). ``column`` may be
     reordered. Returns how many groups were found within their bracket (the fast way).
     """
     n = column.shape[0]
     n_groups = groups.shape[0]
     slack = max(4, n // 256)  # ranks kept either side of the wanted ones
-    cap = max(64, n // 16)  # the most values sorted within a bracket
+    cap = max(64, n // 16)  # the most values kept within a bracket
     # 1. how many below each bracket, and 2. what is inside, three brackets at a time
     for g0 in range(0, n_groups, 3):
-        _inside3(column, brackets, counts, held, g0, n_groups)
+        _inside3(column, brackets, counts, held, flags, g0, n_groups)
     # 3. read the ranks off each bracket, or select them from the whole day
     fast = 0
     for g in range(n_groups):
         first, end = groups[g, 0], groups[g, 1]
         k_first, k_last = ranks[first], ranks[end - 1]
-        rank_lo, rank_hi = k_first - slack, k_last + slack
+        # without a drift yet (the first days), tomorrow's bracket is made wider
+        reach = slack if brackets[g, 3] == brackets[g, 3] else 4 * slack
+        rank_lo, rank_hi = k_first - reach, k_last + reach
         lo, hi = brackets[g, 0], brackets[g, 1]
         below, at_lo, at_hi, inside = counts[g, 0], counts[g, 1], counts[g, 2], counts[g, 3]
         if hi == lo:
@@ -245,7 +280,25 @@ def ranks_of_day(column, ranks, groups, brackets, held, counts, wanted, out):
         if (brackets[g, 2] != 0.0 and below <= k_first and k_last < below + total
                 and inside <= cap):
             fast += 1
-            kept.sort()
+            # put in place just the kept values read below (not a sort of them all): the
+            # bracket's bottom and top, tomorrow's ends and the wanted ranks
+            wanted[0] = 0
+            wanted[1] = total - 1
+            wanted[2] = rank_lo - below
+            wanted[3] = rank_hi - below
+            count = 4
+            for r in range(first, end):
+                wanted[count] = ranks[r] - below
+                count += 1
+            kept_count = 0
+            for i in range(count):  # bracket ranks → places among the kept values
+                if at_lo <= wanted[i] < at_lo + inside:
+                    wanted[kept_count] = wanted[i] - at_lo
+                    kept_count += 1
+            _sort_small(wanted[:kept_count])
+            kept_count = _unique_sorted(wanted[:kept_count])
+            if kept_count:
+                select_ranks(kept, wanted[:kept_count])
             for r in range(first, end):
                 out[r] = _bracket_value(ranks[r] - below, lo, hi, at_lo, kept)
             # tomorrow's ends: today's values ``slack`` ranks out, or beyond what the
@@ -335,8 +388,9 @@ def daily_bands(daily, banded, ranks, workers):
         sums = np.empty(DAY_BLOCK)
         held = np.empty((n_groups + 1, n))
         counts = np.empty((n_groups, 4), dtype=np.int64)
-        wanted = np.empty(ranks.shape[0] + 2, dtype=np.int64)
+        wanted = np.empty(ranks.shape[0] + 4, dtype=np.int64)
         picked = np.empty(ranks.shape[0])
+        flags = np.zeros((n + 7) // 8 * 8, dtype=np.uint8)
         brackets = np.empty((n_groups, 4))
         for task in range(worker, n_tasks, workers):
             k = task % n_series
@@ -364,7 +418,7 @@ def daily_bands(daily, banded, ranks, workers):
                     continue
                 for d in range(width):
                     fast[worker] += ranks_of_day(columns[d], ranks, groups, brackets, held,
-                                                 counts, wanted, picked)
+                                                 counts, wanted, flags, picked)
                     for r in range(ranks.shape[0]):
                         ordered[k, r, first_day + d] = picked[r]
     return means, ordered, fast.sum(), not bad.any()
