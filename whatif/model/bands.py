@@ -192,21 +192,20 @@ def _inside3(column, brackets, counts, held, flags, g0, n_groups):
         lo1 = brackets[g0 + 1, 0]
     if g0 + 2 < n_groups and brackets[g0 + 2, 2] != 0.0:
         lo2 = brackets[g0 + 2, 0]
+    c0, r0 = _test(brackets, g0, n_groups)
+    c1, r1 = _test(brackets, g0 + 1, n_groups)
+    c2, r2 = _test(brackets, g0 + 2, n_groups)
+    # one vectorised pass: the counts below, and a flag for each value near a bracket;
+    # then the flagged values go to the spare row (the flags read eight at a time,
+    # mostly all clear), and from there into their groups
     below0 = 0
     below1 = 0
     below2 = 0
-    for i in range(n):  # vectorised
+    for i in range(n):
         x = column[i]
         below0 += x < lo0
         below1 += x < lo1
         below2 += x < lo2
-    c0, r0 = _test(brackets, g0, n_groups)
-    c1, r1 = _test(brackets, g0 + 1, n_groups)
-    c2, r2 = _test(brackets, g0 + 2, n_groups)
-    # values near any bracket go to the spare row first, then into their groups: a flag
-    # per value (vectorised), then the flags read eight at a time (mostly all clear)
-    for i in range(n):
-        x = column[i]
         flags[i] = (abs(x - c0) <= r0) | (abs(x - c1) <= r1) | (abs(x - c2) <= r2)
     spare = held[held.shape[0] - 1]
     near = 0
@@ -403,13 +402,26 @@ def daily_bands(daily, banded, ranks, workers):
                 sums[:] = 0.0
                 for s0 in range(0, n, TILE):
                     s1 = min(n, s0 + TILE)
-                    for s in range(s0, s1):  # in sample order, as NumPy sums
-                        for d in range(width):
-                            sums[d] += daily[s, k, first_day + d]
-                    if banded[k]:  # the tile is in cache now: copy it day by day
-                        for d in range(width):
+                    # one read per cache line of the tile's samples first: independent
+                    # reads, many from memory at once; the loop below then finds them
+                    # in cache (strided reads one by one wait for memory each time)
+                    touched = 0.0
+                    for s in range(s0, s1):
+                        for d in range(0, width, 8):
+                            touched += daily[s, k, first_day + d]
+                    if not np.isfinite(touched):  # (and a use for the reads)
+                        bad[task] = True
+                    for d in range(width):
+                        total = sums[d]
+                        if banded[k]:  # copied day by day, each day's samples contiguous
                             for s in range(s0, s1):
-                                columns[d, s] = daily[s, k, first_day + d]
+                                v = daily[s, k, first_day + d]
+                                total += v  # in sample order, as NumPy sums
+                                columns[d, s] = v
+                        else:
+                            for s in range(s0, s1):
+                                total += daily[s, k, first_day + d]
+                        sums[d] = total
                 for d in range(width):
                     means[k, first_day + d] = sums[d] / n
                     if not np.isfinite(sums[d]):  # NaN and infinities survive a sum
