@@ -11,7 +11,9 @@ same arithmetic from the same draws; ``tests/test_numpy_reference.py`` checks th
 agree sample by sample):
 
 * ``simulate(baseline, samples=N, seed=0)``, summary only, N = 10k, 100k, 1M;
-* ``simulate(baseline, samples=10_000, seed=0, series=True)`` (daily series with bands);
+* ``simulate(baseline, samples=10_000, seed=0, series=True)`` (daily series with bands),
+  also against the bands computed as before ``whatif/model/bands.py`` (each series copied
+  day-major, then every day's samples sorted), end to end and the bands alone;
 * ``missiles_needed(baseline, "capacity_loss", 0.5, 0.8, samples=10_000)``;
 * ``missiles_needed(baseline, "drones_denied", 5000, 0.8, samples=10_000)`` (an objective
   downstream of the whole chain);
@@ -48,6 +50,7 @@ import numba  # noqa: E402
 import numpy as np  # noqa: E402
 import numpy_reference as ref  # noqa: E402
 import pandas as pd  # noqa: E402
+from numba import njit, prange  # noqa: E402
 
 from whatif import (  # noqa: E402
     Scenario,
@@ -67,6 +70,7 @@ TARGET_MISSILES_NEEDED = 0.300  # s
 TARGET_RATIO = 2.0  # package / reference
 DRONES_DENIED_AT_LEAST = 5000.0  # drones over the horizon (baseline: ~36 missiles at 80 %)
 TARGET_SOBOL = 5.0  # s, Sobol indices of 12 assumptions at 2^14 base samples
+TARGET_SERIES = 0.100  # s, simulate with daily series and bands, 10k samples
 SOBOL_SAMPLES = 2**14
 SOBOL_OUTPUT = "drones_denied"
 #: fixed at central for the Sobol case: the costs and the grid side, none of which bears
@@ -231,6 +235,71 @@ def build_cases(scenario, quick: bool) -> list[Case]:
             repeats, parts, ref_parts,
         ))
     return cases
+
+
+# --- daily bands, before and after ------------------------------------------------------------
+@njit(parallel=True, cache=True)
+def _series_by_day(series, k):
+    """How the bands were made before ``whatif/model/bands.py``: series ``k`` of
+    ``series`` (samples, series, days) copied to a contiguous (days, samples)..."""
+    n, _, days = series.shape
+    out = np.empty((days, n))
+    for t in prange(days):
+        for s in range(n):
+            out[t, s] = series[s, k, t]
+    return out
+
+
+def series_frame_before(daily, bands=outputs.SERIES):
+    """... then every day's samples sorted (``outputs.percentiles``): the same frame."""
+    columns = {}
+    means = daily.mean(axis=0)
+    for k, name in enumerate(outputs.SERIES):
+        columns[(name, "mean")] = means[k]
+        if name in bands:
+            p10, p50, p90 = outputs.percentiles(_series_by_day(daily, k))
+            columns[(name, "p10")], columns[(name, "p50")], columns[(name, "p90")] = p10, p50, p90
+    frame = pd.DataFrame(columns)
+    frame.columns.names = ["series", "stat"]
+    frame.index.name = "day"
+    frame.attrs["units"] = dict(zip(outputs.SERIES, outputs.SERIES_UNITS, strict=True))
+    return frame
+
+
+def measure_bands(scenario, repeats: int) -> dict:
+    """``simulate(..., series=True)`` at 10,000 samples and ``series_frame`` alone, now and
+    with the bands made as before, timed alternately; the frames are checked equal."""
+    compiled, _ = engine.compile_scenario(scenario, 10_000, 0)
+    _, daily = engine._run(compiled, record=True)
+    now, then = outputs.series_frame(daily), series_frame_before(daily)
+    pd.testing.assert_frame_equal(now, then, check_exact=False, rtol=1e-12, atol=0)
+    current = engine.series_frame
+
+    def simulate_before():
+        engine.series_frame = series_frame_before
+        try:
+            simulate(scenario, samples=10_000, seed=0, series=True)
+        finally:
+            engine.series_frame = current
+
+    out = {}
+    out["simulate"] = measure_pair(lambda: simulate(scenario, samples=10_000, seed=0, series=True),
+                                   simulate_before, repeats)
+    out["bands"] = measure_pair(lambda: outputs.series_frame(daily),
+                                lambda: series_frame_before(daily), repeats)
+    return out
+
+
+def bands_table(result: dict) -> str:
+    rows = ["| Case | Runs | Now, median (min) [ms] | Before, median (min) [ms] | Now / before |",
+            "|---|---:|---:|---:|---:|"]
+    names = {"simulate": "`simulate(baseline, samples=10_000, seed=0, series=True)`",
+             "bands": "`series_frame` alone (means and P10/P50/P90 of the 9 daily series)"}
+    for key, label in names.items():
+        now, then = result[key]
+        rows.append(f"| {label} | {len(now.times)} | {ms(now.median)} ({ms(now.min)}) "
+                    f"| {ms(then.median)} ({ms(then.min)}) | {now.median / then.median:.2f}× |")
+    return "\n".join(rows)
 
 
 # --- Sobol indices -----------------------------------------------------------------------------
@@ -424,6 +493,9 @@ def targets(cases: list[Case], sobol: dict) -> list[tuple[str, str, bool]]:
     ratio = worst.result["package"].median / worst.result["reference"].median
     out.append(("Package within 2× of the plain-NumPy reference (every case)",
                 f"worst {ratio:.2f}× ({worst.name})", ratio <= TARGET_RATIO))
+    c = next(c for c in cases if "daily series" in c.name)
+    out.append(("`simulate` + daily series with bands (10k samples) < 100 ms", timed(c),
+                c.result["package"].median < TARGET_SERIES))
     t = sobol["total"]
     out.append((f"Sobol indices, {SOBOL_UNCERTAIN} assumptions × 2^14 base samples < 5 s",
                 f"median {ms(t.median)} ms (min {ms(t.min)} ms)", t.median < TARGET_SOBOL))
@@ -455,7 +527,7 @@ def compile_table(warm: dict | None, cold: dict | None) -> str:
     return "\n".join(lines)
 
 
-def write_doc(info, date, cases, sobol, target_rows, warm, cold, quick) -> None:
+def write_doc(info, date, cases, sobol, bands, target_rows, warm, cold, quick) -> None:
     machine_lines = "\n".join(f"| {k} | {v} |" for k, v in info.items())
     doc = f"""# Benchmarks
 
@@ -509,6 +581,20 @@ against the reference's `np.percentile` summary. With 2 cores, another busy proc
 
 {breakdown_table(cases)}
 
+### Daily bands, before and after
+
+`simulate(..., series=True)` returns each daily series' mean and, per day, its P10, P50
+and P90 across samples. These used to be made by copying each series day-major and
+sorting every day's samples (`np.sort`, then linear interpolation); they are now made
+by `whatif/model/bands.py`, which selects just the order statistics needed, in
+parallel over runs of days (each day's bracket of candidate values comes from the day
+before; see the module). "Before" is that old code, kept in the benchmark
+(`series_frame_before`), timed alternately with the new on the same inputs; the two
+frames are checked equal (to 1e-12; in practice identical). End to end, "before" is
+`simulate` with the old `series_frame` swapped in.
+
+{bands_table(bands)}
+
 ### Sobol indices
 
 `whatif.sobol(scenario, "{SOBOL_OUTPUT}", samples={SOBOL_SAMPLES}, seed=0)` on the baseline
@@ -557,10 +643,17 @@ def main(argv=None) -> int:
     parser.add_argument("--write", action="store_true",
                         help="rewrite this benchmark's part of docs/BENCHMARKS.md")
     parser.add_argument("--no-cold", action="store_true", help="skip the cold-compile subprocess")
+    parser.add_argument("--bands-only", type=int, metavar="RUNS", default=0,
+                        help="only time the daily bands, now and before, RUNS times each")
     args = parser.parse_args(argv)
 
     load_before = os.getloadavg()[0]
     scenario = Scenario.from_yaml(BASELINE)
+    if args.bands_only:
+        bands = measure_bands(scenario, args.bands_only)
+        print(bands_table(bands))
+        print(f"load average (1 min) before / after: {load_before:.2f} / {os.getloadavg()[0]:.2f}")
+        return 0
     in_process = first_calls(scenario)
     print("first calls in this process (on-disk cache): "
           + ", ".join(f"{k} {v:.2f} s" for k, v in in_process.items()), flush=True)
@@ -577,6 +670,8 @@ def main(argv=None) -> int:
     print(f"timing sobol, {SOBOL_UNCERTAIN} assumptions x {SOBOL_SAMPLES:,} base samples ...",
           flush=True)
     sobol = measure_sobol(scenario, 3 if args.quick else 7)
+    print("timing the daily bands, now and before ...", flush=True)
+    bands = measure_bands(scenario, 5 if args.quick else 15)
 
     cold = warm = None
     if not (args.quick or args.no_cold):
@@ -594,11 +689,13 @@ def main(argv=None) -> int:
     print()
     print(sobol_table(sobol))
     print()
+    print(bands_table(bands))
+    print()
     print(targets_table(target_rows))
     print()
     print(compile_table(warm, cold))
     if args.write:
-        write_doc(info, date, cases, sobol, target_rows, warm, cold, args.quick)
+        write_doc(info, date, cases, sobol, bands, target_rows, warm, cold, args.quick)
         print(f"\nwrote {DOC.relative_to(ROOT)}")
     return 0
 

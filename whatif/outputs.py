@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import pandas as pd
 
 from whatif.model import chain
+from whatif.model.bands import daily_bands
 from whatif.model.campaign import SERIES, SERIES_UNITS
 
 STATS = ("mean", "p10", "p50", "p90")
@@ -47,6 +49,17 @@ if tuple(OUTPUTS) != chain.OUTPUTS:  # the model's output order is the table's
     raise RuntimeError("whatif.outputs.OUTPUTS and whatif.model.chain.OUTPUTS differ")
 OBJECTIVES = tuple(name for name, o in OUTPUTS.items() if o.objective)
 
+def interpolation_ranks(n: int, q=(10, 50, 90)) -> list[tuple[int, int, float]]:
+    """For ``n`` sorted values, each level's ``(lo, hi, frac)``: its percentile is
+    ``v[lo] + frac * (v[hi] - v[lo])`` (``np.percentile``'s linear interpolation)."""
+    out = []
+    for level in q:
+        position = level / 100 * (n - 1)
+        lo = int(np.floor(position))
+        out.append((lo, min(lo + 1, n - 1), position - lo))
+    return out
+
+
 def percentiles(values: np.ndarray, q=(10, 50, 90)) -> list[np.ndarray]:
     """Percentiles along the last axis, as ``np.percentile`` (linear interpolation).
 
@@ -54,15 +67,8 @@ def percentiles(values: np.ndarray, q=(10, 50, 90)) -> list[np.ndarray]:
     ``np.percentile``'s partitioning; the results agree to the last bit or two.
     """
     ordered = np.sort(values, axis=-1)
-    n = ordered.shape[-1]
-    out = []
-    for level in q:
-        position = level / 100 * (n - 1)
-        lo = int(np.floor(position))
-        hi = min(lo + 1, n - 1)
-        frac = position - lo
-        out.append(ordered[..., lo] + frac * (ordered[..., hi] - ordered[..., lo]))
-    return out
+    return [ordered[..., lo] + frac * (ordered[..., hi] - ordered[..., lo])
+            for lo, hi, frac in interpolation_ranks(ordered.shape[-1], q)]
 
 
 def summarise(values: np.ndarray, axis: int = 0) -> dict[str, np.ndarray]:
@@ -72,19 +78,28 @@ def summarise(values: np.ndarray, axis: int = 0) -> dict[str, np.ndarray]:
     return {"mean": moved.mean(axis=-1), "p10": p10, "p50": p50, "p90": p90}
 
 
-def series_frame(daily: np.ndarray, bands=SERIES) -> pd.DataFrame:
+def series_frame(daily: np.ndarray, bands=SERIES, q=(10, 50, 90)) -> pd.DataFrame:
     """Daily series ``(samples, series, days)`` → DataFrame indexed by day.
 
     Every series gets its ``mean``; those named in ``bands`` also get ``p10``, ``p50`` and
-    ``p90``. Columns are ``(series, stat)``; units are in ``frame.attrs["units"]``.
+    ``p90`` (percentiles across samples, as ``np.percentile``; the levels are ``q``).
+    Columns are ``(series, stat)``; units are in ``frame.attrs["units"]``.
     """
+    levels = interpolation_ranks(daily.shape[0], q)
+    ranks = np.unique([rank for lo, hi, _ in levels for rank in (lo, hi)]).astype(np.int64)
+    where = {int(rank): i for i, rank in enumerate(ranks)}
+    banded = np.array([name in bands for name in SERIES])
+    means, ordered, _, finite = daily_bands(np.ascontiguousarray(daily, dtype=np.float64),
+                                            banded, ranks, numba.get_num_threads())
+    if not finite:  # a model defect, never user input: fail loudly
+        raise FloatingPointError("the model produced a non-finite daily series")
     columns: dict[tuple[str, str], np.ndarray] = {}
-    means = daily.mean(axis=0)  # (series, days)
     for k, name in enumerate(SERIES):
         columns[(name, "mean")] = means[k]
-        if name in bands:
-            p10, p50, p90 = percentiles(chain.series_by_day(daily, k))
-            columns[(name, "p10")], columns[(name, "p50")], columns[(name, "p90")] = p10, p50, p90
+        if banded[k]:
+            for level, (lo, hi, frac) in zip(q, levels, strict=True):
+                low, high = ordered[k, where[lo]], ordered[k, where[hi]]
+                columns[(name, f"p{level}")] = low + frac * (high - low)
     frame = pd.DataFrame(columns)
     frame.columns.names = ["series", "stat"]
     frame.index.name = "day"
