@@ -254,13 +254,3 @@ def salvo_needed(theta, shared, objective, at_least, max_missiles):
             needed[s] = lo
     return needed
 
-
-@njit(parallel=True, **JIT_OPTIONS)
-def series_by_day(series, k):
-    """Series ``k`` of ``series`` (samples, series, days) as a contiguous (days, samples)."""
-    n, _, days = series.shape
-    out = np.empty((days, n))
-    for t in prange(days):
-        for s in range(n):
-            out[t, s] = series[s, k, t]
-    return out
