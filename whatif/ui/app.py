@@ -33,7 +33,7 @@ from whatif.ui.charts import (
     TornadoChart,
     WeeklyHitsChart,
 )
-from whatif.ui.controls import ParameterControl
+from whatif.ui.controls import ParameterControl, SharedLooks
 from whatif.ui.headline import STYLE, headline_figures, headline_html
 from whatif.ui.record import RecordPanel
 
@@ -108,7 +108,8 @@ class WhatifApp(w.VBox):
         self._last_goal = ("capacity_loss", 0.5)
 
         # --- controls, generated from the registry -----------------------------------
-        self.controls = {name: ParameterControl(p, self._parameter_changed)
+        looks = SharedLooks()  # one layout/style model for all controls, not one each
+        self.controls = {name: ParameterControl(p, self._parameter_changed, looks)
                          for name, p in REGISTRY.items()}
         groups = [w.VBox([c for c in self.controls.values() if c.parameter.group == g])
                   for g in GROUPS]
@@ -216,10 +217,25 @@ class WhatifApp(w.VBox):
     # --- construction ----------------------------------------------------------------
     @classmethod
     def from_environment(cls) -> WhatifApp:
-        """The app on ``$WHATIF_SCENARIO`` if set (as ``whatif app FILE`` does), else the defaults."""
+        """The app on ``$WHATIF_SCENARIO`` if set (as ``whatif app FILE`` does), else the
+        defaults, with its figures computed.
+
+        The first computation runs here rather than after the cell, so that a kernel
+        Voilà pre-heats holds a finished app (and has loaded the compiled model) before
+        any page asks for it. If ``$WHATIF_READY_FILE`` is set (``whatif app`` sets it),
+        that file is then written: the command prints its address once it exists.
+        """
         path = os.environ.get("WHATIF_SCENARIO")
         scenario = Scenario.from_yaml(path) if path else None
-        return cls(scenario)
+        app = cls(scenario)
+        app._run_pending()
+        ready = os.environ.get("WHATIF_READY_FILE")
+        if ready:
+            try:
+                Path(ready).write_text(f"{os.getpid()}\n", encoding="utf-8")
+            except OSError:  # only a signal to `whatif app`: never a reason to fail
+                pass
+        return app
 
     # --- state changes ---------------------------------------------------------------
     def load(self, scenario: Scenario) -> None:
