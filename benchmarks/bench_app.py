@@ -1,6 +1,15 @@
-"""App responsiveness in the browser: slider change → headline and charts updated.
+"""App responsiveness in the browser: first render, and slider change → headline and charts.
 
-    .venv/bin/python benchmarks/bench_app.py [--moves 40] [--bursts 5] [--tab-moves 32] [--write]
+    .venv/bin/python benchmarks/bench_app.py [--moves 40] [--bursts 5] [--tab-moves 32]
+        [--first-renders 5] [--baseline-root DIR --baseline-label COMMIT] [--write]
+    .venv/bin/python benchmarks/bench_app.py --first-render-only [--first-renders 5]
+
+First render: ``whatif app`` is started as a person starts it and timed until it prints
+its address (which must answer the first request at once); then, each time on an idle
+server (a pre-heated page ready), a fresh browser context requests the page, timed in
+the page from the navigation's start until the sliders and the four charts are drawn.
+``--baseline-root`` times another whatif tree the same way (e.g. ``git archive`` of the
+commit before a change, unpacked), for a before/after.
 
 Starts ``whatif app`` (Voilà) on a free port on 127.0.0.1, opens it in headless Chromium
 (Debian's ``/usr/bin/chromium`` driven by Playwright; no browser is downloaded) and moves
@@ -44,11 +53,16 @@ import datetime as dt
 import json
 import os
 import platform
+import queue
 import re
+import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -148,6 +162,21 @@ RESULT_JS = """() => {
           frame: B.frame === null ? null : B.frame - B.t0,
           headline_updates: B.head.length, keys: B.keys};
 }"""
+
+
+#: the page is "shown" once its sliders and its four charts are drawn: five or more slider
+#: handles, the first visible, and each of the first four figures visible with a drawn line
+#: or bars
+SHOWN_JS = """() => {
+  const visible = e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+  const handles = document.querySelectorAll('.noUi-handle');
+  if (handles.length < 5 || !visible(handles[0])) return false;
+  const figures = [...document.querySelectorAll('.bqplot.figure')].slice(0, 4);
+  return figures.length === 4 && figures.every(f => visible(f) && (
+    [...f.querySelectorAll('path.line')].some(p => (p.getAttribute('d') || '').length > 20)
+    || f.querySelectorAll('rect.bar').length > 0));
+}"""
+TARGET_FIRST_RENDER_S = 3.0  # request → sliders and charts shown, compiled model cached
 
 
 # --- machine ---------------------------------------------------------------------------
@@ -385,6 +414,149 @@ def browser_run(url: str, moves: int, bursts: int, samples: int, quiet_ms: float
     return results
 
 
+# --- first render -----------------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _answers(url: str, method: str = "HEAD", timeout: float = 60) -> int | None:
+    """The HTTP status of one request to ``url`` (None: refused or no answer)."""
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method=method),
+                                    timeout=timeout) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except OSError:
+        return None
+
+
+def _tree(pid: int) -> list:
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        return [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return []
+
+
+def wait_idle(pid: int, cores: float = 0.1, quiet: int = 3, timeout: float = 180) -> float:
+    """Wait until the app's processes (server, kernels) have used less than ``cores`` CPUs
+    for ``quiet`` seconds in a row, e.g. a pre-heated kernel has finished heating;
+    returns seconds waited."""
+    import psutil
+
+    started = time.monotonic()
+    still = 0
+    while time.monotonic() - started < timeout and still < quiet:
+        procs = _tree(pid)
+        for proc in procs:
+            try:
+                proc.cpu_percent(None)
+            except psutil.Error:
+                pass
+        time.sleep(1.0)
+        used = 0.0
+        for proc in procs:
+            try:
+                used += proc.cpu_percent(None) / 100
+            except psutil.Error:
+                pass
+        still = still + 1 if used < cores else 0
+    return time.monotonic() - started
+
+
+def start_app(log: Path, env: dict | None = None, cwd: Path = ROOT, timeout: float = 300) -> dict:
+    """``whatif app --port P`` as a person runs it: the seconds until it prints its address
+    (and until each line it prints), then one request to that address at once."""
+    port = _free_port()
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "whatif.cli", "app", "--port", str(port)],
+                            cwd=cwd, env=env,
+                            stdout=subprocess.PIPE, stderr=log.open("w"), text=True,
+                            start_new_session=True)
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout], daemon=True).start()
+    printed, url = [], None
+    while url is None:
+        try:
+            line = lines.get(timeout=max(0.1, timeout - (time.perf_counter() - started)))
+        except queue.Empty:
+            stop_app(proc)
+            raise RuntimeError(f"whatif app printed no address in {timeout:.0f} s:\n"
+                               f"{log.read_text()}") from None
+        printed.append((round(time.perf_counter() - started, 2), line.rstrip()))
+        match = re.search(r"serving on (http://\S+)", line)
+        if match:
+            url = match.group(1)
+    url_seconds = time.perf_counter() - started
+    first = time.perf_counter()
+    status = _answers(url, method="GET", timeout=120)  # the first request, no retry
+    first_seconds = time.perf_counter() - first
+    answered_after = 0.0
+    if status is None:  # the old behaviour: the address came before the server
+        while _answers(url) is None:
+            time.sleep(0.05)
+        answered_after = time.perf_counter() - first
+    return {"proc": proc, "url": url, "url_seconds": url_seconds, "printed": printed,
+            "first_status": status, "first_seconds": first_seconds,
+            "answered_after": answered_after}
+
+
+def stop_app(proc: subprocess.Popen) -> None:
+    """SIGTERM ``whatif app`` as a supervisor would, then make sure nothing is left."""
+    leftovers = _tree(proc.pid)[1:]
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+    time.sleep(1)
+    for child in leftovers:
+        try:
+            if child.is_running():
+                child.kill()
+        except Exception:
+            pass
+
+
+def first_render(runs: int, log: Path, env: dict | None = None, cwd: Path = ROOT) -> dict:
+    """Start ``whatif app``; then ``runs`` times, each on an idle server: a fresh browser
+    context requests the page, timed in the page from the navigation's start
+    (``performance.now()``, checked every frame) until the sliders and the four charts
+    are drawn (:data:`SHOWN_JS`)."""
+    from playwright.sync_api import sync_playwright
+
+    app = start_app(log, env, cwd)
+    proc = app.pop("proc")
+    time.sleep(4)  # the first request took a pre-heated page: its refill starts (Voilà)
+    loads = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+            for _ in range(runs):
+                wait_idle(proc.pid)  # e.g. the pre-heated kernel taken by the last request
+                context = browser.new_context(viewport={"width": 1600, "height": 1200})
+                context.route("**/*", local_only)
+                page = context.new_page()
+                requested = time.monotonic()
+                page.goto(app["url"], wait_until="commit", timeout=180_000)
+                page.wait_for_function(SHOWN_JS, polling="raf", timeout=180_000)
+                loads.append(page.evaluate("() => performance.now()") / 1000)
+                context.close()
+                time.sleep(max(0.0, 4.0 - (time.monotonic() - requested)))  # refill starts
+            browser.close()
+    finally:
+        stop_app(proc)
+    app["loads"] = loads
+    return app
+
+
 # --- report -----------------------------------------------------------------------------
 
 def analyse(results: dict) -> dict:
@@ -421,7 +593,25 @@ def analyse(results: dict) -> dict:
     return out
 
 
-def render(info: dict, stats: dict, server: dict, args, date: str) -> str:
+def first_render_rows(first: dict) -> tuple[list[str], float]:
+    """Table rows of the first-render runs (this code, and the baseline if measured);
+    and this code's median."""
+    rows = []
+    for label, run in first.items():
+        loads = run["loads"]
+        if run["first_status"] is None:
+            request = f"refused; answered {run['answered_after']:.1f} s later"
+        else:
+            request = f"HTTP {run['first_status']} in {run['first_seconds']:.2f} s"
+        steps = "; ".join(f"{t:.1f} s: {text.split(': ', 1)[-1][:40]}"
+                          for t, text in run["printed"][:-1])
+        rows.append(f"| {label} | **{run['url_seconds']:.1f}** ({steps}) | {request} "
+                    f"| **{statistics.median(loads):.2f}** | {min(loads):.2f} – {max(loads):.2f} "
+                    f"| {len(loads)} |")
+    return rows, statistics.median(first["this code"]["loads"])
+
+
+def render(info: dict, stats: dict, server: dict, args, date: str, first: dict) -> str:
     rows = []
     for mode in ("point", "mc"):
         s = stats[mode]
@@ -480,6 +670,12 @@ def render(info: dict, stats: dict, server: dict, args, date: str) -> str:
     target_rows.append(f"| P95 slider → tornado chart updated, {TAB_TITLE} tab "
                        f"< {TARGET_TORNADO:.0f} ms | {ms(tornado_p95)} ms "
                        f"| {'PASS' if tornado_p95 < TARGET_TORNADO else 'FAIL'} |")
+    first_rows, first_median = first_render_rows(first)
+    target_rows.insert(0, f"| First render (request → sliders and charts shown), median "
+                          f"< {TARGET_FIRST_RENDER_S:.0f} s | {first_median:.2f} s "
+                          f"| {'PASS' if first_median < TARGET_FIRST_RENDER_S else 'FAIL'} |")
+    baseline = (f" `--baseline-root` ran the code before this change ({args.baseline_label}) "
+                "the same way, from a copy of its tree." if len(first) > 1 else "")
     machine = "\n".join(f"| {k} | {v} |" for k, v in info.items())
     return f"""{SECTION}
 
@@ -491,6 +687,19 @@ share the machine below.
 | | |
 |---|---|
 {machine}
+
+**First render** (the compiled model cached on disk). `whatif app --port P` is started as
+a person starts it, and timed until it prints its address (the times of the lines it
+prints before are in brackets); one request goes to that address at once. Then
+{args.first_renders} times: once the server and its kernels are idle (a pre-heated page
+ready), a fresh browser context (empty cache) requests the page, timed in the page from
+the start of the navigation (`performance.now()`, checked every animation frame) until
+the sliders and the four charts are drawn: five or more slider handles, the first
+visible, and each chart's figure visible with a drawn line or bars.{baseline}
+
+| Code | Address printed after [s] | First request to the printed address | First render, median [s] | Fastest – slowest [s] | Runs |
+|---|---|---|---:|---:|---:|
+{chr(10).join(first_rows)}
 
 **Method.** One slider step at a time from the keyboard on the focused noUiSlider handle,
 alternating direction, over `missiles`, `repair_days`, `site_share` and `energy_share`
@@ -583,6 +792,15 @@ def main(argv=None) -> int:
                         help="a move is over after this long without a DOM change (default 600)")
     parser.add_argument("--server-repeats", type=int, default=40,
                         help="in-process refresh timings per mode (default 40)")
+    parser.add_argument("--first-renders", type=int, default=5,
+                        help="first-render runs, each from a fresh browser context (default 5)")
+    parser.add_argument("--baseline-root", type=Path,
+                        help="also time the first render of the whatif tree there (e.g. a "
+                             "`git archive` of the commit before a change), for comparison")
+    parser.add_argument("--baseline-label", default="baseline",
+                        help="how the baseline is named in the report (e.g. its commit)")
+    parser.add_argument("--first-render-only", action="store_true",
+                        help="time the first render only and print it (no --write)")
     parser.add_argument("--json", type=Path, help="also save the raw per-move timings here")
     parser.add_argument("--write", action="store_true",
                         help=f"replace the '{SECTION}' section of docs/BENCHMARKS.md")
@@ -592,6 +810,22 @@ def main(argv=None) -> int:
         return 2
 
     load_before = os.getloadavg()[0]
+    tmp = Path(os.environ.get("TMPDIR", "/tmp"))
+    first = {}
+    print(f"first render, {args.first_renders} runs ...", flush=True)
+    first["this code"] = first_render(args.first_renders, tmp / f"bench_app_first_{os.getpid()}.log")
+    if args.baseline_root:
+        print(f"first render of {args.baseline_root}, {args.first_renders} runs ...", flush=True)
+        env = dict(os.environ, PYTHONPATH=str(args.baseline_root.resolve()))
+        first[f"before ({args.baseline_label})"] = first_render(
+            args.first_renders, tmp / f"bench_app_first_base_{os.getpid()}.log", env,
+            args.baseline_root.resolve())
+    for label, run in first.items():
+        loads = ", ".join(f"{x:.2f}" for x in run["loads"])
+        print(f"  {label}: address after {run['url_seconds']:.1f} s, first request "
+              f"{run['first_status']} in {run['first_seconds']:.2f} s; first render [s]: {loads}")
+    if args.first_render_only:
+        return 0
     print("server side, in-process (WhatifApp(immediate=True).refresh()) ...", flush=True)
     server = server_side(args.server_repeats, args.samples)
     for mode in ("point", "mc", "tab"):
@@ -618,16 +852,15 @@ def main(argv=None) -> int:
         "Chromium": chromium_version(),
         "Voilà / ipywidgets / bqplot / Playwright": " / ".join(versions().values()),
         "Code": git_commit(),
-        "First page load (kernel start, notebook run, first refresh)":
-            f"{results['load_seconds']:.1f} s",
         "Load average (1 min) before / after": f"{load_before:.2f} / {load_after:.2f}",
     }
     date = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    text = render(info, stats, server, args, date)
+    text = render(info, stats, server, args, date, first)
     print()
     print(text)
     if args.json:
-        args.json.write_text(json.dumps({"server": server, "browser": results}, indent=1))
+        args.json.write_text(json.dumps({"server": server, "browser": results,
+                                         "first_render": first}, indent=1))
     if args.write:
         write_section(text)
         print(f"wrote the '{SECTION}' section of {DOC.relative_to(ROOT)}")

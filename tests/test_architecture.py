@@ -23,7 +23,8 @@ LAYERS = {
     "analysis": ("whatif", "whatif.engine", "whatif.outputs", "whatif.sensitivity",
                  "whatif.calibrate"),
     "presentation": ("whatif.presentation", "whatif.figures"),
-    "front ends": ("whatif.views.", "whatif.brief", "whatif.cli", "whatif.reference"),
+    "front ends": ("whatif.views.", "whatif.brief", "whatif.cli", "whatif.reference",
+                   "whatif.launch"),
     "ui": ("whatif.ui.",),
 }
 WIDGETS = {"ipywidgets", "bqplot", "bqscales", "traitlets", "IPython", "voila"}

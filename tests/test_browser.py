@@ -17,11 +17,15 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import re
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -33,6 +37,8 @@ if not CHROMIUM.exists():
 
 import app_server as server  # noqa: E402  (tests/app_server.py)
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+
+from whatif.params import REGISTRY  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIOS = REPO / "data" / "scenarios"
@@ -337,20 +343,124 @@ def test_uploading_the_same_file_again_reloads_it(page, tmp_path):
 
 def test_a_closed_page_kernel_is_shut_down(browser, tmp_path):
     """Voilà's own shutdown on leaving a page can fail (voila#1458); `whatif app` culls
-    kernels idle with no page connected (here after 3 s instead of the default 600 s)."""
+    kernels idle with no page connected (here after 3 s instead of the default 600 s),
+    but not the pre-heated one kept for the next page."""
     pytest.importorskip("psutil")
-    proc, url = server.start(tmp_path / "server.log", "--idle-timeout", "3")
+    proc, url, _ = start_printing(tmp_path / "server.log", "--idle-timeout", "3")
     try:
-        context, page = _open(browser, url)
+        heated = set(server.kernels(proc.pid))  # the address comes once a page is heated
+        assert len(heated) == 1
+        context, page = _open(browser, url)  # takes the pre-heated kernel
         page.wait_for_selector(card_selector("capacity_loss"), timeout=FIRST_LOAD_MS)
-        with_page = len(server.kernels(proc.pid))
-        assert with_page >= 1
         page.goto("about:blank")
         context.close()
         deadline = time.monotonic() + 60
-        while server.kernels(proc.pid) and time.monotonic() < deadline:
+        while heated & set(server.kernels(proc.pid)) and time.monotonic() < deadline:
             time.sleep(1)
-        assert server.kernels(proc.pid) == []
+        assert not heated & set(server.kernels(proc.pid)), "the page's kernel is still there"
+        time.sleep(6)  # twice the idle timeout: the next pre-heated kernel stays
+        assert len(server.kernels(proc.pid)) == 1
+    finally:
+        server.stop(proc)
+
+
+# --- starting as a person does ---------------------------------------------------------
+
+#: sliders visible and the four charts drawn (a line with points, or bars, in each)
+SHOWN_JS = """() => {
+  const visible = e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+  const handles = document.querySelectorAll('.noUi-handle');
+  if (handles.length < 5 || !visible(handles[0])) return false;
+  const figures = [...document.querySelectorAll('.bqplot.figure')].slice(0, 4);
+  return figures.length === 4 && figures.every(f => visible(f) && (
+    [...f.querySelectorAll('path.line')].some(p => (p.getAttribute('d') || '').length > 20)
+    || f.querySelectorAll('rect.bar').length > 0));
+}"""
+
+
+def start_printing(log: Path, *args: str, timeout: float = SERVER_START_S):
+    """Run ``whatif app ARGS --port P`` and read its output until it prints its address;
+    returns (process, the address printed, the lines printed). Nothing is polled: the
+    address is used as the command gives it."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "whatif.cli", "app", *args, "--port", str(port)], cwd=REPO,
+        stdout=subprocess.PIPE, stderr=Path(log).open("w"), text=True, start_new_session=True,
+    )
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout], daemon=True).start()
+    printed = []
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+        except queue.Empty:
+            server.stop(proc)
+            raise RuntimeError(f"no address printed in {timeout} s:\n{Path(log).read_text()}"
+                               ) from None
+        printed.append(line.rstrip())
+        match = re.search(r"serving on (http://\S+)", line)
+        if match:
+            return proc, match.group(1), printed
+
+
+def test_printed_address_answers_the_first_request(tmp_path):
+    """`whatif app` prints its address only once the server answers: the first request
+    to it (made at once, no retry) gets the page."""
+    proc, url, printed = start_printing(tmp_path / "server.log")
+    try:
+        assert url == url.rstrip("/") + "/" and url.startswith("http://127.0.0.1:")
+        assert printed[-1] == f"whatif app: serving on {url}  (Ctrl-C to stop)"
+        with urllib.request.urlopen(url, timeout=120) as response:
+            assert response.status == 200
+            page = response.read().decode("utf-8")
+        assert "how many missiles would it take" in page  # the app's notebook, rendered
+        assert "jupyter-widgets" in page or "application/vnd.jupyter.widget-view+json" in page
+    finally:
+        server.stop(proc)
+
+
+def test_page_shows_sliders_and_charts(browser, tmp_path):
+    """A page opened on the printed address shows its sliders and its four charts,
+    drawn (timed in the page; reported, not asserted: the machine may be busy)."""
+    proc, url, _ = start_printing(tmp_path / "server.log")
+    try:
+        context = browser.new_context(viewport={"width": 1600, "height": 1200})
+        context.route("**/*", _local_only)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(url, wait_until="commit", timeout=FIRST_LOAD_MS)
+        page.wait_for_function(SHOWN_JS, polling="raf", timeout=FIRST_LOAD_MS)
+        shown_ms = page.evaluate("() => performance.now()")
+        numeric = sum(p.kind in ("real", "integer") for p in REGISTRY.values())
+        assert page.locator(".noUi-handle").count() == numeric + 1  # and the confidence
+        expect(control(page, "missiles").locator(".noUi-handle")).to_be_visible()
+        expect(value_box(page, "missiles")).to_have_value("30")
+        figures = page.evaluate("""() => [...document.querySelectorAll('.bqplot.figure')]
+            .slice(0, 4).map(f => ({
+              title: f.querySelector('text.mainheading').textContent,
+              width: f.getBoundingClientRect().width,
+              points: Math.max(0, ...[...f.querySelectorAll('path.line')]
+                  .map(p => (p.getAttribute('d') || '').split(/[ML]/).length - 1)),
+              bars: f.querySelectorAll('rect.bar').length}))""")
+        assert [f["title"] for f in figures] == [
+            "National Shahed-type production per day",
+            "Chance of reaching the goal vs missiles per salvo",
+            "Weekly hits on energy infrastructure (mean)",
+            "Grid capacity out of action",
+        ]
+        assert all(f["width"] > 300 for f in figures), figures
+        horizon = int(REGISTRY["horizon_days"].default.central)
+        assert figures[0]["points"] >= horizon  # one point a day (and more for the bands)
+        assert figures[3]["points"] >= horizon
+        assert figures[1]["points"] > 10  # the chance curve over salvo sizes
+        assert figures[2]["bars"] >= horizon // 7  # a pair of bars a week
+        assert errors == []
+        print(f"first render {shown_ms:.0f} ms")
+        context.close()
     finally:
         server.stop(proc)
 
@@ -376,6 +486,24 @@ def test_app_with_bad_input_exits_2_with_one_line(tmp_path, args, needles):
     assert "Traceback" not in result.stderr
     for needle in needles:
         assert needle in lines[0], (needle, lines[0])
+
+
+def test_app_on_a_taken_port_exits_2_with_one_line():
+    """The server cannot listen: no address is printed, one line says why."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "whatif.cli", "app", "--port", str(port)],
+                                cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
+    assert "serving on" not in result.stdout
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("whatif: error: the app server exited"), lines[0]
+    assert f"http://127.0.0.1:{port}/" in lines[0]
+    assert "could not be started" in lines[0]  # Voilà's own reason
+    assert "Traceback" not in result.stderr
 
 
 def test_terminating_the_app_stops_the_server(tmp_path):

@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import socket
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any, NoReturn
 
 from whatif.engine import (
@@ -439,20 +440,40 @@ def _free_port(preferred: int) -> int:
     raise WhatifError("no free port on 127.0.0.1")
 
 
-def app_command(scenario: str | None, host: str, port: int, idle_timeout: int = 600
-                ) -> tuple[list[str], dict[str, str]]:
+#: pre-heated pages kept ready (each a kernel that has already run the app's notebook)
+APP_POOL_SIZE = 1
+#: seconds after a page takes a pre-heated kernel before the next one starts heating
+#: (so that heating does not compete with the page being opened)
+APP_REFILL_DELAY_S = 3
+
+
+def app_command(scenario: str | None, host: str, port: int, idle_timeout: int = 600,
+                ready_file: Path | None = None) -> tuple[list[str], dict[str, str]]:
     """The Voila command line and environment that serve the app (``scenario``: a file or a
-    bundled name; the kernels get it, and ``$WHATIF_DATA_DIR``, as absolute paths)."""
+    bundled name; the kernels get it, and ``$WHATIF_DATA_DIR``, as absolute paths).
+
+    Voilà keeps ``APP_POOL_SIZE`` kernels pre-heated: each has run the notebook (imports,
+    compiled model loaded, app built and computed) before any page asks for it, so a
+    page only has to draw. Pre-heated kernels inherit this environment, hence
+    ``$WHATIF_SCENARIO``; ``ready_file`` becomes ``$WHATIF_READY_FILE``, which the app
+    writes once built.
+    """
     app_notebook = notebook("whatif.ipynb")
     env = kernel_environment()
     if scenario:
         env["WHATIF_SCENARIO"] = str(scenario_path(scenario).resolve())
     else:
         env.pop("WHATIF_SCENARIO", None)
+    if ready_file is not None:
+        env["WHATIF_READY_FILE"] = str(ready_file)
+    else:
+        env.pop("WHATIF_READY_FILE", None)
     cmd = [sys.executable, "-m", "voila", str(app_notebook), f"--port={port}", "--no-browser",
-           f"--Voila.ip={host}", "--show_tracebacks=False", "--theme=light",
+           f"--Voila.ip={host}", "--Voila.port_retries=0", "--show_tracebacks=False",
+           "--theme=light", "--preheat_kernel=True", f"--pool_size={APP_POOL_SIZE}",
+           f"--VoilaKernelManager.fill_delay={APP_REFILL_DELAY_S}",
            # a closed page cannot always shut its kernel down (voila#1458): cull kernels
-           # that have been idle with no page connected
+           # that have been idle with no page connected (pre-heated ones are kept)
            f"--MappingKernelManager.cull_idle_timeout={idle_timeout}",
            f"--MappingKernelManager.cull_interval={max(1, min(60, idle_timeout // 2))}",
            "--MappingKernelManager.cull_connected=False"]
@@ -460,6 +481,8 @@ def app_command(scenario: str | None, host: str, port: int, idle_timeout: int = 
 
 
 def _cmd_app(args: argparse.Namespace) -> None:
+    from whatif import launch
+
     if args.scenario:
         Scenario.from_yaml(scenario_path(args.scenario))  # a bad file stops here: exit code 2
     if args.port is not None and not 1 <= args.port <= 65535:
@@ -468,14 +491,19 @@ def _cmd_app(args: argparse.Namespace) -> None:
         raise ParameterError("idle-timeout", f"{args.idle_timeout} is out of range; allowed 1 to "
                              "86400 seconds")
     port = args.port if args.port is not None else _free_port(8866)
-    cmd, env = app_command(args.scenario, args.host, port, args.idle_timeout)
+    url = f"http://{args.host}:{port}/"
+    local = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(args.host, args.host)
     print("whatif app: preparing the model (the first run on a machine compiles it)...",
           flush=True)
     warm_up()  # so that no page waits for the compiler
-    print(f"whatif app: serving on http://{args.host}:{port}/  (Ctrl-C to stop)", flush=True)
-    sys.stderr.flush()
-    # become the server, so that signals (Ctrl-C, SIGTERM) reach Voila itself
-    os.execvpe(cmd[0], cmd, env)
+    with tempfile.TemporaryDirectory(prefix="whatif-app-") as folder:
+        ready = Path(folder) / "ready"
+        cmd, env = app_command(args.scenario, args.host, port, args.idle_timeout, ready)
+        print("whatif app: starting the server and preparing the first page...", flush=True)
+        code = launch.serve(cmd, env, f"http://{local}:{port}/", ready, on_ready=lambda: print(
+            f"whatif app: serving on {url}  (Ctrl-C to stop)", flush=True))
+    if code:
+        raise SystemExit(code)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -131,10 +131,24 @@ class WhatifApp(w.VBox):
     @classmethod
     def from_environment(cls) -> WhatifApp:
         """The app on ``$WHATIF_SCENARIO`` if set (as ``whatif app FILE`` does), else the
-        defaults."""
+        defaults, with its figures computed.
+
+        The first computation runs here rather than after the cell, so that a kernel
+        Voilà pre-heats holds a finished app (and has loaded the compiled model) before
+        any page asks for it. If ``$WHATIF_READY_FILE`` is set (``whatif app`` sets it),
+        that file is then written: the command prints its address once it exists.
+        """
         path = os.environ.get("WHATIF_SCENARIO")  # a file or a bundled name
         scenario = Scenario.from_yaml(scenario_path(path)) if path else None
-        return cls(scenario)
+        app = cls(scenario)
+        app.queue.run_pending()
+        ready = os.environ.get("WHATIF_READY_FILE")
+        if ready:
+            try:
+                Path(ready).write_text(f"{os.getpid()}\n", encoding="utf-8")
+            except OSError:  # only a signal to `whatif app`: never a reason to fail
+                pass
+        return app
 
     @property
     def immediate(self) -> bool:

@@ -13,6 +13,8 @@ from html import escape
 from typing import Any
 
 import ipywidgets as w
+from ipywidgets.widgets.widget_description import DescriptionStyle
+from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle
 
 from whatif.errors import WhatifError
 from whatif.outputs import OBJECTIVES, OUTPUTS
@@ -24,46 +26,76 @@ from whatif.views.run import SAMPLE_CHOICES, RunSettings, parse_goal
 LABEL_WIDTH = "230px"
 
 
-class ParameterControl(w.VBox):
-    """One assumption's control: label, input, unit and range, and an error line."""
+class SharedLooks:
+    """Layouts and styles for many controls at once.
 
-    def __init__(self, parameter: Parameter, on_change: Callable[[str, Any], None]):
+    Each ipywidget has its own layout and style model unless given one; a page has to
+    create every model before it shows anything, and the controls are most of them. The
+    controls of one app share these (none of them is changed after construction).
+    """
+
+    def __init__(self):
+        self.plain = w.Layout()
+        self.label = w.Layout(width=LABEL_WIDTH)
+        self.error = w.Layout(margin="0 0 0 4px")
+        self.slider = w.Layout(width="220px")
+        self.text = w.Layout(width="90px")
+        self.choice = w.Layout(width="180px")
+        self.stages = w.Layout(width="300px")
+        self.html = HTMLStyle()
+        self.slider_style = w.SliderStyle()
+        self.text_style = TextStyle()
+        self.description = DescriptionStyle()
+
+
+class ParameterControl(w.VBox):
+    """One assumption's control: label, input, unit and range, and an error line.
+
+    ``looks``: layouts and styles shared with other controls (default: its own).
+    """
+
+    def __init__(self, parameter: Parameter, on_change: Callable[[str, Any], None],
+                 looks: SharedLooks | None = None):
         self.parameter = parameter
         self._on_change = on_change
         self._muted = False
+        self.looks = looks = looks or SharedLooks()
         self._shown: float | None = None  # the last value set from Python
         tip = tooltip(parameter)
         unit = f" [{parameter.unit}]" if parameter.unit else ""
         self.label = w.HTML(
             f'<span title="{escape(tip)}">{escape(parameter.label)}{escape(unit)}</span>',
-            layout=w.Layout(width=LABEL_WIDTH),
+            layout=looks.label, style=looks.html,
         )
-        self.error = w.HTML("", layout=w.Layout(margin="0 0 0 4px"))
+        self.error = w.HTML("", layout=looks.error, style=looks.html)
         self.error.add_class("whatif-error")
-        self.range_note = w.HTML("")
+        self.range_note = w.HTML("", layout=looks.plain, style=looks.html)
         self.range_note.add_class("whatif-range")
         self.input = self._make_input(tip)
         self.show_range(parameter.default, uncertain=False)
         row = [self.label, self.input]
         if self.text is not None:
             row.append(self.text)
-        super().__init__([w.HBox(row), w.HBox([self.range_note, self.error])])
+        super().__init__([w.HBox(row, layout=looks.plain),
+                          w.HBox([self.range_note, self.error], layout=looks.plain)],
+                         layout=looks.plain)
         self.add_class("whatif-control")
         self.add_class(f"whatif-param-{parameter.name}")
 
     # --- building ----------------------------------------------------------------------
     def _make_input(self, tip: str) -> w.Widget:
         p = self.parameter
+        looks = self.looks
         self.text: w.Text | None = None
         if p.kind == "choice":
             widget = w.Dropdown(options=list(p.choices), value=p.default, tooltip=tip,
-                                layout=w.Layout(width="180px"))
+                                layout=looks.choice, style=looks.description)
             widget.observe(self._from_widget, names="value")
             return widget
         if p.kind == "stages":
             widget = w.Text(value=stages_text(p.default), tooltip=tip, continuous_update=False,
                             placeholder="name:aimpoints; name:aimpoints",
-                            layout=w.Layout(width="300px"))
+                            layout=looks.stages, style=looks.text_style)
             widget.observe(self._from_text, names="value")
             self.text = None
             return widget
@@ -76,15 +108,16 @@ class ParameterControl(w.VBox):
         if p.kind == "integer":
             widget = w.IntSlider(value=int(central), min=int(lo), max=int(max(top, central)),
                                  step=1, continuous_update=True, tooltip=tip,
-                                 readout=False, layout=w.Layout(width="220px"))
+                                 readout=False, layout=looks.slider, style=looks.slider_style)
         else:
             widget = w.FloatSlider(value=central, min=lo, max=max(top, central),
                                    step=nice_step(top - lo, lo, central),
                                    continuous_update=True,
-                                   tooltip=tip, readout=False, layout=w.Layout(width="220px"))
+                                   tooltip=tip, readout=False, layout=looks.slider,
+                                   style=looks.slider_style)
         widget.observe(self._from_widget, names="value")
         self.text = w.Text(value=show_number(central, p), continuous_update=False, tooltip=tip,
-                           layout=w.Layout(width="90px"))
+                           layout=looks.text, style=looks.text_style)
         self.text.add_class("whatif-value")
         self.text.observe(self._from_text, names="value")
         return widget
@@ -180,7 +213,9 @@ class ControlsPanel(w.VBox):
         self._on_settings = on_settings
         defaults = RunSettings()
         self._goal = (defaults.objective, defaults.at_least)  # the last valid goal
-        self.controls = {name: ParameterControl(p, on_parameter) for name, p in REGISTRY.items()}
+        looks = SharedLooks()  # one layout/style model for all controls, not one each
+        self.controls = {name: ParameterControl(p, on_parameter, looks)
+                         for name, p in REGISTRY.items()}
         groups = [w.VBox([c for c in self.controls.values() if c.parameter.group == g])
                   for g in GROUPS]
         self.mode = w.ToggleButtons(options=[("Point estimate", "point"), ("Monte Carlo", "mc")],
