@@ -539,7 +539,8 @@ def test_record_tab_shows_the_record_beside_the_live_baseline(page):
     expect(check).to_be_visible()
     expect(check).to_contain_text("production_now")
     assert check.inner_text().count("inside the fit's 90% interval") == 2
-    page.wait_for_function(f"() => {{ const r = ({RECORD_FIGURE_JS})(); return r && r.dots >= 40; }}")
+    page.wait_for_function(
+        f"() => {{ const r = ({RECORD_FIGURE_JS})(); return r && r.dots >= 40; }}")
     figure = page.evaluate(RECORD_FIGURE_JS)
     assert figure["dots"] == 40  # one per month of the record
     assert figure["width"] > 300 and figure["height"] > 200

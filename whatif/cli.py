@@ -62,7 +62,8 @@ SCENARIO_HELP = "scenario YAML file, or the name of a bundled one (see `whatif s
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="whatif", description="How many missiles would it take, and what would it buy?")
+    parser = _Parser(prog="whatif",
+                     description="How many missiles would it take, and what would it buy?")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def scenario_args(p: argparse.ArgumentParser, samples: int) -> None:
@@ -79,10 +80,12 @@ def _parser() -> argparse.ArgumentParser:
     scenario_args(run, 10_000)
     solve = sub.add_parser("solve", help="missiles needed for an objective at a confidence")
     scenario_args(solve, 10_000)
-    solve.add_argument("--objective", default="capacity_loss", help=f"one of {', '.join(OBJECTIVES)}")
+    solve.add_argument("--objective", default="capacity_loss",
+                       help=f"one of {', '.join(OBJECTIVES)}")
     solve.add_argument("--at-least", type=float, required=True, help="objective threshold")
     solve.add_argument("--confidence", type=float, default=0.8, help="required probability (0-1]")
-    solve.add_argument("--max-missiles", type=int, default=300, help="largest salvo tried (default 300)")
+    solve.add_argument("--max-missiles", type=int, default=300,
+                       help="largest salvo tried (default 300)")
     def analysis(name: str, help_text: str, samples: int | None = None,
                  samples_help: str = "") -> argparse.ArgumentParser:
         """A subcommand on a scenario, with --set and --json (and --samples/--seed)."""
@@ -102,7 +105,8 @@ def _parser() -> argparse.ArgumentParser:
     brief = sub.add_parser("brief", help="write a self-contained HTML brief of a scenario")
     brief.add_argument("scenario", help=SCENARIO_HELP)
     brief.add_argument("-o", "--output", required=True, help="the HTML file to write")
-    brief.add_argument("--samples", type=int, default=10_000, help="Monte Carlo samples (0 = deterministic)")
+    brief.add_argument("--samples", type=int, default=10_000,
+                       help="Monte Carlo samples (0 = deterministic)")
     brief.add_argument("--seed", type=int, default=0)
     brief.add_argument("--notebook", default=None, help="also keep the executed notebook here")
     sob = analysis("sobol", "Sobol indices of an output over the uncertain assumptions", 1024,
@@ -114,11 +118,12 @@ def _parser() -> argparse.ArgumentParser:
     expl = analysis("explain", "what must hold for a salvo to reach a goal", 10_000,
                     "for the Monte Carlo check")
     expl.add_argument("--missiles", type=int, default=30, help="missiles per salvo (default 30)")
-    expl.add_argument("--objective", default="capacity_loss", help=f"one of {', '.join(OBJECTIVES)}")
+    expl.add_argument("--objective", default="capacity_loss",
+                      help=f"one of {', '.join(OBJECTIVES)}")
     expl.add_argument("--at-least", type=float, default=0.5, help="objective threshold")
     expl.add_argument("--confidence", type=float, default=0.8, help="required probability (0-1]")
-    cal = sub.add_parser("calibrate", help="fit production_now and defeat_rate to the launch record "
-                                           "and compare a scenario with the fits")
+    cal = sub.add_parser("calibrate", help="fit production_now and defeat_rate to the launch "
+                                           "record and compare a scenario with the fits")
     cal.add_argument("scenario", nargs="?",
                      help="scenario YAML or bundled name to compare (default: the defaults)")
     cal.add_argument("--production-from", default="2024-01", metavar="YYYY-MM",
@@ -126,7 +131,8 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument("--defeat-from", default="2025-01", metavar="YYYY-MM",
                      help="first month of the defeat-rate fit (default 2025-01)")
     cal.add_argument("--json", action="store_true")
-    params = sub.add_parser("params", help="list every assumption with unit, range, default, source")
+    params = sub.add_parser("params",
+                            help="list every assumption with unit, range, default, source")
     params.add_argument("--json", action="store_true")
     scenarios = sub.add_parser("scenarios", help="list the bundled scenarios (name and title)")
     scenarios.add_argument("--json", action="store_true")
@@ -172,13 +178,15 @@ def _cmd_run(args: argparse.Namespace) -> None:
     if args.json:
         _print_json(result.to_dict())
         return
-    mode = "deterministic (central values)" if args.samples == 0 else f"{args.samples:,} samples, seed {args.seed}"
+    mode = ("deterministic (central values)" if args.samples == 0
+            else f"{args.samples:,} samples, seed {args.seed}")
     print(f"{_title(scenario)}\n{mode}\n")
     width = max(len(o.label) for o in OUTPUTS.values())
     print(f"{'output':<{width}}  {'mean':>10} {'P10':>10} {'P50':>10} {'P90':>10}")
     for name, row in result.summary.iterrows():
         spec = OUTPUTS[name]
-        cells = " ".join(f"{format_value(row[k], spec.unit):>10}" for k in ("mean", "p10", "p50", "p90"))
+        cells = " ".join(f"{format_value(row[k], spec.unit):>10}"
+                         for k in ("mean", "p10", "p50", "p90"))
         print(f"{spec.label:<{width}}  {cells}")
 
 
@@ -316,13 +324,15 @@ def _cmd_explain(args: argparse.Namespace) -> None:
         check_solve_work(scenario, samples, args.missiles)
     frame = explain(scenario, args.missiles, args.objective, args.at_least)
     solve = missiles_needed(scenario, args.objective, args.at_least, args.confidence,
-                            samples=args.samples, seed=args.seed, max_missiles=max(args.missiles, 1))
+                            samples=args.samples, seed=args.seed,
+                            max_missiles=max(args.missiles, 1))
     chance = float(solve.curve["probability"].iloc[args.missiles])
     if args.json:
         _print_json({"missiles": args.missiles, "objective": args.objective,
                      "at_least": args.at_least, "confidence": args.confidence,
                      "probability_at_missiles": chance, "samples": solve.samples,
-                     "met": chance >= args.confidence, "conditions": frame.to_dict(orient="records")})
+                     "met": chance >= args.confidence,
+                     "conditions": frame.to_dict(orient="records")})
         return
     spec = OUTPUTS[args.objective]
     goal = f"{spec.label} >= {format_value(args.at_least, spec.unit)}"
@@ -395,7 +405,8 @@ def _cmd_params(args: argparse.Namespace) -> None:
                 [str(s) for s in p.default] if p.kind == "stages" else p.default)
             rows.append({"name": p.name, "group": p.group, "label": p.label, "unit": p.unit,
                          "kind": p.kind, "range": p.range_text(), "default": default,
-                         "source": p.source, "source_url": p.source_url, "source_date": p.source_date,
+                         "source": p.source, "source_url": p.source_url,
+                         "source_date": p.source_date,
                          "reliability": p.reliability})
         _print_json(rows)
         return
@@ -509,8 +520,8 @@ def _cmd_app(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
-        {"run": _cmd_run, "solve": _cmd_solve, "tornado": _cmd_tornado, "sobol": _cmd_sobol, "brief": _cmd_brief,
-         "sensitivity": _cmd_sensitivity, "explain": _cmd_explain,
+        {"run": _cmd_run, "solve": _cmd_solve, "tornado": _cmd_tornado, "sobol": _cmd_sobol,
+         "brief": _cmd_brief, "sensitivity": _cmd_sensitivity, "explain": _cmd_explain,
          "calibrate": _cmd_calibrate, "params": _cmd_params, "scenarios": _cmd_scenarios,
          "app": _cmd_app}[args.command](args)
     except WhatifError as exc:

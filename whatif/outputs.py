@@ -34,8 +34,8 @@ OUTPUTS: dict[str, Output] = {
         Output("capacity_loss", "Plant capacity lost (first salvo)", "share", upper=1.0),
         Output("drones_denied", "Drones denied over the horizon", "drones"),
         # a ratio to the target: above 1 only if output already exceeds the target
-        Output("target_share_denied", "Drones denied as a share of target output (target/day × days)",
-               "share"),
+        Output("target_share_denied",
+               "Drones denied as a share of target output (target/day × days)", "share"),
         Output("days_disrupted", "Days national output is below 90% of baseline", "days"),
         Output("energy_hits_averted", "Hits on energy infrastructure averted", "hits"),
         Output("energy_hit_reduction", "Reduction in energy hits vs no strike", "share", upper=1.0),
