@@ -3,20 +3,23 @@
 The daily series come as ``(samples, series, days)``. A band needs, for each series and
 day, only a few order statistics of the samples (for a linear-interpolation percentile,
 the ranks ``floor(q (n - 1))`` and the one after). Sorting every day's samples does far
-more than that. Here, in parallel over blocks of days of each series, each day's samples
-are copied once (and summed on the way, for the mean) and the wanted ranks are found so:
+more than that. Here each series' days are followed in order, in parallel over (series,
+part of the days); the samples of a few days at a time are copied so that each day's are
+contiguous (and summed on the way, in sample order, for the mean), and for each day:
 
-- A *bracket*, two values ``lo <= hi`` expected to enclose the wanted ranks, is set from
-  the day before: its values a few ranks either side of them, moved by the day's drift
-  (the daily distributions change smoothly, apart from strike days).
-- One pass counts the values below ``lo``, equal to ``lo`` and equal to ``hi`` and copies
-  those strictly between (a few percent of the samples), which are then sorted. If the
-  ranks fall inside, they are read off; ties at the bracket's ends cost nothing.
-- Otherwise (the first day of a block, a jump, a bracket grown too wide) the ranks are
-  selected from the whole day by quickselect (Hoare 1961).
+- A *bracket* for each group of nearby wanted ranks, two values ``lo <= hi`` expected to
+  enclose them, comes from the day before: its values a few ranks either side of them,
+  moved by that day's drift (the daily distributions change smoothly, strike days apart).
+- One vectorised pass counts the values below each ``lo`` and flags those near a bracket
+  (a few percent); the flagged ones are sorted into their brackets (ties with ``lo`` or
+  ``hi`` only counted). If a group's ranks fall inside its bracket, they are selected
+  among the kept values (quickselect, Hoare 1961), with tomorrow's bracket ends.
+- Otherwise (a part's first day, a jump, a bracket grown too wide) the ranks are
+  selected from the whole day.
 
 The bracket only decides how fast the answer comes: the values returned are always the
-samples' own values at the wanted ranks, exact order statistics.
+samples' own values at the wanted ranks, exact order statistics. The means are NumPy's
+(the same sums in the same order).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from numba import njit, prange
 
 #: comparisons, and sums in sample order: no fastmath, so nothing is reassociated
 _OPTIONS = {"cache": True}
-#: days copied at a time (each day's samples contiguous), in tiles of TILE samples
+#: days copied at a time (each day's samples contiguous), TILE samples at a time
 DAY_BLOCK = 32
 TILE = 64
 #: brackets are followed day to day along at most this many parts of a series (the
