@@ -432,3 +432,35 @@ def test_more_missiles_never_lower_any_objective_per_sample(scenario):
                          "target_share_denied"):
                 assert (out[name].to_numpy() >= previous[name].to_numpy() - 1e-9).all(), (n, name)
         previous = out
+
+
+def test_series_buffer_is_reused_without_changing_numbers():
+    from whatif import engine
+
+    scenario = Scenario.default()
+    first = simulate(scenario, samples=300, seed=1, series=True).series
+    held = engine._SERIES_BUFFER._array
+    other = simulate(scenario.with_values(repair_days=200), samples=300, seed=2, series=True)
+    again = simulate(scenario, samples=300, seed=1, series=True).series
+    assert engine._SERIES_BUFFER._array is held  # the same memory served both
+    pd.testing.assert_frame_equal(first, again)
+    assert not other.series.equals(first)
+    # with the buffer taken (another thread), a fresh array gives the same numbers
+    with engine._SERIES_BUFFER.borrow((1, 1, 1)):
+        pd.testing.assert_frame_equal(simulate(scenario, samples=300, seed=1, series=True).series,
+                                      first)
+
+
+def test_reused_array_lends_one_borrower_at_a_time():
+    from whatif.engine import _ReusedArray
+
+    lender = _ReusedArray(most_values=100)
+    with lender.borrow((2, 5)) as a:
+        a[:] = 1.0
+        with lender.borrow((2, 5)) as b:
+            assert not np.shares_memory(a, b) and b.shape == (2, 5)
+    with lender.borrow((3, 3)) as c:
+        assert np.shares_memory(a, c) and c.flags.c_contiguous
+    with lender.borrow((11, 10)) as big:  # above the limit: never kept
+        assert big.shape == (11, 10)
+    assert lender._array.size == 10

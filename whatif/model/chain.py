@@ -194,20 +194,32 @@ def _most_salvos(theta):
     return 1 + int(theta[:, RESTRIKES].max()) if theta.shape[0] else 1
 
 
-@njit(parallel=True, **JIT_OPTIONS)
-def run_samples(theta, shared, record):
+def run_samples(theta, shared, record, series=None):
     """Outputs ``(samples, len(OUTPUTS))`` for every row of ``theta`` and, if ``record``,
     daily series ``(samples, len(SERIES), days)`` with ``days`` the longest horizon.
 
     ``shared`` is a :class:`~whatif.model.layout.Shared`. Each row's outputs use its own
-    horizon; a row with a shorter horizon has its series run on to ``days``.
+    horizon; a row with a shorter horizon has its series run on to ``days``. ``series``:
+    a C-contiguous float64 array of that shape to write the series into (every value is
+    written), or None to allocate one.
     """
     n = theta.shape[0]
-    outputs = np.empty((N_OUTPUTS, n)).T  # each output contiguous (fast summaries)
     if record and n:
-        series = np.empty((n, N_SERIES, int(theta[:, HORIZON_DAYS].max())))
+        shape = (n, N_SERIES, int(theta[:, HORIZON_DAYS].max()))
+        if series is None:
+            series = np.empty(shape)
+        elif series.shape != shape or not series.flags.c_contiguous:
+            raise ValueError(f"series must be a C-contiguous array of shape {shape}")
     else:
         series = np.empty((1, N_SERIES, 1))
+    return _run_samples_into(theta, shared, record, series)
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def _run_samples_into(theta, shared, record, series):
+    """:func:`run_samples` with the series array given."""
+    n = theta.shape[0]
+    outputs = np.empty((N_OUTPUTS, n)).T  # each output contiguous (fast summaries)
     max_salvos = _most_salvos(theta)
     for chunk in prange((n + CHUNK - 1) // CHUNK):
         work = scratch(shared, max_salvos)
