@@ -164,18 +164,8 @@ RESULT_JS = """() => {
 }"""
 
 
-#: the page is "shown" once its sliders and its four charts are drawn: five or more slider
-#: handles, the first visible, and each of the first four figures visible with a drawn line
-#: or bars
-SHOWN_JS = """() => {
-  const visible = e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
-  const handles = document.querySelectorAll('.noUi-handle');
-  if (handles.length < 5 || !visible(handles[0])) return false;
-  const figures = [...document.querySelectorAll('.bqplot.figure')].slice(0, 4);
-  return figures.length === 4 && figures.every(f => visible(f) && (
-    [...f.querySelectorAll('path.line')].some(p => (p.getAttribute('d') || '').length > 20)
-    || f.querySelectorAll('rect.bar').length > 0));
-}"""
+SHOWN_JS = app_server.SHOWN_JS  # sliders and the four charts drawn
+
 TARGET_FIRST_RENDER_S = 3.0  # request → sliders and charts shown, compiled model cached
 
 

@@ -18,6 +18,19 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 
+#: the page is "shown" once its sliders and its four charts are drawn: five or more slider
+#: handles, the first visible, and each of the first four figures visible with a drawn line
+#: or bars
+SHOWN_JS = """() => {
+  const visible = e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+  const handles = document.querySelectorAll('.noUi-handle');
+  if (handles.length < 5 || !visible(handles[0])) return false;
+  const figures = [...document.querySelectorAll('.bqplot.figure')].slice(0, 4);
+  return figures.length === 4 && figures.every(f => visible(f) && (
+    [...f.querySelectorAll('path.line')].some(p => (p.getAttribute('d') || '').length > 20)
+    || f.querySelectorAll('rect.bar').length > 0));
+}"""
+
 
 def free_port() -> int:
     """A port nothing listens on, on 127.0.0.1."""

@@ -366,16 +366,8 @@ def test_a_closed_page_kernel_is_shut_down(browser, tmp_path):
 
 # --- starting as a person does ---------------------------------------------------------
 
-#: sliders visible and the four charts drawn (a line with points, or bars, in each)
-SHOWN_JS = """() => {
-  const visible = e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
-  const handles = document.querySelectorAll('.noUi-handle');
-  if (handles.length < 5 || !visible(handles[0])) return false;
-  const figures = [...document.querySelectorAll('.bqplot.figure')].slice(0, 4);
-  return figures.length === 4 && figures.every(f => visible(f) && (
-    [...f.querySelectorAll('path.line')].some(p => (p.getAttribute('d') || '').length > 20)
-    || f.querySelectorAll('rect.bar').length > 0));
-}"""
+SHOWN_JS = server.SHOWN_JS  # sliders visible and the four charts drawn
+
 
 
 def start_printing(log: Path, *args: str, timeout: float = SERVER_START_S):
