@@ -604,7 +604,8 @@ def first_render_rows(first: dict) -> tuple[list[str], float]:
             request = f"refused; answered {run['answered_after']:.1f} s later"
         else:
             request = f"HTTP {run['first_status']} in {run['first_seconds']:.2f} s"
-        steps = "; ".join(f"{t:.1f} s: {text.split(': ', 1)[-1][:40]}"
+        # each message the command printed before the address, with when it came
+        steps = "; ".join(f"{t:.1f} s: {text.split(': ', 1)[-1].split(' (')[0].rstrip('.')}"
                           for t, text in run["printed"][:-1])
         rows.append(f"| {label} | **{run['url_seconds']:.1f}** ({steps}) | {request} "
                     f"| **{statistics.median(loads):.2f}** | {min(loads):.2f} – {max(loads):.2f} "
