@@ -24,7 +24,7 @@ LAYERS = {
                  "whatif.calibrate"),
     "presentation": ("whatif.presentation", "whatif.figures"),
     "front ends": ("whatif.views.", "whatif.brief", "whatif.cli", "whatif.reference",
-                   "whatif.launch"),
+                   "whatif.launch", "whatif.__main__"),
     "ui": ("whatif.ui.",),
 }
 WIDGETS = {"ipywidgets", "bqplot", "bqscales", "traitlets", "IPython", "voila"}

@@ -105,13 +105,18 @@ def test_bundled_scenarios_are_the_yaml_files_by_name(monkeypatch):
 def test_data_dir_override_is_absolute_and_must_exist(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "mydata").mkdir()
+    (tmp_path / "mydata" / "assumptions.csv").write_text("name\n")
     monkeypatch.setenv(DATA_ENV, "mydata")
     assert resources.data_dir() == tmp_path / "mydata"
     assert resources.bundled_scenarios() == {}  # no scenarios/ folder in it
     env = resources.kernel_environment({DATA_ENV: "mydata", "OTHER": "x"})
     assert env == {DATA_ENV: str(tmp_path / "mydata"), "OTHER": "x"}
     monkeypatch.setenv(DATA_ENV, "missing")
-    with pytest.raises(WhatifError, match=f"{DATA_ENV}: missing is not a folder"):
+    with pytest.raises(WhatifError, match=f"{DATA_ENV}: 'missing' is not a folder"):
+        resources.data_dir()
+    (tmp_path / "empty").mkdir()
+    monkeypatch.setenv(DATA_ENV, "empty")
+    with pytest.raises(WhatifError, match=f"{DATA_ENV}: 'empty' has no assumptions.csv"):
         resources.data_dir()
 
 
@@ -280,3 +285,35 @@ def test_data_dir_override_reaches_the_brief_kernel(tmp_path):
     assert f'<h1 class="brief-title">{MODIFIED_TITLE}</h1>' in html
     assert (f"<code>missiles</code></td><td>missiles</td><td>{MODIFIED_MISSILES}</td>"
             in html)
+
+
+@pytest.mark.parametrize("problem", ["missing", "a-file", "empty"])
+def test_a_bad_data_dir_is_one_line_and_exit_2_from_the_command(problem, tmp_path):
+    """``import whatif`` reads no data, so the command itself reports a bad
+    ``$WHATIF_DATA_DIR`` (before: a traceback raised while importing the package)."""
+    target = tmp_path / problem
+    if problem == "a-file":
+        target.write_text("not a folder\n")
+    elif problem == "empty":
+        target.mkdir()  # a folder without assumptions.csv
+    env = {**os.environ, DATA_ENV: str(target)}
+    imported = subprocess.run([sys.executable, "-c", "import whatif; print(whatif.__version__)"],
+                              cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert imported.returncode == 0 and imported.stdout.strip() == "0.1.0", imported.stderr
+    proc = subprocess.run([sys.executable, "-m", "whatif", "run", "baseline", "--samples", "0"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("whatif: error: "), proc.stderr
+    assert DATA_ENV in lines[0] or "assumptions" in lines[0]
+
+
+def test_the_command_entry_point_is_the_guarded_main():
+    import tomllib
+
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts == {"whatif": "whatif.__main__:main"}
+    from whatif.__main__ import main as guarded
+
+    assert guarded(["scenarios", "--json"]) == 0

@@ -31,7 +31,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-from whatif.errors import ScenarioError, WhatifError
+from whatif.errors import ScenarioError, WhatifError, show
 
 DATA_ENV = "WHATIF_DATA_DIR"
 USER_ENV = "WHATIF_USER_DIR"
@@ -66,7 +66,10 @@ def data_dir() -> Path:
     if override:
         folder = Path(override).expanduser().absolute()
         if not folder.is_dir():
-            raise WhatifError(f"{DATA_ENV}: {override} is not a folder")
+            raise WhatifError(f"{DATA_ENV}: {show(override)} is not a folder")
+        if not (folder / "assumptions.csv").is_file():
+            raise WhatifError(f"{DATA_ENV}: {show(override)} has no assumptions.csv (copy "
+                              "the bundled data folder and edit it)")
         return folder
     return _on_disk(_package_files(DATA_PACKAGE))
 
