@@ -212,6 +212,32 @@ class ProductionFit:
         """The fitted climb's length in the model's terms, ``10 / growth_rate`` [days]."""
         return LOGISTIC_STEEPNESS / self.parameters["growth_rate"]
 
+    def draw(self, samples: int, rng: np.random.Generator,
+             origin_day: float = 0.0) -> np.ndarray:
+        """Draws of the path's parameters for the ``trend`` production path.
+
+        Returns ``(samples, 4)``: start level, end level [UAVs/day], midpoint [days from
+        ``origin_day``, the projection's day 0] and growth rate [1/day], the fitted
+        ``x`` plus multivariate Student-t noise of :attr:`covariance` (``dof`` degrees of
+        freedom, as the fit's intervals). ``samples = 0`` gives no rows; use
+        :meth:`central` for the fitted values. Pass them to
+        :func:`whatif.model.production.trend_factor`.
+        """
+        if samples <= 0:
+            return np.empty((0, 4))
+        normal = rng.multivariate_normal(np.zeros(4), self.covariance, size=samples,
+                                         method="eigh")
+        scale = np.sqrt(self.dof / rng.chisquare(self.dof, size=samples))
+        x = self.x + normal * scale[:, None]
+        return np.column_stack([np.exp(x[:, 0]), np.exp(x[:, 1]), x[:, 2] - origin_day,
+                                np.exp(x[:, 3])])
+
+    def central(self, origin_day: float = 0.0) -> np.ndarray:
+        """The fitted path's parameters as one row of :meth:`draw` (shape (4,))."""
+        values = self.parameters
+        return np.array([values["start_level"], values["end_level"],
+                         values["midpoint_day"] - origin_day, values["growth_rate"]])
+
     def path(self, day, level: float = LEVEL) -> pd.DataFrame:
         """The fitted mean path of UAVs launched per day at ``day`` (days from day 0).
 

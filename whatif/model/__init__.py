@@ -16,6 +16,8 @@ from whatif.model.production import (
     ramp_day_average,
     ramp_fraction,
     recovery_remaining,
+    scatter_factor,
+    trend_factor,
 )
 from whatif.model.strike import (
     aimpoint_destroyed_probability,
@@ -41,4 +43,6 @@ __all__ = [
     "ramp_day_average",
     "ramp_fraction",
     "recovery_remaining",
+    "scatter_factor",
+    "trend_factor",
 ]

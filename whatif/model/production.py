@@ -19,6 +19,7 @@ from whatif.model._compile import scalar, ufunc
 LOGISTIC_STEEPNESS = 10.0  # logistic ramp: 1/(1+exp(-k(x-1/2))), rescaled to run 0→1 over the ramp
 EXPONENTIAL_TIME_CONSTANT = 1.0 / 3.0  # exponential recovery: time constant = repair_days / 3
 DISRUPTED_BELOW = 0.9  # a day is disrupted while national output < 90 % of baseline
+TREND_MONTH_DAYS = 30  # the trend path's month-to-month scatter changes every 30 days
 
 @scalar
 def _ramp_fraction(day, ramp_days, logistic):
@@ -55,6 +56,36 @@ def _baseline_production(day, production_now, production_target, ramp_days, logi
     return production_now + (production_target - production_now) * _ramp_fraction(
         day, ramp_days, logistic
     )
+
+
+@scalar
+def _trend_factor(day, start_level, end_level, midpoint_day, growth_rate):
+    """The ``trend`` path on ``day`` relative to day 0 [ratio]: ``g(t) / g(0)``.
+
+    ``g(t) = start + (end - start) / (1 + exp(-r (t - midpoint)))`` is the logistic path
+    fitted to the launch record (:func:`whatif.calibrate.logistic_path`), with its
+    midpoint counted from day 0; levels in any one unit, ``r`` in 1/day.
+
+    Examples
+    --------
+    A path already at its plateau stays there:
+
+    >>> float(trend_factor(90.0, 10.0, 100.0, -1000.0, 0.05))
+    1.0
+    """
+    at_day = start_level + (end_level - start_level) / (
+        1.0 + math.exp(-growth_rate * (day - midpoint_day)))
+    at_zero = start_level + (end_level - start_level) / (
+        1.0 + math.exp(growth_rate * midpoint_day))
+    return at_day / at_zero
+
+
+@scalar
+def _scatter_factor(z, sigma):
+    """A month's multiplicative scatter about the ``trend`` path [ratio]:
+    ``exp(σ z - σ²/2)`` for a standard normal ``z``, whose mean is 1 (log-normal scatter
+    of standard deviation ``σ`` on the log scale)."""
+    return math.exp(sigma * z - 0.5 * sigma * sigma)
 
 
 @scalar
@@ -149,6 +180,8 @@ ramp_fraction = ufunc(_ramp_fraction, "float64(float64, float64, int64)")
 baseline_production = ufunc(_baseline_production,
                             "float64(float64, float64, float64, float64, int64)")
 ramp_day_average = ufunc(_ramp_day_average, "float64(float64, float64)")
+trend_factor = ufunc(_trend_factor, "float64(float64, float64, float64, float64, float64)")
+scatter_factor = ufunc(_scatter_factor, "float64(float64, float64)")
 recovery_remaining = ufunc(_recovery_remaining, "float64(float64, float64, int64)")
 dispersal_makeup = ufunc(_dispersal_makeup, "float64(float64, float64, float64)")
 production_shortfall = ufunc(_production_shortfall, "float64(float64, float64, float64, float64)")
