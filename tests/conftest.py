@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from whatif.model.campaign import SERIES, daily_chain
-from whatif.model.layout import DailyInputs, StrikeParams
+from whatif.engine import choice_code
+from whatif.model.layout import DailyInputs, ProductionPath, StrikeParams
 from whatif.model.rng import sub_key
 from whatif.model.strike import sampled_salvo_loss
 from whatif.params import NUMERIC
@@ -31,10 +32,12 @@ def fixed_scenario(**values) -> Scenario:
     """Every numeric assumption fixed at its central value, then ``values`` applied.
 
     ``values`` may also set choices (``allocation``, ``recovery``, ``ramp_shape``) and
-    ``stages`` (e.g. ``"plant:5"``).
+    ``stages`` (e.g. ``"plant:5"``). The production path is ``target`` unless ``values``
+    says otherwise (the trend path draws from the fit to the record).
     """
     base = Scenario.default()
     fixed = {name: base.central(name) for name in NUMERIC}
+    fixed["production_path"] = "target"  # no draws from the fit to the record
     fixed.update(values)
     return base.with_values(**fixed)
 
@@ -107,23 +110,41 @@ def run_chain(
     mw_per_hit=4.0,
     grid_repair_days=60.0,
     horizon_days=180,
+    stock_policy="drawdown",
+    rebuild_share=0.25,
+    path="target",
+    trend=(10.0, 100.0, -1000.0, 0.05),
+    month_factor=None,
+    points=((0.0, 100.0),),
     record=True,
 ):
     """Run :func:`daily_chain` with keyword arguments; returns (outputs dict, series).
 
-    With ``record=False`` the chain does not write daily values (the engine's fast path
-    for summaries) and the series returned is None.
+    The production path is ``path`` ("target": the climb over ``ramp_days``; "trend": the
+    logistic ``trend`` = (start, end, midpoint, rate) with ``month_factor`` per 30 days,
+    default 1; "custom": the table ``points``). With ``record=False`` the chain does not
+    write daily values (the engine's fast path for summaries) and the series returned is
+    None.
     """
     series = np.full((len(SERIES), horizon_days if record else 1), np.nan)
     inputs = DailyInputs(
         float(production_now), float(production_target), float(ramp_days), int(logistic),
         float(site_share), float(repair_days), int(exponential), float(dispersal_share),
-        float(dispersal_days), float(stockpile_days), float(energy_share), float(defeat_rate),
+        float(dispersal_days), float(stockpile_days), int(choice_code("stock_policy",
+                                                                       stock_policy)),
+        float(rebuild_share), float(energy_share), float(defeat_rate),
         float(mw_per_hit), float(grid_repair_days), int(horizon_days),
     )
+    if month_factor is None:
+        month_factor = np.ones(horizon_days // 30 + 1)
+    table = np.array(points, dtype=float).reshape(-1, 2)
+    production_path = ProductionPath(
+        int(choice_code("production_path", path)), *map(float, trend),
+        np.asarray(month_factor, dtype=float), np.ascontiguousarray(table[:, 0]),
+        np.ascontiguousarray(table[:, 1]))
     salvo_day = np.arange(len(salvo_losses)) * float(restrike_interval_days)
-    result = daily_chain(inputs, salvo_day, np.asarray(salvo_losses, dtype=float), series,
-                         bool(record))
+    result = daily_chain(inputs, production_path, salvo_day,
+                         np.asarray(salvo_losses, dtype=float), series, bool(record))
     names = ("drones_denied", "days_disrupted", "launches_denied", "baseline_launches",
-             "grid_mw_days")
+             "grid_mw_days", "stock_shortfall_end")
     return dict(zip(names, result, strict=True)), (series if record else None)

@@ -164,8 +164,12 @@ def test_monte_carlo_spread_includes_outcome_uncertainty():
 # --- series -----------------------------------------------------------------------------
 
 
-def test_series_bands_and_day0_baseline(default_run, scenario):
-    series = default_run.series
+def test_series_bands_and_day0_baseline(scenario):
+    # on the target path the day-0 baseline of each sample is its production_now (the
+    # trend path's month scatter is tested in test_paths.py)
+    target_run = simulate(scenario.with_values(production_path="target"), samples=SAMPLES,
+                          seed=1, series=True)
+    series = target_run.series
     horizon = int(scenario.central("horizon_days"))
     assert len(series) == horizon
     assert list(series.index) == list(range(horizon))
@@ -174,7 +178,7 @@ def test_series_bands_and_day0_baseline(default_run, scenario):
         assert (p10 <= p50 + 1e-9).all(), name
         assert (p50 <= p90 + 1e-9).all(), name
     # the day-0 baseline of each sample is its production_now
-    production_now = default_run.inputs["production_now"]
+    production_now = target_run.inputs["production_now"]
     day0 = series.loc[0]
     assert day0[("production_baseline", "mean")] == pytest.approx(production_now.mean(), rel=1e-12)
     for stat, q in (("p10", 0.1), ("p50", 0.5), ("p90", 0.9)):

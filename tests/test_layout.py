@@ -31,17 +31,21 @@ def test_constants_are_plain_ints_numba_can_freeze():
     assert layout.N_SERIES == len(SERIES)
 
 
-def test_inputs_are_the_numeric_registry_in_order_then_its_choices():
+def test_inputs_are_the_numeric_registry_in_order_then_its_choices_then_the_trend():
     names = layout.INPUT_NAMES
     assert names[: len(NUMERIC)] == NUMERIC  # the drawn matrix goes in as it is
     choices = tuple(n for n, p in REGISTRY.items() if p.kind == "choice")
-    assert names[len(NUMERIC):] == choices == layout.CHOICE_INPUTS
-    # every assumption reaches the kernel: as a row value or (the stages) in Shared
-    assert set(REGISTRY) - set(names) == {"stages"}
+    end = len(NUMERIC) + len(choices)
+    assert names[len(NUMERIC):end] == choices == layout.CHOICE_INPUTS
+    assert names[end:] == layout.DERIVED_INPUTS == (
+        "trend_start_level", "trend_end_level", "trend_midpoint_day", "trend_growth_rate")
+    # every assumption reaches the kernel: as a row value or (stages, points) in Shared
+    assert set(REGISTRY) - set(names) == {"stages", "production_points"}
     assert chain.INPUTS == names
 
 
-@pytest.mark.parametrize("column", INPUTS, ids=[c.name for c in INPUTS])
+@pytest.mark.parametrize("column", [c for c in INPUTS if c.name not in layout.DERIVED_INPUTS],
+                         ids=[c.name for c in INPUTS if c.name not in layout.DERIVED_INPUTS])
 def test_input_units_and_choices_match_the_registry(column):
     parameter = REGISTRY[column.name]
     assert column.unit == parameter.unit

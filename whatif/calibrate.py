@@ -225,9 +225,12 @@ class ProductionFit:
         """
         if samples <= 0:
             return np.empty((0, 4))
-        normal = rng.multivariate_normal(np.zeros(4), self.covariance, size=samples,
-                                         method="eigh")
-        scale = np.sqrt(self.dof / rng.chisquare(self.dof, size=samples))
+        # two child streams, so that the first n draws are the same whatever the samples
+        normal_rng, scale_rng = rng.spawn(2)
+        values, vectors = np.linalg.eigh(self.covariance)
+        root = vectors * np.sqrt(np.clip(values, 0.0, None))
+        normal = normal_rng.standard_normal((samples, 4)) @ root.T
+        scale = np.sqrt(self.dof / scale_rng.chisquare(self.dof, size=samples))
         x = self.x + normal * scale[:, None]
         return np.column_stack([np.exp(x[:, 0]), np.exp(x[:, 1]), x[:, 2] - origin_day,
                                 np.exp(x[:, 3])])
@@ -427,6 +430,25 @@ def calibrate(record: pd.DataFrame | None = None, production_window=PRODUCTION_W
               else prepare_record(record) if "day" not in record else record)
     return Calibration(record, fit_production(record, production_window, level),
                        fit_defeat_rate(record, defeat_window, level), tuple(defeat_window))
+
+
+_FITS: dict[tuple, ProductionFit] = {}
+
+
+def production_fit() -> ProductionFit:
+    """:func:`fit_production` of the record in use (``$WHATIF_DATA_DIR``'s, or the bundled
+    one), over the default window; cached while the file is unchanged."""
+    path = data_file("historical", "uav_launches_monthly.csv")
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise CalibrationError(f"the launch record {path} cannot be read: "
+                               f"{exc.strerror or exc}") from None
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if key not in _FITS:
+        _FITS.clear()
+        _FITS[key] = fit_production(load_record(path))
+    return _FITS[key]
 
 
 def model_baseline(values: dict[str, float], days) -> np.ndarray:

@@ -22,7 +22,7 @@ from whatif.model import chain, layout
 from whatif.model.campaign import SERIES
 from whatif.outputs import OBJECTIVES, OUTPUTS, series_frame, summarise
 from whatif.params import NUMERIC, REGISTRY, is_number
-from whatif.sampling import draw_matrix, outcome_key
+from whatif.sampling import column_generator, draw_matrix, outcome_key
 from whatif.scenario import Scenario
 
 MAX_SAMPLES = 2_000_000
@@ -152,13 +152,25 @@ def draw_inputs(scenario: Scenario, samples: int, seed: int | None) -> pd.DataFr
 
 
 CHOICES = tuple(name for name, p in REGISTRY.items() if p.kind == "choice")
-# the drawn matrix is copied into theta as it is; choices follow as codes
-if layout.INPUT_NAMES != NUMERIC + CHOICES or any(
+# the drawn matrix is copied into theta as it is; choices follow as codes, then the trend
+# path's parameters (drawn from the fit to the record)
+if layout.INPUT_NAMES != NUMERIC + CHOICES + layout.DERIVED_INPUTS or any(
     layout.INPUTS[layout.CONSTANTS[name.upper()]].choices != REGISTRY[name].choices
     for name in CHOICES
 ):
     raise RuntimeError("whatif.model.layout.INPUTS must list the numeric registry in order, "
-                       "then its choices with the registry's values")
+                       "then its choices with the registry's values, then DERIVED_INPUTS")
+
+#: the trend path's draws come from their own stream (see whatif.sampling.column_generator)
+TREND_STREAM = 1 << 20
+TREND_COLUMNS = [layout.CONSTANTS[name.upper()] for name in layout.DERIVED_INPUTS]
+
+
+def trend_fit():
+    """The fit of the production path to the launch record in use (cached per file)."""
+    from whatif.calibrate import production_fit  # (the fit reads the record on first use)
+
+    return production_fit()
 
 
 def choice_code(name: str, value: str) -> float:
@@ -173,7 +185,34 @@ def kernel_rows(scenario: Scenario, matrix: np.ndarray) -> np.ndarray:
     theta.T[: len(NUMERIC)] = matrix
     for name in CHOICES:
         theta[:, layout.CONSTANTS[name.upper()]] = choice_code(name, scenario.central(name))
+    theta[:, TREND_COLUMNS] = trend_fit().central() if uses_trend(scenario) else 0.0
     return theta
+
+
+def uses_trend(scenario: Scenario) -> bool:
+    """Whether the scenario's production follows the trend fitted to the record."""
+    return scenario.central("production_path") == "trend"
+
+
+def custom_path(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
+    """The custom path's days [days] and rates [drones/day] as the kernel reads them."""
+    points = np.array(scenario.central("production_points"), dtype=float).reshape(-1, 2)
+    return np.ascontiguousarray(points[:, 0]), np.ascontiguousarray(points[:, 1])
+
+
+def shared_inputs(scenario: Scenario, seed: int | None, stochastic: bool) -> layout.Shared:
+    """What every kernel row of ``scenario`` shares (:class:`~whatif.model.layout.Shared`)."""
+    aimpoints = [s.aimpoints for s in scenario.stages]
+    custom_days, custom_rates = custom_path(scenario)
+    return layout.Shared(
+        stage_aimpoints=np.array([aimpoints], dtype=np.int64),  # one site: the plant
+        stage_count=np.array([len(aimpoints)], dtype=np.int64),
+        custom_days=custom_days,
+        custom_rates=custom_rates,
+        trend_sigma=float(trend_fit().sigma) if uses_trend(scenario) else 0.0,
+        key=outcome_key(seed),
+        stochastic=stochastic,
+    )
 
 
 def compile_scenario(scenario: Scenario, samples: int = 0, seed: int | None = 0) -> tuple[
@@ -186,14 +225,10 @@ def compile_scenario(scenario: Scenario, samples: int = 0, seed: int | None = 0)
     samples = _check_samples(samples)
     seed = _check_seed(seed)
     theta = kernel_rows(scenario, _draw(scenario, samples, seed))
+    if samples and uses_trend(scenario):  # the fit's parameter uncertainty
+        theta[:, TREND_COLUMNS] = trend_fit().draw(samples, column_generator(seed, TREND_STREAM))
     inputs = pd.DataFrame(theta[:, : len(NUMERIC)], columns=list(NUMERIC), copy=False)
-    aimpoints = [s.aimpoints for s in scenario.stages]
-    shared = layout.Shared(
-        stage_aimpoints=np.array([aimpoints], dtype=np.int64),  # one site: the plant
-        stage_count=np.array([len(aimpoints)], dtype=np.int64),
-        key=outcome_key(seed),
-        stochastic=samples > 0,
-    )
+    shared = shared_inputs(scenario, seed, samples > 0)
     return CompiledScenario(theta=theta, shared=shared), inputs
 
 

@@ -38,6 +38,12 @@ OUTPUTS: dict[str, Output] = {
                "Drones denied as a share of target output (target/day × days)", "share"),
         Output("days_disrupted", "Days national output is below 90% of baseline", "days"),
         Output("energy_hits_averted", "Hits on energy infrastructure averted", "hits"),
+        # where the rest of the denial went: the stock still short at the horizon's end,
+        # and the hits that shortfall removes later (averted + deferred = denied × got-through)
+        Output("stock_shortfall_end", "Drone stock still short at the horizon's end", "drones",
+               objective=False),
+        Output("energy_hits_deferred", "Hits deferred past the horizon (stock short)", "hits",
+               objective=False),
         Output("energy_hit_reduction", "Reduction in energy hits vs no strike", "share", upper=1.0),
         Output("grid_gw_days_averted", "Grid outage averted", "GW·days"),
         Output("cost_exchange_ratio", "Cost exchange ratio (value denied / missiles spent)",

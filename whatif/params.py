@@ -11,6 +11,7 @@ Kinds
 ``integer``   a whole number within the bounds (drawn values are rounded)
 ``choice``    one of ``choices`` (e.g. allocation: even or bottleneck)
 ``stages``    the plant as serial stages, each with a number of aimpoints
+``points``    a table of (day, value) points, e.g. the custom production path
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from whatif.resources import data_file
 ASSUMPTIONS_CSV = data_file("assumptions.csv")  # bundled, or under $WHATIF_DATA_DIR
 
 DISTRIBUTIONS = ("fixed", "uniform", "triangular", "pert", "lognormal")
-KINDS = ("real", "integer", "choice", "stages")
+KINDS = ("real", "integer", "choice", "stages", "points")
 GROUPS = ("Strike", "Production", "Campaign & grid", "Costs")
 # Parameters that shape arrays or time; they take a single value, never a distribution.
 STRUCTURAL = ("horizon_days",)
@@ -41,6 +42,8 @@ MAX_NUMBER_CHARS = 100  # characters of a number given as text
 MAX_STAGES = 50  # serial stages of the plant
 MAX_TOTAL_AIMPOINTS = 5_000  # aimpoints over all stages
 MAX_STAGE_NAME_CHARS = 60
+MAX_POINTS = 100  # points of a table such as production_points
+MAX_POINT_DAY = 3650  # the last day a point may have [days]
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,11 @@ class Parameter:
     def is_numeric(self) -> bool:
         return self.kind in ("real", "integer")
 
+    @property
+    def is_table(self) -> bool:
+        """Takes a structure (stages, points), not a number or a choice."""
+        return self.kind in ("stages", "points")
+
     def range_text(self) -> str:
         """The allowed range in words, with the unit: ``0 to 1 probability``."""
         if self.kind == "choice":
@@ -116,6 +124,9 @@ class Parameter:
                 f"{_fmt(self.upper_bound)} aimpoints (at most {MAX_TOTAL_AIMPOINTS} in all)"
             )
         unit = f" {self.unit}" if self.unit else ""
+        if self.kind == "points":
+            return (f"1 to {MAX_POINTS} points day:value, days 0 to {MAX_POINT_DAY} (each once), "
+                    f"values {_fmt(self.lower_bound)} to {_fmt(self.upper_bound)}{unit}")
         whole = " (whole numbers)" if self.kind == "integer" else ""
         return f"{_fmt(self.lower_bound)} to {_fmt(self.upper_bound)}{unit}{whole}"
 
@@ -165,6 +176,8 @@ class Parameter:
             return value
         if self.kind == "stages":
             return parse_stages(value, self)
+        if self.kind == "points":
+            return parse_points(value, self)
         if isinstance(value, Assumption):
             value = value.to_yaml_value()
         if isinstance(value, Mapping):
@@ -294,6 +307,63 @@ def parse_stages(value: Any, parameter: Parameter | None = None) -> tuple[Stage,
     return tuple(stages)
 
 
+_POINT_TEXT = re.compile(r"^\s*([^:]+?)\s*:\s*(\S+)\s*$")
+
+
+def parse_points(value: Any, param: Parameter) -> tuple[tuple[float, float], ...]:
+    """Parse a table of (day, value) points, sorted by day.
+
+    Accepts ``"0:99;180:250"``, a list of ``[day, value]`` pairs, or a list of mappings
+    ``{day, value}``. Days run 0 to :data:`MAX_POINT_DAY`, each at most once; values lie
+    within the parameter's bounds; at most :data:`MAX_POINTS` points.
+    """
+    too_many = f"has more than {MAX_POINTS} points"
+    items: list[tuple[Any, Any]] = []
+    if isinstance(value, str):
+        if len(value) > MAX_POINTS * 2 * (MAX_NUMBER_CHARS + 2):
+            raise param.error(value, too_many)
+        parts = [part for part in re.split(r"[;,]", value) if part.strip()]
+        if len(parts) > MAX_POINTS:
+            raise param.error(value, too_many)
+        for part in parts:
+            m = _POINT_TEXT.match(part)
+            if not m:
+                raise param.error(value, "is not a list of day:value")
+            items.append((m.group(1), m.group(2)))
+    elif isinstance(value, (list, tuple)):
+        if len(value) > MAX_POINTS:
+            raise param.error(value, too_many)
+        for item in value:
+            if isinstance(item, (list, tuple)) and len(item) == 2:
+                items.append((item[0], item[1]))
+            elif isinstance(item, Mapping) and set(item) == {"day", "value"}:
+                items.append((item["day"], item["value"]))
+            else:
+                raise param.error(item, "is not a point [day, value]")
+    else:
+        raise param.error(value, "is not a list of points")
+    if not items:
+        raise param.error(value, "has no points")
+    day_param = Parameter("day", "", "day", "days", "real", 0.0, float(MAX_POINT_DAY), None)
+    points = []
+    for day, level in items:
+        try:
+            day = day_param.check_number(day)
+        except ParameterError:
+            raise param.error(day, f"(a day) is not a day 0 to {MAX_POINT_DAY}") from None
+        points.append((day, param.check_number(level)))
+    points.sort()
+    for (a, _), (b, _) in zip(points, points[1:]):
+        if a == b:
+            raise param.error(a, "(a day) is given twice")
+    return tuple(points)
+
+
+def points_text(points) -> str:
+    """A table of points as ``day:value;…`` (what :func:`parse_points` reads back)."""
+    return ";".join(f"{_fmt(day)}:{_fmt(level)}" for day, level in points)
+
+
 def _fmt(x: float | None) -> str:
     if x is None:
         return "?"
@@ -347,7 +417,7 @@ def load_registry(path: Path | str = ASSUMPTIONS_CSV) -> dict[str, Parameter]:
                 reliability=row.get("reliability", "").strip(),
                 notes=row.get("notes", "").strip(),
             )
-            if kind in ("choice", "stages"):
+            if kind in ("choice", "stages", "points"):
                 default = base.parse(row["central"].strip())
             else:
                 spec: dict[str, Any] = {"mode": float(row["central"]),

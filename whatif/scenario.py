@@ -45,6 +45,10 @@ def _check_text(value: Any, what: str, limit: int, where: str = "scenario") -> N
                             f"{limit:,}")
 
 
+def _plain(x: float) -> float | int:
+    return int(x) if float(x).is_integer() else float(x)
+
+
 def _defaults() -> dict[str, Any]:
     return {name: p.default for name, p in REGISTRY.items()}
 
@@ -161,6 +165,8 @@ class Scenario:
                 out[name] = value.to_yaml_value()
             elif name == "stages":
                 out[name] = [{"name": s.name, "aimpoints": s.aimpoints} for s in value]
+            elif REGISTRY[name].kind == "points":
+                out[name] = [[_plain(day), _plain(level)] for day, level in value]
             else:
                 out[name] = value
         return out

@@ -1,10 +1,17 @@
 """Launches and the grid (MODEL.md §3): the daily stock-flow after a strike.
 
-Launches follow production. Drawdown rule: while the stockpile lasts, launches stay
-at the no-strike rate and the stock covers the shortfall; once it is empty, launches
-fall with production (the stock is not rebuilt within the horizon). With
-``stockpile_days = 0`` launches equal production. The stock at day 0 is
-``stockpile_days × P_base(0)``.
+Launches follow production; ``stock_policy`` says what the stock does when output falls
+(the stock at day 0 is ``S0 = stockpile_days × P_base(0)``, day 0's path level):
+
+- ``drawdown``: while the stock lasts, launches stay at the no-strike rate and the stock
+  covers the shortfall; once it is empty, launches fall with production. No rebuilding.
+- ``hold``: the reserve is kept; launches fall with production at once.
+- ``rebuild``: each day the stock covers the shortfall and, while below ``S0``, takes
+  ``rebuild_share`` of the day's output: ``S ← clip(S + r·O(t)·[S < S0] - shortfall, 0, S0)``.
+
+Launches are output minus what goes into the stock, so over the horizon launches denied
+= drones denied − (S0 − S_end): nothing is lost from the account, and
+``stock_shortfall_end = S0 − S_end``. With ``stockpile_days = 0`` launches equal production.
 
 Energy hits are ``launches × energy_share × (1 - defeat_rate)``. Damaged grid
 capacity follows ``G(t+1) = G(t) + hits(t) m - G(t) / grid_repair_days``, starting at
@@ -28,15 +35,19 @@ from whatif.model.layout import (
     LAUNCHES_STRIKE,
     PLANT_CAPACITY_LOST,
     PRODUCTION_BASELINE,
+    PRODUCTION_PATH_TARGET,
     PRODUCTION_STRIKE,
     SERIES_NAMES,
     SERIES_UNITS,
+    STOCK_POLICY_HOLD,
+    STOCK_POLICY_REBUILD,
 )
 from whatif.model.production import (
     DISRUPTED_BELOW,
-    _baseline_production,
     _dispersal_makeup,
     _production_shortfall,
+    path_level,
+    path_production,
     plant_lost_share,
 )
 
@@ -59,7 +70,7 @@ def energy_hits(launches, energy_share, defeat_rate):
 
 
 @njit(**JIT_OPTIONS)
-def daily_chain(inputs, salvo_day, salvo_loss, series, record):
+def daily_chain(inputs, path, salvo_day, salvo_loss, series, record):
     """Run one sample's production → launches → grid chain over its horizon.
 
     Parameters
@@ -67,6 +78,8 @@ def daily_chain(inputs, salvo_day, salvo_loss, series, record):
     inputs : DailyInputs
         The row's production, recovery, stock and grid assumptions and its horizon
         (:class:`whatif.model.layout.DailyInputs`).
+    path : ProductionPath
+        The row's no-strike production path (:class:`whatif.model.layout.ProductionPath`).
     salvo_day, salvo_loss : float64 arrays (salvos,)
         The day each salvo lands [days] and the share of the plant it knocks out [share].
     series : float64 array (len(SERIES), days)
@@ -80,13 +93,17 @@ def daily_chain(inputs, salvo_day, salvo_loss, series, record):
     -------
     tuple
         ``(drones_denied [drones], days_disrupted [days], launches_denied [drones],
-        baseline_launches [drones], grid_mw_days_averted [MW·days])`` over the horizon.
+        baseline_launches [drones], grid_mw_days_averted [MW·days],
+        stock_shortfall_end [drones])`` over the horizon.
     """
     x = inputs
     horizon = x.horizon_days
     got_through = x.energy_share * (1.0 - x.defeat_rate)
-    stock = x.stockpile_days * _baseline_production(0.0, x.production_now, x.production_target,
-                                                    x.ramp_days, x.logistic)
+    stock_start = x.stockpile_days * path_level(x, path)
+    stock = stock_start
+    hold = x.stock_policy == STOCK_POLICY_HOLD
+    refill_share = x.rebuild_share if x.stock_policy == STOCK_POLICY_REBUILD else 0.0
+    stock_at_horizon = stock
     drones_denied = 0.0
     days_disrupted = 0
     launches_denied = 0.0
@@ -95,25 +112,30 @@ def daily_chain(inputs, salvo_day, salvo_loss, series, record):
     grid_mw_days = 0.0
     grid_base = 0.0
     keep = 1.0 - 1.0 / x.grid_repair_days
-    # With linear recovery nothing is lost from day `settled` on: only the no-strike
-    # launches and the decay of the grid gap remain, summed in closed form below.
+    # With linear recovery and a stock that is not rebuilt nothing is lost from day
+    # `settled` on: only the no-strike launches and the decay of the grid gap remain,
+    # summed in closed form below.
     settled = series.shape[1] if record else horizon
-    if x.exponential == 0 and not record:
+    if x.exponential == 0 and refill_share == 0.0 and not record:
         last_salvo = salvo_day.max()
         settled = min(horizon, int(math.ceil(last_salvo + x.repair_days)))
     if not record and salvo_loss.max() == 0.0:  # nothing lost: nothing to follow day by day
         settled = 0
     for t in range(settled):  # (no early break in this loop: it keeps it fast)
         day = float(t)
-        base = _baseline_production(day, x.production_now, x.production_target, x.ramp_days,
-                                    x.logistic)
+        base = path_production(t, x, path)
         lost = plant_lost_share(day, salvo_day, salvo_loss, x.repair_days, x.exponential)
         shortfall = _production_shortfall(
             base, x.site_share, lost, _dispersal_makeup(day, x.dispersal_share, x.dispersal_days)
         )
-        drawn = min(shortfall, stock)
-        stock -= drawn
-        deficit = shortfall - drawn
+        # the stock: covers the shortfall (drawdown, rebuild), is refilled from a share of
+        # output while below its start (rebuild), or is kept whole (hold)
+        change = 0.0
+        if not hold:
+            refill = refill_share * (base - shortfall) if stock < stock_start else 0.0
+            change = min(max(stock + refill - shortfall, 0.0), stock_start) - stock
+            stock += change
+        deficit = shortfall + change  # launches below the no-strike launches [drones/day]
         if t < horizon:  # (always, unless recording beyond this row's horizon)
             drones_denied += shortfall
             if shortfall > (1.0 - DISRUPTED_BELOW) * base:
@@ -121,6 +143,7 @@ def daily_chain(inputs, salvo_day, salvo_loss, series, record):
             launches_denied += deficit
             baseline_launches += base
             grid_mw_days += grid_gap
+            stock_at_horizon = stock
         if record:
             if t == 0:
                 grid_base = base * got_through * x.mw_per_hit * x.grid_repair_days
@@ -135,16 +158,15 @@ def daily_chain(inputs, salvo_day, salvo_loss, series, record):
             series[GRID_DAMAGED_STRIKE, t] = grid_base - grid_gap
             grid_base = grid_base * keep + base * got_through * x.mw_per_hit
         grid_gap = grid_gap * keep + deficit * got_through * x.mw_per_hit
-    if settled < horizon:
-        if x.ramp_days <= 0.0:  # no ramp: output stays at production_now
+    if settled < horizon:  # nothing more is lost, and the stock no longer changes
+        if path.code == PRODUCTION_PATH_TARGET and x.ramp_days <= 0.0:  # no ramp
             baseline_launches += (horizon - settled) * x.production_now
-        elif x.ramp_days <= settled:  # the ramp is over: output is at the target
+        elif path.code == PRODUCTION_PATH_TARGET and x.ramp_days <= settled:  # ramp over
             baseline_launches += (horizon - settled) * x.production_target
         else:
             for rest in range(settled, horizon):
-                baseline_launches += _baseline_production(
-                    float(rest), x.production_now, x.production_target, x.ramp_days, x.logistic
-                )
+                baseline_launches += path_production(rest, x, path)
         # sum of gap·keep^j for j < n days: gap·(1 - keep^n)/(1 - keep), 1 - keep = 1/τ
         grid_mw_days += grid_gap * x.grid_repair_days * (1.0 - keep ** (horizon - settled))
-    return drones_denied, days_disrupted, launches_denied, baseline_launches, grid_mw_days
+    return (drones_denied, days_disrupted, launches_denied, baseline_launches, grid_mw_days,
+            stock_start - stock_at_horizon)

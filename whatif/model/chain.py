@@ -14,6 +14,8 @@ results do not depend on threads or on how many samples are run.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit, prange
 
@@ -51,24 +53,36 @@ from whatif.model.layout import (
     OUTPUT_NAMES,
     PRODUCTION_NOW,
     PRODUCTION_TARGET,
+    PRODUCTION_PATH,
     RAMP_DAYS,
     RAMP_SHAPE,
     RAMP_SHAPE_LOGISTIC,
     RECOVERY,
     RECOVERY_EXPONENTIAL,
+    REBUILD_SHARE,
     REPAIR_DAYS,
     RESTRIKE_INTERVAL_DAYS,
     RESTRIKES,
     SITE_SHARE,
+    ENERGY_HITS_DEFERRED,
+    PRODUCTION_PATH_TREND,
+    STOCK_POLICY,
+    STOCK_SHORTFALL_END,
     STOCKPILE_DAYS,
     STRIKE_COST_USD,
     TARGET_SHARE_DENIED,
+    TREND_END_LEVEL,
+    TREND_GROWTH_RATE,
+    TREND_MIDPOINT_DAY,
+    TREND_START_LEVEL,
     DailyInputs,
+    ProductionPath,
     StrikeParams,
     StrikeWork,
     Work,
 )
-from whatif.model.rng import sub_key
+from whatif.model.production import TREND_MONTH_DAYS, _scatter_factor
+from whatif.model.rng import sub_key, uniform_pair
 from whatif.model.strike import expected_salvo_loss, sampled_salvo_loss_into
 
 INPUTS = INPUT_NAMES  # names of theta's columns
@@ -76,12 +90,14 @@ OUTPUTS = OUTPUT_NAMES  # names of the outputs' columns
 
 CHUNK = 256  # samples per parallel task (scratch arrays are allocated once per task)
 SITE = 0  # the struck plant: the one site of Shared's site axis
+#: sub-stream of a sample's key for the trend path's month scatter (salvos use 0, 1, …)
+SCATTER_STREAM = 1 << 40
 
 
 @njit(**JIT_OPTIONS)
-def scratch(shared, max_salvos):
+def scratch(shared, max_salvos, max_days):
     """A :class:`~whatif.model.layout.Work` for :func:`sample_outcome`, sized for every site
-    of ``shared`` and up to ``max_salvos`` salvos."""
+    of ``shared``, up to ``max_salvos`` salvos and ``max_days`` days."""
     most_aimpoints = 1
     for i in range(shared.stage_count.shape[0]):
         total = 0
@@ -91,8 +107,9 @@ def scratch(shared, max_salvos):
     strike = StrikeWork(np.empty(most_aimpoints, dtype=np.int64),
                         np.empty(most_aimpoints, dtype=np.bool_),
                         np.empty(shared.stage_aimpoints.shape[1]))
+    months = max_days // TREND_MONTH_DAYS + 1
     return Work(np.empty(max_salvos), np.empty(max_salvos, dtype=np.int64),
-                np.empty(max_salvos), strike)
+                np.empty(max_salvos), np.ones(months), strike)
 
 
 @scalar
@@ -121,12 +138,44 @@ def daily_inputs(row):
         dispersal_share=row[DISPERSAL_SHARE],
         dispersal_days=row[DISPERSAL_DAYS],
         stockpile_days=row[STOCKPILE_DAYS],
+        stock_policy=int(row[STOCK_POLICY]),
+        rebuild_share=row[REBUILD_SHARE],
         energy_share=row[ENERGY_SHARE],
         defeat_rate=row[DEFEAT_RATE],
         mw_per_hit=row[MW_PER_HIT],
         grid_repair_days=row[GRID_REPAIR_DAYS],
         horizon_days=int(row[HORIZON_DAYS]),
     )
+
+
+@scalar
+def production_path(row, shared, month_factor):
+    """The no-strike production path of parameter row ``row`` (a :class:`ProductionPath`)."""
+    return ProductionPath(
+        code=int(row[PRODUCTION_PATH]),
+        trend_start_level=row[TREND_START_LEVEL],
+        trend_end_level=row[TREND_END_LEVEL],
+        trend_midpoint_day=row[TREND_MIDPOINT_DAY],
+        trend_growth_rate=row[TREND_GROWTH_RATE],
+        month_factor=month_factor,
+        custom_days=shared.custom_days,
+        custom_rates=shared.custom_rates,
+    )
+
+
+@scalar
+def month_scatter_into(key, sigma, stochastic, month_factor):
+    """Each 30-day block's scatter about the trend path, written into ``month_factor``:
+    :func:`~whatif.model.production.scatter_factor` of a standard normal drawn from
+    sub-stream :data:`SCATTER_STREAM` of ``key`` (Box–Muller), or 1 if not ``stochastic``."""
+    if not stochastic or sigma == 0.0:
+        month_factor[:] = 1.0
+        return
+    stream = sub_key(key, SCATTER_STREAM)
+    for m in range(month_factor.shape[0]):
+        u, v = uniform_pair(stream, m)
+        z = math.sqrt(-2.0 * math.log(1.0 - u)) * math.cos(2.0 * math.pi * v)
+        month_factor[m] = _scatter_factor(z, sigma)
 
 
 @scalar
@@ -166,8 +215,12 @@ def sample_outcome(row, missiles, shared, key, work, out, series, record, strike
     if strike_only:  # the capacity loss is all that is asked for: skip the daily chain
         return
     inputs = daily_inputs(row)
-    denied, disrupted, launches_denied, baseline_launches, grid_mw_days = daily_chain(
-        inputs, work.salvo_day[:n_salvos], work.salvo_loss[:n_salvos], series, record)
+    path = production_path(row, shared, work.month_factor)
+    if path.code == PRODUCTION_PATH_TREND:
+        month_scatter_into(key, shared.trend_sigma, shared.stochastic, work.month_factor)
+    denied, disrupted, launches_denied, baseline_launches, grid_mw_days, stock_short = (
+        daily_chain(inputs, path, work.salvo_day[:n_salvos], work.salvo_loss[:n_salvos],
+                    series, record))
     fired = 0
     for k in range(n_salvos):
         fired += work.salvo_missiles[k]
@@ -176,6 +229,8 @@ def sample_outcome(row, missiles, shared, key, work, out, series, record, strike
     out[TARGET_SHARE_DENIED] = denied / (inputs.production_target * inputs.horizon_days)
     out[DAYS_DISRUPTED] = disrupted
     out[ENERGY_HITS_AVERTED] = launches_denied * got_through
+    out[STOCK_SHORTFALL_END] = stock_short
+    out[ENERGY_HITS_DEFERRED] = stock_short * got_through
     out[ENERGY_HIT_REDUCTION] = (launches_denied / baseline_launches if baseline_launches > 0
                                  else 0.0)
     out[GRID_GW_DAYS_AVERTED] = grid_mw_days / 1000.0
@@ -192,6 +247,13 @@ def sample_outcome(row, missiles, shared, key, work, out, series, record, strike
 @njit(**JIT_OPTIONS)
 def _most_salvos(theta):
     return 1 + int(theta[:, RESTRIKES].max()) if theta.shape[0] else 1
+
+
+@njit(**JIT_OPTIONS)
+def _most_days(theta, series):
+    """The most days any row runs: its horizon, or the series' length when recording."""
+    days = int(theta[:, HORIZON_DAYS].max()) if theta.shape[0] else 1
+    return max(days, series.shape[2])
 
 
 def run_samples(theta, shared, record, series=None):
@@ -221,8 +283,9 @@ def _run_samples_into(theta, shared, record, series):
     n = theta.shape[0]
     outputs = np.empty((N_OUTPUTS, n)).T  # each output contiguous (fast summaries)
     max_salvos = _most_salvos(theta)
+    max_days = _most_days(theta, series)
     for chunk in prange((n + CHUNK - 1) // CHUNK):
-        work = scratch(shared, max_salvos)
+        work = scratch(shared, max_salvos, max_days)
         for s in range(chunk * CHUNK, min(n, (chunk + 1) * CHUNK)):
             row = theta[s]
             target = series[s] if record else series[0]
@@ -243,8 +306,9 @@ def salvo_needed(theta, shared, objective, at_least, max_missiles):
     needed = np.empty(n, dtype=np.int64)
     strike_only = objective == CAPACITY_LOSS
     max_salvos = _most_salvos(theta)
+    max_days = int(theta[:, HORIZON_DAYS].max()) if n else 1
     for chunk in prange((n + CHUNK - 1) // CHUNK):
-        work = scratch(shared, max_salvos)
+        work = scratch(shared, max_salvos, max_days)
         dummy = np.empty((N_SERIES, 1))
         out = np.empty(N_OUTPUTS)
         for s in range(chunk * CHUNK, min(n, (chunk + 1) * CHUNK)):

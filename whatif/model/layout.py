@@ -21,6 +21,7 @@ defined here too):
   one for now: the single plant), the outcome key and the mode.
 * :class:`StrikeParams` — one site's strike assumptions for one row.
 * :class:`DailyInputs` — one row's inputs to the daily production → launches → grid chain.
+* :class:`ProductionPath` — one row's no-strike production path (trend, target or custom).
 * :class:`StrikeWork` / :class:`Work` — scratch arrays, allocated once per parallel task.
 
 Inside the kernel a row's salvos are arrays of (day, missiles) (:class:`Work` holds them):
@@ -68,6 +69,7 @@ INPUTS: tuple[Column, ...] = (
     Column("restrike_interval_days", "days", "days between salvos (whole)"),
     Column("horizon_days", "days", "the analysis window of this row (whole)"),
     Column("stockpile_days", "days of launches", "finished drones in stock at day 0"),
+    Column("rebuild_share", "share", "share of output set aside to rebuild the stock"),
     Column("energy_share", "share", "part of launched drones aimed at energy infrastructure"),
     Column("defeat_rate", "share", "part of launched drones shot down or suppressed"),
     Column("mw_per_hit", "MW", "grid capacity put out of action per hit"),
@@ -77,9 +79,23 @@ INPUTS: tuple[Column, ...] = (
     Column("defense_cost_per_drone", "USD", "defence cost per drone"),
     Column("allocation", "", "spread the salvo over all aimpoints or the smallest stage",
            ("even", "bottleneck")),
+    Column("production_path", "", "what national output follows without a strike",
+           ("trend", "target", "custom")),
     Column("ramp_shape", "", "shape of the production ramp", ("linear", "logistic")),
     Column("recovery", "", "shape of the plant's restoration", ("linear", "exponential")),
+    Column("stock_policy", "", "what the stock does when output falls",
+           ("drawdown", "hold", "rebuild")),
+    # the trend path's parameters, drawn per row from the fit to the launch record
+    # (not assumptions: whatif.calibrate.ProductionFit.draw fills them)
+    Column("trend_start_level", "UAVs/day", "the fitted logistic path's start level"),
+    Column("trend_end_level", "UAVs/day", "the fitted logistic path's end level"),
+    Column("trend_midpoint_day", "days", "the fitted path's midpoint, from day 0"),
+    Column("trend_growth_rate", "1/day", "the fitted path's growth rate"),
 )
+
+#: the kernel inputs that are not assumptions (derived from the fit to the record)
+DERIVED_INPUTS = ("trend_start_level", "trend_end_level", "trend_midpoint_day",
+                  "trend_growth_rate")
 
 #: Per-row outputs (columns of the outputs array).
 OUTPUTS: tuple[Column, ...] = (
@@ -88,6 +104,8 @@ OUTPUTS: tuple[Column, ...] = (
     Column("target_share_denied", "share", "drones denied / (production_target × horizon)"),
     Column("days_disrupted", "days", "days national output is below 90 % of baseline"),
     Column("energy_hits_averted", "hits", "hits on energy infrastructure averted"),
+    Column("stock_shortfall_end", "drones", "drones the stock is short at the horizon's end"),
+    Column("energy_hits_deferred", "hits", "hits that shortfall removes after the horizon"),
     Column("energy_hit_reduction", "share", "reduction in energy hits vs no strike"),
     Column("grid_gw_days_averted", "GW·days", "grid outage averted"),
     Column("cost_exchange_ratio", "USD per USD", "value denied / cost of the missiles fired"),
@@ -146,6 +164,11 @@ class Shared(NamedTuple):
         ``stage_aimpoints[i, :stage_count[i]]`` (the rest is zero padding). One site today.
     stage_count : int64 array (sites,)
         Stages of each site.
+    custom_days, custom_rates : float64 arrays (points,)
+        The custom production path: days [days] (ascending) and national output
+        [drones/day], interpolated linearly and flat beyond the ends.
+    trend_sigma : float
+        The trend path's month-to-month scatter: standard deviation of log monthly rates.
     key : uint64
         Key of the strike-outcome stream (:func:`whatif.sampling.outcome_key`).
     stochastic : bool
@@ -154,6 +177,9 @@ class Shared(NamedTuple):
 
     stage_aimpoints: np.ndarray
     stage_count: np.ndarray
+    custom_days: np.ndarray
+    custom_rates: np.ndarray
+    trend_sigma: float
     key: np.uint64
     stochastic: bool
 
@@ -168,8 +194,21 @@ class StrikeParams(NamedTuple):
     bottleneck: bool  # allocation: the smallest stage only (True) or every aimpoint (False)
 
 
+class ProductionPath(NamedTuple):
+    """One row's no-strike production path (MODEL.md §2): which path and its data."""
+
+    code: int  # PRODUCTION_PATH_TREND, _TARGET or _CUSTOM
+    trend_start_level: float  # [UAVs/day] (only the ratio to day 0 is used)
+    trend_end_level: float  # [UAVs/day]
+    trend_midpoint_day: float  # [days from day 0]
+    trend_growth_rate: float  # [1/day]
+    month_factor: np.ndarray  # float64 (months,): each 30-day block's scatter [ratio]
+    custom_days: np.ndarray  # float64 (points,) [days]
+    custom_rates: np.ndarray  # float64 (points,) [drones/day]
+
+
 class DailyInputs(NamedTuple):
-    """One row's inputs to the daily chain (MODEL.md §2–3), salvos apart."""
+    """One row's inputs to the daily chain (MODEL.md §2–3), salvos and path data apart."""
 
     production_now: float  # [drones/day]
     production_target: float  # [drones/day]
@@ -181,6 +220,8 @@ class DailyInputs(NamedTuple):
     dispersal_share: float  # [share]
     dispersal_days: float  # [days]
     stockpile_days: float  # [days of launches]
+    stock_policy: int  # STOCK_POLICY_DRAWDOWN, _HOLD or _REBUILD
+    rebuild_share: float  # [share]
     energy_share: float  # [share]
     defeat_rate: float  # [share]
     mw_per_hit: float  # [MW]
@@ -202,4 +243,5 @@ class Work(NamedTuple):
     salvo_day: np.ndarray  # float64 (salvos,): day each salvo lands [days]
     salvo_missiles: np.ndarray  # int64 (salvos,): missiles in each salvo
     salvo_loss: np.ndarray  # float64 (salvos,): share of the plant each salvo knocks out
+    month_factor: np.ndarray  # float64 (months,): the trend path's scatter per 30 days
     strike: StrikeWork

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from whatif.model._compile import scalar, ufunc
+from whatif.model.layout import PRODUCTION_PATH_CUSTOM, PRODUCTION_PATH_TREND
 
 LOGISTIC_STEEPNESS = 10.0  # logistic ramp: 1/(1+exp(-k(x-1/2))), rescaled to run 0→1 over the ramp
 EXPONENTIAL_TIME_CONSTANT = 1.0 / 3.0  # exponential recovery: time constant = repair_days / 3
@@ -86,6 +89,61 @@ def _scatter_factor(z, sigma):
     ``exp(σ z - σ²/2)`` for a standard normal ``z``, whose mean is 1 (log-normal scatter
     of standard deviation ``σ`` on the log scale)."""
     return math.exp(sigma * z - 0.5 * sigma * sigma)
+
+
+@scalar
+def custom_production(day, days, rates):
+    """The custom path on ``day`` [drones/day]: ``rates`` interpolated linearly between
+    ``days`` (ascending), flat before the first and after the last point.
+
+    Examples
+    --------
+    >>> float(custom_production(15.0, np.array([0.0, 30.0]), np.array([100.0, 200.0])))
+    150.0
+    """
+    n = days.shape[0]
+    if day <= days[0]:
+        return rates[0]
+    if day >= days[n - 1]:
+        return rates[n - 1]
+    hi = 1
+    while days[hi] < day:
+        hi += 1
+    lo = hi - 1
+    share = (day - days[lo]) / (days[hi] - days[lo])
+    return rates[lo] + (rates[hi] - rates[lo]) * share
+
+
+@scalar
+def path_level(x, path):
+    """Day 0's level of a row's no-strike path without the month scatter [drones/day]:
+    ``production_now`` for the trend and target paths, the table's value for custom."""
+    if path.code == PRODUCTION_PATH_CUSTOM:
+        return custom_production(0.0, path.custom_days, path.custom_rates)
+    return x.production_now
+
+
+@scalar
+def path_production(t, x, path):
+    """National output without a strike on whole day ``t`` [drones/day], on the row's path.
+
+    ``x`` is the row's :class:`~whatif.model.layout.DailyInputs`, ``path`` its
+    :class:`~whatif.model.layout.ProductionPath`:
+
+    - trend: ``production_now × trend_factor(t) × month_factor[t // 30]``;
+    - target: :func:`baseline_production` (the climb to the target over ``ramp_days``);
+    - custom: :func:`custom_production`.
+    """
+    day = float(t)
+    if path.code == PRODUCTION_PATH_TREND:
+        return (x.production_now * _trend_factor(day, path.trend_start_level,
+                                                 path.trend_end_level, path.trend_midpoint_day,
+                                                 path.trend_growth_rate)
+                * path.month_factor[t // TREND_MONTH_DAYS])
+    if path.code == PRODUCTION_PATH_CUSTOM:
+        return custom_production(day, path.custom_days, path.custom_rates)
+    return _baseline_production(day, x.production_now, x.production_target, x.ramp_days,
+                                x.logistic)
 
 
 @scalar
