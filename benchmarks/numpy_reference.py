@@ -66,6 +66,12 @@ _OUT = {name: i for i, name in enumerate(OUTPUTS)}
 _BOTTLENECK = REGISTRY["allocation"].choices.index("bottleneck")
 _LOGISTIC = REGISTRY["ramp_shape"].choices.index("logistic")
 _EXPONENTIAL = REGISTRY["recovery"].choices.index("exponential")
+_TREND = REGISTRY["production_path"].choices.index("trend")
+_CUSTOM = REGISTRY["production_path"].choices.index("custom")
+_HOLD = REGISTRY["stock_policy"].choices.index("hold")
+_REBUILD = REGISTRY["stock_policy"].choices.index("rebuild")
+TREND_MONTH_DAYS = 30  # one month-to-month scatter per 30 days (MODEL.md §2)
+SCATTER_STREAM = 1 << 40  # the scatter's sub-stream of a sample's key (salvos use 0, 1, …)
 N_SERIES = len(SERIES)
 
 # --- SplitMix64 (Steele, Lea & Flood 2014) in NumPy uint64 arithmetic --------------------------
@@ -297,9 +303,33 @@ class _Outcomes:
 
 
 # --- production → launches → grid → cost (MODEL.md §2–4) -------------------------------------
+def _trend(theta, day, keys, shared):
+    """The trend path ``(days, n)``: production_now × the fitted logistic's ratio to day 0 ×
+    each 30-day block's scatter (drawn from each sample's key, Box–Muller, when the
+    outcome is drawn; 1 otherwise)."""
+    col = lambda name: theta[:, _COL[name]]  # noqa: E731
+    start, end = col("trend_start_level"), col("trend_end_level")
+    midpoint, rate = col("trend_midpoint_day"), col("trend_growth_rate")
+    at_day = start + (end - start) / (1.0 + np.exp(-rate * (day - midpoint)))
+    at_zero = start + (end - start) / (1.0 + np.exp(rate * midpoint))
+    months = int(day.shape[0]) // TREND_MONTH_DAYS + 1
+    factor = np.ones((months, theta.shape[0]))
+    sigma = float(shared.trend_sigma)
+    if shared.stochastic and sigma != 0.0:
+        u, v = uniform_pair(sub_key(keys, SCATTER_STREAM)[None, :],
+                            np.arange(months, dtype=np.uint64)[:, None])
+        z = np.sqrt(-2.0 * np.log(1.0 - u)) * np.cos(2.0 * np.pi * v)
+        factor = np.exp(sigma * z - 0.5 * sigma * sigma)
+    block = (day[:, 0].astype(np.int64) // TREND_MONTH_DAYS)
+    return col("production_now") * (at_day / at_zero) * factor[block]
+
+
 def _chain(theta, missiles, losses, logistic: int, exponential: int, horizon: int,
-           record: bool, days: int | None = None):
+           record: bool, days: int | None = None, keys=None, shared=None):
     """Outputs ``(n, len(OUTPUTS))`` (and series ``(N_SERIES, days, n)`` if ``record``).
+
+    ``keys`` (each sample's outcome key) and ``shared`` (the compiled scenario's
+    :class:`~whatif.model.layout.Shared`) serve the trend and custom paths.
 
     ``losses`` is ``(n_salvos_max, n)``: the capacity lost to each salvo; salvos beyond a
     sample's ``1 + restrikes`` are ignored. Series run for ``days`` (default ``horizon``)
@@ -312,9 +342,17 @@ def _chain(theta, missiles, losses, logistic: int, exponential: int, horizon: in
     day = np.arange(days, dtype=float)[:, None]  # (days, 1)
 
     p0, pt = col("production_now"), col("production_target")
-    base = _ramp_fraction(day, col("ramp_days"), logistic)  # (days, n)
+    base = _ramp_fraction(day, col("ramp_days"), logistic)  # (days, n): the target path
     base *= pt - p0
     base += p0
+    code = col("production_path")
+    level0 = p0.copy()  # each path's day-0 level without scatter
+    if (code == _TREND).any():
+        base = np.where(code == _TREND, _trend(theta, day, keys, shared), base)
+    if (code == _CUSTOM).any():
+        custom = np.interp(day[:, 0], shared.custom_days, shared.custom_rates)[:, None]
+        base = np.where(code == _CUSTOM, custom, base)
+        level0 = np.where(code == _CUSTOM, custom[0], level0)
 
     interval, repair = col("restrike_interval_days"), col("repair_days")
     # the first salvo lands on day 0 (days since it = day, never negative)
@@ -344,17 +382,28 @@ def _chain(theta, missiles, losses, logistic: int, exponential: int, horizon: in
     got_through = col("energy_share") * (1.0 - col("defeat_rate"))
     mw_per_hit, grid_repair = col("mw_per_hit"), col("grid_repair_days")
     keep = 1.0 - 1.0 / grid_repair
-    stock = col("stockpile_days") * base[0]
+    stock_start = col("stockpile_days") * level0
+    stock = stock_start.copy()
+    stock_end = stock.copy()
+    hold = col("stock_policy") == _HOLD
+    refill_share = np.where(col("stock_policy") == _REBUILD, col("rebuild_share"), 0.0)
     grid_gap = np.zeros(n)  # G_base - G_strike [MW]
     grid_mw_days = np.zeros(n)
     deficit = np.empty((days, n))
     gap = np.empty((days, n)) if record else None
-    drawn = np.empty(n)
     inflow = np.empty(n)
     for t in range(days):
-        np.minimum(shortfall[t], stock, out=drawn)
-        stock -= drawn
-        np.subtract(shortfall[t], drawn, out=deficit[t])
+        # drawdown: cover the shortfall; rebuild: also refill from a share of output while
+        # below the start; hold: keep the stock
+        refill = np.where(stock < stock_start, refill_share * (base[t] - shortfall[t]), 0.0)
+        covers = refill <= shortfall[t]
+        taken = np.where(covers & ~hold, np.minimum(shortfall[t] - refill, stock), 0.0)
+        added = np.where(~covers & ~hold,
+                         np.minimum(refill - shortfall[t], stock_start - stock), 0.0)
+        stock += added - taken
+        deficit[t] = shortfall[t] - taken + added
+        if t == horizon - 1:
+            stock_end = stock.copy()
         if t < horizon:
             grid_mw_days += grid_gap
         if record:
@@ -373,6 +422,8 @@ def _chain(theta, missiles, losses, logistic: int, exponential: int, horizon: in
     out[:, _OUT["target_share_denied"]] = drones_denied / (pt * horizon)
     out[:, _OUT["days_disrupted"]] = days_disrupted
     out[:, _OUT["energy_hits_averted"]] = launches_denied * got_through
+    out[:, _OUT["stock_shortfall_end"]] = stock_start - stock_end
+    out[:, _OUT["energy_hits_deferred"]] = (stock_start - stock_end) * got_through
     with np.errstate(divide="ignore", invalid="ignore"):
         reduction = launches_denied / baseline_launches
         ratio = drones_denied * (col("drone_unit_cost") + col("defense_cost_per_drone")) / (
@@ -439,7 +490,7 @@ def run_samples(compiled, theta=None, record: bool = False, chunk: int = CHUNK):
             keys = sub_key(compiled.shared.key, rows)
             losses, _ = _losses(part, missiles, compiled, keys, int(missiles.max()), bottleneck)
             out, daily = _chain(part, missiles, losses, logistic, exponential, horizon, record,
-                                days)
+                                days, keys, compiled.shared)
             outputs[rows] = out
             if record:
                 series[:, :, rows] = daily
@@ -481,7 +532,7 @@ def salvo_needed(compiled, objective: int, at_least: float, max_missiles: int,
     needed = np.empty(theta.shape[0], dtype=np.int64)
     for group, horizon, logistic, exponential, bottleneck in _groups(theta):
 
-        def evaluate(part, rows, outcomes, missiles, horizon=horizon, logistic=logistic,
+        def evaluate(part, rows, outcomes, missiles, keys, horizon=horizon, logistic=logistic,
                      exponential=exponential, bottleneck=bottleneck):
             if outcomes is not None:
                 losses = outcomes.losses(missiles, rows)
@@ -489,7 +540,8 @@ def salvo_needed(compiled, objective: int, at_least: float, max_missiles: int,
                 losses, _ = _losses(part[rows], missiles, compiled, None, 0, bottleneck)
             if objective == _OUT["capacity_loss"]:  # the strike alone answers it (as the package)
                 return losses[0]
-            out, _ = _chain(part[rows], missiles, losses, logistic, exponential, horizon, False)
+            out, _ = _chain(part[rows], missiles, losses, logistic, exponential, horizon, False,
+                            None, keys[rows], compiled.shared)
             return out[:, objective]
 
         for start in range(0, group.size, chunk):
@@ -499,7 +551,7 @@ def salvo_needed(compiled, objective: int, at_least: float, max_missiles: int,
             everyone = np.arange(samples.size)
             top = np.full(samples.size, max_missiles, dtype=np.int64)
             _, outcomes = _losses(part, top, compiled, keys, max_missiles, bottleneck)
-            reaches = evaluate(part, everyone, outcomes, top) >= at_least
+            reaches = evaluate(part, everyone, outcomes, top, keys) >= at_least
             lo = np.zeros(samples.size, dtype=np.int64)
             hi = np.where(reaches, max_missiles, 0)  # hi always reaches the objective
             while True:
@@ -507,7 +559,7 @@ def salvo_needed(compiled, objective: int, at_least: float, max_missiles: int,
                 if rows.size == 0:
                     break
                 mid = (lo[rows] + hi[rows]) // 2
-                ok = evaluate(part, rows, outcomes, mid) >= at_least
+                ok = evaluate(part, rows, outcomes, mid, keys) >= at_least
                 hi[rows] = np.where(ok, mid, hi[rows])
                 lo[rows] = np.where(ok, lo[rows], mid + 1)
             needed[samples] = np.where(reaches, lo, max_missiles + 1)

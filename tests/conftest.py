@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from whatif.model.campaign import SERIES, daily_chain
 from whatif.engine import choice_code
+from whatif.model.campaign import SERIES, daily_chain
 from whatif.model.layout import DailyInputs, ProductionPath, StrikeParams
 from whatif.model.rng import sub_key
 from whatif.model.strike import sampled_salvo_loss

@@ -37,8 +37,20 @@ def load(name: str) -> Scenario:
     return Scenario.from_yaml(SCENARIOS / f"{name}.yaml")
 
 
-@pytest.fixture(scope="module", params=["baseline", "dispersal-restrikes"])
+#: the bundled scenarios (trend and target paths, drawdown) and variants of the baseline
+#: for the custom path and the other stock policies
+VARIANTS = {
+    "custom-rebuild": ("baseline", {"production_path": "custom", "stock_policy": "rebuild",
+                                    "production_points": "0:80;60:140;200:90"}),
+    "target-hold": ("stated-target", {"stock_policy": "hold"}),
+}
+
+
+@pytest.fixture(scope="module", params=["baseline", "dispersal-restrikes", *VARIANTS])
 def scenario(request) -> Scenario:
+    if request.param in VARIANTS:
+        name, values = VARIANTS[request.param]
+        return load(name).with_values(**values)
     return load(request.param)
 
 

@@ -38,7 +38,25 @@ _EXPORTS = {
     "tornado": "whatif.sensitivity",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "Assumption",
+    "OBJECTIVES",
+    "OUTPUTS",
+    "Parameter",
+    "ParameterError",
+    "REGISTRY",
+    "Scenario",
+    "ScenarioError",
+    "Stage",
+    "WhatifError",
+    "explain",
+    "missiles_needed",
+    "point_estimate_is_exact",
+    "simulate",
+    "sobol",
+    "tornado",
+]
+assert sorted(__all__) == sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
     from whatif.engine import missiles_needed, point_estimate_is_exact, simulate

@@ -120,8 +120,11 @@ class Brief:
             f"{rng('drones_denied')} drones, {rng('target_share_denied')} of the target output, "
             f"and averts {rng('energy_hits_averted')} hits on energy infrastructure "
             f"({rng('energy_hit_reduction')} fewer), worth {rng('grid_gw_days_averted')} GW·days "
-            f"of grid outage. Each dollar of missiles denies {rng('cost_exchange_ratio')} dollars "
-            f"of drones and defence."
+            f"of grid outage; the stock is still {rng('stock_shortfall_end')} drones short at the "
+            f"end, which defers {rng('energy_hits_deferred')} more hits past the horizon. Each "
+            f"dollar of missiles denies {rng('cost_exchange_ratio')} dollars of drones and "
+            f"defence. Assumed: {look.path_text(s)}; "
+            f"{look.POLICY_TEXT[s.central('stock_policy')]}."
         )
 
     # --- sections (escaped HTML) -----------------------------------------------------

@@ -451,6 +451,21 @@ def production_fit() -> ProductionFit:
     return _FITS[key]
 
 
+_CALIBRATIONS: dict[tuple, Calibration] = {}
+
+
+def calibrate_cached() -> Calibration:
+    """:func:`calibrate` on the record in use with the default windows; cached while the
+    file is unchanged (the app checks every change against it)."""
+    path = data_file("historical", "uav_launches_monthly.csv")
+    stat = path.stat()
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if key not in _CALIBRATIONS:
+        _CALIBRATIONS.clear()
+        _CALIBRATIONS[key] = calibrate(load_record(path))
+    return _CALIBRATIONS[key]
+
+
 def model_baseline(values: dict[str, float], days) -> np.ndarray:
     """The model's baseline production [drones/day] on ``days`` (≥ 0) for given values.
 

@@ -185,7 +185,9 @@ def kernel_rows(scenario: Scenario, matrix: np.ndarray) -> np.ndarray:
     theta.T[: len(NUMERIC)] = matrix
     for name in CHOICES:
         theta[:, layout.CONSTANTS[name.upper()]] = choice_code(name, scenario.central(name))
-    theta[:, TREND_COLUMNS] = trend_fit().central() if uses_trend(scenario) else 0.0
+    # the fitted trend's central parameters on every row, whatever the path: rows that
+    # switch to the trend (the tornado's) then run it as a direct run would
+    theta[:, TREND_COLUMNS] = trend_fit().central()
     return theta
 
 
@@ -209,7 +211,7 @@ def shared_inputs(scenario: Scenario, seed: int | None, stochastic: bool) -> lay
         stage_count=np.array([len(aimpoints)], dtype=np.int64),
         custom_days=custom_days,
         custom_rates=custom_rates,
-        trend_sigma=float(trend_fit().sigma) if uses_trend(scenario) else 0.0,
+        trend_sigma=float(trend_fit().sigma),
         key=outcome_key(seed),
         stochastic=stochastic,
     )

@@ -353,7 +353,7 @@ def parse_points(value: Any, param: Parameter) -> tuple[tuple[float, float], ...
             raise param.error(day, f"(a day) is not a day 0 to {MAX_POINT_DAY}") from None
         points.append((day, param.check_number(level)))
     points.sort()
-    for (a, _), (b, _) in zip(points, points[1:]):
+    for (a, _), (b, _) in zip(points, points[1:], strict=False):
         if a == b:
             raise param.error(a, "(a day) is given twice")
     return tuple(points)

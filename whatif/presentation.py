@@ -15,6 +15,7 @@ from html import escape
 
 from whatif.formatting import format_value
 from whatif.outputs import DEBATE_SALVO, OUTPUTS
+from whatif.params import points_text
 
 # --- palette ----------------------------------------------------------------------------
 NO_STRIKE = "#7f7f7f"  # the no-strike path
@@ -91,6 +92,7 @@ GRID = BandChartSpec(
     ChartText("Grid capacity out of action", DAY_AXIS, axis_label("damaged capacity", "GW")),
     "grid_damaged_baseline", "grid_damaged_strike", scale=1e-3, tick_format=",.1f")
 #: daily series drawn with P10–P90 bands (the rest are summarised by their means)
+OTHER_PATH_OPACITY = 0.45  # the production path not chosen, drawn faintly beside it
 BAND_SERIES = (PRODUCTION.base, PRODUCTION.strike, GRID.base, GRID.strike)
 
 HITS = ChartText("Weekly hits on energy infrastructure (mean)", "week after the strike",
@@ -204,3 +206,25 @@ def svg(fig) -> str:
         fig.savefig(buffer, format="svg", bbox_inches="tight")
     text = buffer.getvalue()
     return text[text.index("<svg"):]
+
+
+#: what each stock policy does, in words (the app's headline and the brief)
+POLICY_TEXT = {
+    "drawdown": "the stock is drawn down and not rebuilt",
+    "hold": "the stock is held back: launches fall with output",
+    "rebuild": "the stock is drawn down, then rebuilt from a share of output",
+}
+
+
+def path_text(scenario) -> str:
+    """The production path a scenario assumes, in words."""
+    path = scenario.central("production_path")
+    if path == "trend":
+        return ("production follows the trend fitted to the launch record, from "
+                f"{scenario.central('production_now'):g} drones/day on day 0")
+    if path == "target":
+        return (f"production climbs from {scenario.central('production_now'):g} to the stated "
+                f"{scenario.central('production_target'):g} drones/day over "
+                f"{scenario.central('ramp_days'):g} days")
+    points = scenario.central("production_points")
+    return f"production follows a custom path of {len(points)} points ({points_text(points)})"

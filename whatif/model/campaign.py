@@ -130,12 +130,17 @@ def daily_chain(inputs, path, salvo_day, salvo_loss, series, record):
         )
         # the stock: covers the shortfall (drawdown, rebuild), is refilled from a share of
         # output while below its start (rebuild), or is kept whole (hold)
-        change = 0.0
+        deficit = shortfall  # launches below the no-strike launches [drones/day]
         if not hold:
             refill = refill_share * (base - shortfall) if stock < stock_start else 0.0
-            change = min(max(stock + refill - shortfall, 0.0), stock_start) - stock
-            stock += change
-        deficit = shortfall + change  # launches below the no-strike launches [drones/day]
+            if refill <= shortfall:  # the stock covers what the refill does not
+                taken = min(shortfall - refill, stock)
+                stock -= taken
+                deficit = shortfall - taken
+            else:  # the refill exceeds the shortfall: the stock grows, up to its start
+                added = min(refill - shortfall, stock_start - stock)
+                stock += added
+                deficit = shortfall + added
         if t < horizon:  # (always, unless recording beyond this row's horizon)
             drones_denied += shortfall
             if shortfall > (1.0 - DISRUPTED_BELOW) * base:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
+import numpy as np  # noqa: F401  (the doctests' arrays)
 
 from whatif.model._compile import scalar, ufunc
 from whatif.model.layout import PRODUCTION_PATH_CUSTOM, PRODUCTION_PATH_TREND

@@ -41,7 +41,7 @@ from whatif.ui.sensitivity import SensitivityPanel
 from whatif.views import scenarios
 from whatif.views.controls import shifted
 from whatif.views.headline import STYLE, headline_figures, headline_values
-from whatif.views.run import RefreshQueue, run
+from whatif.views.run import RefreshQueue, day_zero_check, other_path, run
 from whatif.views.scenarios import download_html, scenario_files
 
 
@@ -117,6 +117,7 @@ class WhatifApp(w.VBox):
         self.success_chart = self.charts.success_chart
         self.hits_chart = self.charts.hits_chart
         self.grid_chart = self.charts.grid_chart
+        self.path_note = self.charts.path_note
         self.compare_a = compare.a
         self.compare_b = compare.b
         self.compare_table = compare.table
@@ -290,7 +291,8 @@ class WhatifApp(w.VBox):
         for name, control in self.controls.items():
             control.show_range(self.scenario.values[name], uncertain)
         self.headline.update(self.result, self.solve)
-        self.charts.update(self.result, self.solve)
+        self.charts.update(self.result, self.solve, other_path(self.scenario),
+                           day_zero_check(self.scenario))
         self.record_panel.update(self.scenario)
         self._update_sensitivity()
         self.last_refresh_seconds = time.perf_counter() - started

@@ -9,6 +9,8 @@ the brief's static charts do.
 
 from __future__ import annotations
 
+from html import escape
+
 import bqplot as bq
 import ipywidgets as w
 import numpy as np
@@ -60,6 +62,13 @@ class BandChart:
             display_legend=True, stroke_width=2, tooltip=tip,
         )
         marks = [self.base_band, self.strike_band, self.lines]
+        self.other = None  # the path not chosen, drawn faintly (production chart)
+        if spec.target:
+            self.other = bq.Lines(x=[0.0], y=[0.0], scales={"x": x, "y": y},
+                                  colors=[look.NO_STRIKE], opacities=[look.OTHER_PATH_OPACITY],
+                                  line_style="dash_dotted", stroke_width=1.5,
+                                  display_legend=True, labels=["Other path"], tooltip=tip)
+            marks.append(self.other)
         self.target = None
         if spec.target:
             self.target = bq.Lines(x=[0.0, 1.0], y=[1000.0, 1000.0], scales={"x": x, "y": y},
@@ -68,10 +77,17 @@ class BandChart:
             marks.append(self.target)
         self.figure = _figure(spec.text, marks, x, y, spec.tick_format)
 
-    def update(self, result: SimulationResult) -> None:
+    def update(self, result: SimulationResult, other=None) -> None:
+        """Draw ``result``'s series; ``other`` (a :class:`whatif.views.run.OtherPath`) is
+        the path not chosen, drawn faintly on the production chart."""
         series = result.series
         days = series.index.to_numpy(dtype=float)
         b, s = series[self.spec.base], series[self.spec.strike]
+        if self.other is not None and other is not None:
+            with self.other.hold_sync():
+                self.other.x = other.days
+                self.other.y = other.production * self.spec.scale
+                self.other.labels = [other.label]
         k = self.spec.scale
         with self.base_band.hold_sync():
             self.base_band.x = days
@@ -324,11 +340,19 @@ class ChartsPanel(w.GridBox):
         self.hits_chart = WeeklyHitsChart()
         self.grid_chart = BandChart(look.GRID)
         charts = (self.production_chart, self.success_chart, self.hits_chart, self.grid_chart)
-        super().__init__([c.figure for c in charts], layout=w.Layout(
+        #: says when the chosen path's day-0 level is outside the fit to the record
+        self.path_note = w.HTML("", layout=w.Layout(grid_column="1 / span 2"))
+        self.path_note.add_class("whatif-path-note")
+        super().__init__([self.path_note, *(c.figure for c in charts)], layout=w.Layout(
             grid_template_columns="repeat(2, minmax(380px, 1fr))"))
 
-    def update(self, result: SimulationResult, solve: SolveResult) -> None:
-        self.production_chart.update(result)
+    def update(self, result: SimulationResult, solve: SolveResult, other=None,
+               path_note: str = "") -> None:
+        html = (f'<div class="whatif-warning" role="status">{escape(path_note)}</div>'
+                if path_note else "")
+        if self.path_note.value != html:
+            self.path_note.value = html
+        self.production_chart.update(result, other)
         self.success_chart.update(solve)
         self.hits_chart.update(result)
         self.grid_chart.update(result)

@@ -18,9 +18,9 @@ from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle
 
 from whatif.errors import WhatifError
 from whatif.outputs import OBJECTIVES, OUTPUTS
-from whatif.params import GROUPS, REGISTRY, Assumption, Parameter, parse_stages
+from whatif.params import GROUPS, REGISTRY, Assumption, Parameter
 from whatif.presentation import error_html
-from whatif.views.controls import nice_step, range_text, show_number, stages_text, tooltip
+from whatif.views.controls import nice_step, range_text, show_number, table_text, tooltip
 from whatif.views.run import SAMPLE_CHOICES, RunSettings, parse_goal
 
 LABEL_WIDTH = "230px"
@@ -92,9 +92,11 @@ class ParameterControl(w.VBox):
                                 layout=looks.choice, style=looks.description)
             widget.observe(self._from_widget, names="value")
             return widget
-        if p.kind == "stages":
-            widget = w.Text(value=stages_text(p.default), tooltip=tip, continuous_update=False,
-                            placeholder="name:aimpoints; name:aimpoints",
+        if p.is_table:
+            hint = ("name:aimpoints; name:aimpoints" if p.kind == "stages"
+                    else "day:drones/day; day:drones/day")
+            widget = w.Text(value=table_text(p, p.default), tooltip=tip, continuous_update=False,
+                            placeholder=hint,
                             layout=looks.stages, style=looks.text_style)
             widget.observe(self._from_text, names="value")
             self.text = None
@@ -142,15 +144,15 @@ class ParameterControl(w.VBox):
         p = self.parameter
         typed = change["new"].strip()
         try:
-            if p.kind == "stages":
-                value = parse_stages(typed, p)
+            if p.is_table:
+                value = p.parse(typed)
             else:
                 value = p.check_number(typed)
         except WhatifError as exc:
             self.show_error(str(exc))
             return
         self.clear_error()
-        if p.kind == "stages":
+        if p.is_table:
             self._on_change(p.name, value)
             return
         if value > self.input.max:
@@ -178,8 +180,8 @@ class ParameterControl(w.VBox):
     def set_value(self, value: Any) -> None:
         """Show ``value`` (from a scenario) without triggering a model run."""
         p = self.parameter
-        if p.kind == "stages":
-            self._set_quietly(self.input, stages_text(value))
+        if p.is_table:
+            self._set_quietly(self.input, table_text(p, value))
         elif p.kind == "choice":
             self._set_quietly(self.input, value)
         else:

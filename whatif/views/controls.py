@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from whatif.params import Assumption, Parameter, Stage
+from whatif.params import Assumption, Parameter, Stage, points_text
 
 
 def nice_step(span: float, *anchors: float) -> float:
@@ -43,6 +43,13 @@ def tooltip(parameter: Parameter) -> str:
     return "\n".join(parts)
 
 
+def table_text(parameter, value) -> str:
+    """A table-kind value (stages, points) as its text box shows it."""
+    if parameter.kind == "points":
+        return points_text(value).replace(";", "; ")
+    return stages_text(value)
+
+
 def stages_text(stages: tuple[Stage, ...]) -> str:
     """Stages as the text box shows and parses them: ``name:aimpoints; …``."""
     return "; ".join(str(s) for s in stages)
@@ -51,7 +58,8 @@ def stages_text(stages: tuple[Stage, ...]) -> str:
 def range_text(parameter: Parameter, value: Any, uncertain: bool) -> str:
     """The note under a control: the allowed range and, in Monte Carlo mode
     (``uncertain``), the distribution drawn from."""
-    text = f"allowed {parameter.range_text()}" if parameter.kind in ("real", "integer") else ""
+    text = (f"allowed {parameter.range_text()}" if parameter.kind in ("real", "integer", "points")
+            else "")
     if uncertain and isinstance(value, Assumption) and not value.is_fixed:
         text += (f" · drawn {value.dist} {show_number(value.low, parameter)}–"
                  f"{show_number(value.high, parameter)}")

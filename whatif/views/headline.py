@@ -13,7 +13,7 @@ from html import escape
 from whatif.engine import SimulationResult, SolveResult, point_estimate_is_exact
 from whatif.formatting import format_value
 from whatif.outputs import OUTPUTS
-from whatif.presentation import goal_text
+from whatif.presentation import POLICY_TEXT, goal_text
 from whatif.scenario import Scenario
 
 
@@ -62,6 +62,7 @@ def headline_figures(result: SimulationResult, solve: SolveResult) -> list[Figur
                      f"horizon ({share.spread or 'no spread'})"),
         _figure(result, "energy_hits_averted",
                 note=_reduction_note(result)),
+        _figure(result, "energy_hits_deferred", note=deferred_note(result)),
         _figure(result, "grid_gw_days_averted"),
         _figure(result, "cost_exchange_ratio"),
     ]
@@ -91,9 +92,20 @@ def _reduction_note(result: SimulationResult) -> str:
     averted = result.summary.loc["energy_hits_averted", "p50"]
     if averted == 0 and denied > 0:
         stock = result.scenario.central("stockpile_days")
-        note += (f"; the {stock:g}-day stockpile of finished drones covers the lost output, "
-                 "so launches do not fall")
+        note += (f"; the {stock:g}-day stock of finished drones covers the lost output, "
+                 "so launches do not fall within the horizon: see hits deferred")
     return note
+
+
+def deferred_note(result: SimulationResult) -> str:
+    """Where the denied drones went that did not avert a hit within the horizon: the
+    stock still short at the end, and the policy that left it so."""
+    short = _figure(result, "stock_shortfall_end")
+    policy = result.scenario.central("stock_policy")
+    days = int(result.scenario.central("horizon_days"))
+    return (f"= the stock {short.value} short on day {days} "
+            f"({short.spread or 'no spread'}); {POLICY_TEXT[policy]}. Averted + deferred = "
+            "drones denied × share aimed at energy × (1 − defeat rate)")
 
 
 def headline_values(figures: list[Figure]) -> dict[str, str]:
@@ -131,6 +143,8 @@ STYLE = """
 .whatif-spread {font-size:85%; color:#333;}
 .whatif-note {font-size:80%; color:#666;}
 .whatif-error {font-size:90%;}
+.whatif-warning {font-size:90%; color:#8a4b00; background:#fff4e0; padding:2px 6px;
+  border-radius:4px;}
 .whatif-status {min-height:1.4em;}
 </style>
 """

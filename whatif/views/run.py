@@ -7,6 +7,9 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
+from whatif.calibrate import calibrate_cached
 from whatif.engine import SimulationResult, SolveResult, check_objective, missiles_needed, simulate
 from whatif.errors import WhatifError
 from whatif.presentation import BAND_SERIES
@@ -48,6 +51,52 @@ def parse_goal(objective: str, text: str, confidence: float) -> float:
         raise WhatifError(f"at_least: {text!r} is not a number") from None
     check_objective(objective, at_least, confidence, MAX_MISSILES)
     return at_least
+
+
+#: the path drawn faintly beside the chosen one on the production chart
+OTHER_PATH = {"trend": "target", "target": "trend", "custom": "trend"}
+
+
+@dataclass(frozen=True)
+class OtherPath:
+    """The no-strike production of the path not chosen (central values) [drones/day]."""
+
+    name: str
+    days: np.ndarray
+    production: np.ndarray
+
+    @property
+    def label(self) -> str:
+        return f"{self.name.capitalize()} path, no strike (faint)"
+
+
+def other_path(scenario: Scenario) -> OtherPath:
+    """The production path the scenario does not follow, for comparison on the chart: the
+    stated climb beside the trend, the trend beside the climb or a custom table. A direct
+    deterministic run of the scenario with that path (its no-strike series)."""
+    name = OTHER_PATH[scenario.central("production_path")]
+    result = simulate(scenario.with_values(production_path=name), samples=0, series=True,
+                      bands=())
+    series = result.series[("production_baseline", "mean")]
+    return OtherPath(name, series.index.to_numpy(dtype=float), series.to_numpy())
+
+
+def day_zero_check(scenario: Scenario) -> str:
+    """A warning when the chosen path's day-0 level lies outside the fit's interval for
+    production_now ("" when inside)."""
+    estimate = calibrate_cached().production_now
+    path = scenario.central("production_path")
+    if path == "custom":
+        level = float(scenario.central("production_points")[0][1])
+        what = "the custom path's day-0 level"
+    else:
+        level = float(scenario.central("production_now"))
+        what = "production_now"
+    if estimate.contains(level):
+        return ""
+    return (f"{what} ({level:,.0f} drones/day) is outside the fit to the launch record: "
+            f"{estimate.low:,.0f}–{estimate.high:,.0f} drones/day ({estimate.level:.0%} "
+            f"interval, fitted {estimate.value:,.0f}).")
 
 
 def run(scenario: Scenario, settings: RunSettings) -> tuple[SimulationResult, SolveResult]:
