@@ -30,6 +30,7 @@ SCENARIO_CASES = {
     "baseline": lambda: Scenario.from_yaml(SCENARIOS / "baseline.yaml"),
     "dispersal-restrikes": lambda: Scenario.from_yaml(SCENARIOS / "dispersal-restrikes.yaml"),
     "choices-flipped": _flipped,
+    "stated-target": lambda: Scenario.from_yaml(SCENARIOS / "stated-target.yaml"),
 }
 
 
@@ -55,14 +56,17 @@ def test_every_tornado_end_is_a_direct_run(case):
     for output, frame in frames.items():
         assert set(frame.index) == names, output
         assert frame.attrs["central"] == central[output]
+    runs = {}  # (name, value) → a direct run's outputs
     for name in sorted(names):
-        row = frames["drones_denied"].loc[name]
-        for end in ("low", "high"):
-            value = row[f"{end}_value"]
-            direct = simulate(scenario.with_values(**{name: value}), samples=0).outputs.iloc[0]
-            for output, frame in frames.items():
-                assert frame.loc[name, f"{end}_value"] == value
-                assert frame.loc[name, f"output_at_{end}"] == direct[output], (name, end, output)
+        for output, frame in frames.items():
+            # (a choice with more than two values may pick another end for each output)
+            for end in ("low", "high"):
+                value = frame.loc[name, f"{end}_value"]
+                if (name, value) not in runs:
+                    runs[name, value] = simulate(scenario.with_values(**{name: value}),
+                                                 samples=0).outputs.iloc[0]
+                assert frame.loc[name, f"output_at_{end}"] == runs[name, value][output], (
+                    name, end, output)
 
 
 def test_horizon_bar_is_the_run_at_the_other_horizon():
@@ -81,9 +85,25 @@ def test_horizon_bar_is_the_run_at_the_other_horizon():
 def test_choice_bars_run_from_the_central_choice_to_the_other(case):
     scenario = SCENARIO_CASES[case]()
     frame = tornado(scenario, "drones_denied").set_index("parameter")
-    for name in ("allocation", "ramp_shape", "recovery"):
+    # the ramp's shape matters on the target path only; the stock policy moves launches
+    # and hits, not drones denied (its bar: the choice that moves the output most, or the
+    # first alternative on a tie)
+    for name in ("allocation", "recovery", "production_path") + (
+            ("ramp_shape",) if scenario.central("production_path") == "target" else ()):
         row = frame.loc[name]
         assert row["low_value"] == scenario.central(name)
-        assert {row["low_value"], row["high_value"]} == set(REGISTRY[name].choices)
+        assert row["high_value"] in set(REGISTRY[name].choices) - {row["low_value"]}
         assert row["output_at_low"] == frame.attrs["central"]
         assert row["swing"] == abs(row["output_at_high"] - row["output_at_low"]) > 0
+
+
+def test_a_choice_of_three_takes_the_alternative_that_moves_the_output_most():
+    scenario = Scenario.default().with_values(stock_policy="drawdown")
+    hits = tornado(scenario, "energy_hits_averted").set_index("parameter").loc["stock_policy"]
+    direct = {policy: simulate(scenario.with_values(stock_policy=policy),
+                               samples=0).outputs["energy_hits_averted"].iloc[0]
+              for policy in ("hold", "rebuild")}
+    central = simulate(scenario, samples=0).outputs["energy_hits_averted"].iloc[0]
+    best = max(direct, key=lambda p: abs(direct[p] - central))
+    assert hits["high_value"] == best and hits["output_at_high"] == direct[best]
+    assert hits["swing"] > 0
