@@ -24,7 +24,7 @@ def _objective(scenario, name, value, missiles, objective):
 @pytest.mark.parametrize("objective, at_least", [("capacity_loss", 0.5),
                                                  ("drones_denied", 20_000.0)])
 def test_thresholds_meet_the_objective_exactly_at_the_boundary(objective, at_least):
-    scenario = Scenario.default()
+    scenario = Scenario.from_yaml("data/scenarios/stated-target.yaml")
     frame = explain(scenario, 30, objective, at_least)
     binding = frame[frame["condition"].isin([">=", "<="])]
     assert len(binding) >= 3
@@ -44,23 +44,31 @@ def test_thresholds_meet_the_objective_exactly_at_the_boundary(objective, at_lea
 #: conditions include a "between" and a "ranges" (met on separate ranges of re-strike gaps)
 GOALS = {
     "capacity_loss": ("data/scenarios/baseline.yaml", 30, "capacity_loss", 0.5),
-    "drones_denied": ("data/scenarios/baseline.yaml", 30, "drones_denied", 20_000.0),
+    "drones_denied": ("data/scenarios/stated-target.yaml", 30, "drones_denied", 20_000.0),
+    "trend_drones": ("data/scenarios/baseline.yaml", 30, "drones_denied", 1_500.0),
     "energy_hits": ("data/scenarios/dispersal-restrikes.yaml", 30, "energy_hit_reduction",
-                    0.014),
+                    0.014, {"production_path": "target"}),
 }
 SWEPT = [n for n in NUMERIC if n != "missiles"]  # the salvo is given
 
 
+def _goal(goal: str):
+    """(scenario, missiles, objective, at_least) of a goal (a file, with changes if given)."""
+    path, missiles, objective, at_least, *changes = GOALS[goal]
+    scenario = Scenario.from_yaml(path).with_values(**(changes[0] if changes else {}))
+    return scenario, missiles, objective, at_least
+
+
 @functools.lru_cache
 def _explained(goal: str):
-    path, missiles, objective, at_least = GOALS[goal]
-    return explain(Scenario.from_yaml(path), missiles, objective, at_least).set_index("parameter")
+    scenario, missiles, objective, at_least = _goal(goal)
+    return explain(scenario, missiles, objective, at_least).set_index("parameter")
 
 
 def _meets(goal: str, name: str, value: float) -> bool:
     """The goal, checked by a direct deterministic run with ``name`` at ``value``."""
-    path, missiles, objective, at_least = GOALS[goal]
-    return _objective(Scenario.from_yaml(path), name, value, missiles, objective) >= at_least
+    scenario, missiles, objective, at_least = _goal(goal)
+    return _objective(scenario, name, value, missiles, objective) >= at_least
 
 
 def test_the_goals_cover_every_condition():
@@ -169,7 +177,7 @@ def test_explain_cli_bad_input(capsys):
                                                             ("drones_denied", 2000.0, ">=")])
 def test_horizon_threshold_is_where_a_direct_run_crosses(objective, at_least, condition):
     # the kernel reads each row's own horizon, so explain sweeps it like any whole number
-    scenario = Scenario.default()
+    scenario = Scenario.from_yaml("data/scenarios/stated-target.yaml")
     row = explain(scenario, 30, objective, at_least).set_index("parameter").loc["horizon_days"]
     assert row["condition"] == condition
     days = int(row["threshold"])

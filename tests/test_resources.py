@@ -260,7 +260,9 @@ def test_data_dir_override_reaches_params_run_scenarios_and_calibrate(tmp_path):
     assert run["assumptions"]["missiles"] == MODIFIED_MISSILES
     expected = simulate(Scenario.from_yaml(SCENARIOS / "baseline.yaml").with_values(
         missiles=MODIFIED_MISSILES), samples=0).to_dict()["outputs"]
-    assert flat(run["outputs"]) == pytest.approx(flat(expected), rel=1e-12)
+    # (the trend path is refitted to the copy's record: twice the launches fit the same
+    # shape, so the outputs agree up to the fit's rounding)
+    assert flat(run["outputs"]) == pytest.approx(flat(expected), rel=1e-9)
     bundled = simulate(Scenario.from_yaml(SCENARIOS / "baseline.yaml"), samples=0)
     assert (run["outputs"]["capacity_loss"]["mean"]
             > bundled.to_dict()["outputs"]["capacity_loss"]["mean"])

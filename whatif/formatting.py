@@ -42,12 +42,22 @@ def describe_condition(condition: str, threshold=None, threshold_high=None, unit
     '>= 0.4827 probability'
     >>> describe_condition("none")
     'no allowed value'
+    >>> describe_condition("between", 1.3e-11, 228.7, "days")
+    'above 0 and up to 228.7 days'
     >>> describe_condition("ranges", unit="days", ranges=[[45.2, 131.5], [212.9, 218.6]])
     '45.2 to 131.5 or 212.9 to 218.6 days'
     """
     unit = f" {unit}" if unit else ""
+    # a lower end a hair above 0 (the refined edge of a value where 0 itself fails, e.g.
+    # ramp_days, whose 0 means no ramp at all) reads as "above 0"
+    just_above_zero = threshold is not None and 0 < threshold < 1e-6 * max(
+        1.0, abs(threshold_high) if threshold_high is not None else 1.0)
+    if condition == ">=" and just_above_zero:
+        return f"> 0{unit}"
     if condition in (">=", "<="):
         return f"{condition} {threshold:.4g}{unit}"
+    if condition == "between" and just_above_zero:
+        return f"above 0 and up to {threshold_high:.4g}{unit}"
     if condition == "between":
         return f"between {threshold:.4g} and {threshold_high:.4g}{unit}"
     if condition == "ranges":

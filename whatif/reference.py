@@ -252,15 +252,25 @@ def _parse_case(raw: Mapping[str, Any]) -> Case:
 
 
 # --- scenarios -----------------------------------------------------------------------------
+#: the cases are about strikes and repairs, not the path of drone output: they run on the
+#: stated climb (``target``), which draws nothing, unless a case's inputs choose a path
+CASE_DEFAULTS = {"production_path": "target"}
+
+
+def _case_defaults() -> Scenario:
+    return Scenario.default().with_values(**CASE_DEFAULTS)
+
+
 def deterministic_scenario(inputs: Mapping[str, Any]) -> Scenario:
-    """The defaults of ``data/assumptions.csv`` with ``inputs`` set (central values are used)."""
-    return Scenario.default().with_values(**inputs)
+    """The defaults of ``data/assumptions.csv`` (on :data:`CASE_DEFAULTS`) with ``inputs``
+    set (central values are used)."""
+    return _case_defaults().with_values(**inputs)
 
 
 def monte_carlo_scenario(inputs: Mapping[str, Any], uncertain: Sequence[str] = ()) -> Scenario:
     """Every numeric assumption fixed (at ``inputs`` or its central default), except
-    ``uncertain``, which keep their default distributions."""
-    base = Scenario.default()
+    ``uncertain``, which keep their default distributions (on :data:`CASE_DEFAULTS`)."""
+    base = _case_defaults()
     fixed: dict[str, Any] = {name: base.central(name) for name in NUMERIC if name not in uncertain}
     fixed.update({name: value for name, value in inputs.items() if name not in uncertain})
     return base.with_values(**fixed)

@@ -31,7 +31,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-from whatif.errors import ScenarioError, WhatifError, show
+from whatif.errors import ScenarioError, WhatifError, show, show_text
 
 DATA_ENV = "WHATIF_DATA_DIR"
 USER_ENV = "WHATIF_USER_DIR"
@@ -114,7 +114,7 @@ def scenario_path(scenario: str | os.PathLike) -> Path:
     if _exists(path) or _unreachable(path):  # a folder, a file's child...: the reader says
         return path
     names = ", ".join(bundled) or "none"
-    raise ScenarioError(f"{text}: no such scenario file or bundled scenario "
+    raise ScenarioError(f"{show_text(text, 60)}: no such scenario file or bundled scenario "
                         f"(bundled: {names}; see `whatif scenarios`)")
 
 
