@@ -7,11 +7,11 @@ import math
 
 import numpy as np
 import pytest
+from conftest import fixed_scenario, run_chain, simple_scenario
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from conftest import fixed_scenario, run_chain, simple_scenario
 from whatif.calibrate import calibrate, production_fit
 from whatif.engine import simulate
 from whatif.errors import ParameterError
