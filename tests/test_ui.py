@@ -311,3 +311,26 @@ def test_sobol_while_hidden_is_only_marked_stale(app):
     app.tabs.selected_index = 1
     pd.testing.assert_frame_equal(app.sobol_indices,
                                   sobol(app.scenario, "drones_denied", samples=1024, seed=0))
+
+
+def test_path_control_faint_other_path_and_day_zero_note(app):
+    chart = app.production_chart
+    assert app.controls["production_path"].input.value == "trend"
+    assert list(chart.other.labels) == ["Target path, no strike (faint)"]
+    assert chart.other.opacities[0] < 1 and len(chart.other.y) == 180
+    assert app.path_note.value == ""
+    app.set_value("production_path", "target")
+    assert list(chart.other.labels) == ["Trend path, no strike (faint)"]
+    app.set_value("production_now", 300)
+    assert "outside the fit to the launch record" in app.path_note.value
+    app.set_value("production_now", 99)
+    assert app.path_note.value == ""
+    # a custom table typed into its box; a bad one is refused beside the control
+    control = app.controls["production_points"]
+    app.set_value("production_path", "custom")
+    control.input.value = "0:150; 90:150"
+    assert app.scenario.central("production_points") == ((0.0, 150.0), (90.0, 150.0))
+    assert "outside the fit" in app.path_note.value
+    control.input.value = "0:5;0:6"
+    assert "given twice" in control.error.value
+    assert app.scenario.central("production_points") == ((0.0, 150.0), (90.0, 150.0))

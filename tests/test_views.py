@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from whatif.engine import missiles_needed, simulate
+from whatif.formatting import format_value
 from whatif.errors import WhatifError
 from whatif.outputs import OUTPUTS
 from whatif.params import REGISTRY, Assumption
@@ -283,3 +284,55 @@ def test_record_dates_and_defeat_window():
                                        "2025-01-01T00:00:00.000"]
     # the 2025 fit: 1 Jan 2025 (day -365) to the end of December (28 Dec + 3 days)
     assert record.defeat_window_days(calibrate()) == (-365.0, -1.0)
+
+
+# --- production paths and the stock (issue 10) -----------------------------------------------
+
+
+def test_other_path_is_a_direct_run_of_the_path_not_chosen():
+    scenario = Scenario.default()  # trend
+    other = run.other_path(scenario)
+    assert other.name == "target" and other.label.startswith("Target path")
+    direct = simulate(scenario.with_values(production_path="target"), samples=0, series=True)
+    np.testing.assert_array_equal(other.production,
+                                  direct.series[("production_baseline", "mean")].to_numpy())
+    assert other.production[-1] > 2 * other.production[0]  # the climb
+    assert run.other_path(scenario.with_values(production_path="target")).name == "trend"
+    assert run.other_path(scenario.with_values(production_path="custom")).name == "trend"
+
+
+def test_day_zero_check_names_the_level_and_the_fit_interval():
+    from whatif.calibrate import calibrate
+
+    estimate = calibrate().production_now
+    inside = Scenario.default().with_values(production_now=round(estimate.value))
+    assert run.day_zero_check(inside) == ""
+    outside = inside.with_values(production_now=300)
+    text = run.day_zero_check(outside)
+    assert "production_now (300 drones/day) is outside the fit" in text
+    assert f"{estimate.low:,.0f}–{estimate.high:,.0f} drones/day (90% interval" in text
+    custom = inside.with_values(production_path="custom", production_points="0:20;100:90")
+    assert "the custom path's day-0 level (20 drones/day)" in run.day_zero_check(custom)
+    assert run.day_zero_check(custom.with_values(production_points="0:100")) == ""
+
+
+def test_headline_shows_hits_deferred_beside_hits_averted_and_their_sum():
+    scenario = Scenario.default()
+    result = simulate(scenario, samples=0)
+    solve = missiles_needed(scenario, samples=0, max_missiles=60)
+    figures = headline.headline_figures(result, solve)
+    keys = [f.key for f in figures]
+    assert keys.index("energy_hits_deferred") == keys.index("energy_hits_averted") + 1
+    by_key = {f.key: f for f in figures}
+    assert by_key["energy_hits_averted"].value == "0"
+    summary = result.summary["p50"]
+    assert by_key["energy_hits_deferred"].value == format_value(
+        summary["energy_hits_deferred"], "hits")
+    assert "see hits deferred" in by_key["energy_hits_averted"].note
+    note = by_key["energy_hits_deferred"].note
+    assert "short on day 180" in note and "drawn down and not rebuilt" in note
+    held = headline.headline_figures(simulate(scenario.with_values(stock_policy="hold"),
+                                              samples=0), solve)
+    held_by_key = {f.key: f for f in held}
+    assert held_by_key["energy_hits_deferred"].value == "0"
+    assert "held back" in held_by_key["energy_hits_deferred"].note
