@@ -725,16 +725,22 @@ def update_record(daily_path: str | os.PathLike, write_defaults: bool = False,
 
     updated = _summary(rows)
     text = monthly_csv(rows)
-    staged = []
+    staged: list[tuple[Path, Path]] = []
     record_written = text != held_text
-    if record_written:
-        staged.append(stage(record_path, text))
     changes: dict[str, dict[str, list[str]]] = {}
-    if write_defaults:
-        new_text, changes = rewrite_defaults(assumptions_text, proposed, updated["last_day"],
-                                             os.fspath(assumptions_path))
-        if new_text != assumptions_text:
-            staged.append(stage(assumptions_path, new_text, _loads_as_registry(load_registry)))
+    try:
+        if record_written:
+            staged.append(stage(record_path, text))
+        if write_defaults:
+            new_text, changes = rewrite_defaults(assumptions_text, proposed, updated["last_day"],
+                                                 os.fspath(assumptions_path))
+            if new_text != assumptions_text:
+                staged.append(stage(assumptions_path, new_text,
+                                    _loads_as_registry(load_registry)))
+    except BaseException:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
+        raise
     replace_all(staged)
 
     held_by_month = {row["month"]: row for row in held}
