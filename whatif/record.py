@@ -169,7 +169,7 @@ def parse_daily(text: str, origin: str = "daily record") -> DailyCopy:
     given twice (the same :data:`REPORT_KEY`).
     """
     where = show_path(origin)
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    reader = csv.reader(_lines(text.removeprefix("\ufeff")))
     try:
         header = next(reader, None)
         if not header:
@@ -218,6 +218,17 @@ def parse_daily(text: str, origin: str = "daily record") -> DailyCopy:
     if first_day is None or last_day is None:
         raise RecordError(f"{where}: no reports; a daily record copy has one row per report")
     return DailyCopy(first_day, last_day, rows, tuple(reports))
+
+
+def _lines(text: str) -> Iterable[str]:
+    """``text`` line by line, each with its ``\n`` (a StringIO of a 64 MiB text would hold
+    four times that)."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end + 1
+        yield text[start:end]
+        start = end
 
 
 def read_daily(path: str | os.PathLike) -> DailyCopy:
@@ -708,6 +719,11 @@ def update_record(daily_path: str | os.PathLike, write_defaults: bool = False,
     rows = monthly_rows(copy, notes={row["month"]: row["notes"] for row in held})
     check_covers(rows, held, os.fspath(daily_path))
     old_fit, new_fit = calibrate(_frame(held)), calibrate(_frame(rows))
+    for side, fit in (("held", old_fit), ("new", new_fit)):
+        for name, estimate in fit.estimates.items():
+            if not all(map(math.isfinite, (estimate.value, estimate.low, estimate.high))):
+                raise RecordError(f"the fit of {name} to the {side} record is not finite; "
+                                  "nothing was written")
 
     assumptions_text = _read_capped(assumptions_path, "assumptions table")
     current = fitted_defaults(assumptions_text, os.fspath(assumptions_path))
