@@ -41,12 +41,13 @@ from scipy import optimize, special, stats
 
 from whatif.errors import ParameterError, WhatifError
 from whatif.model.production import baseline_production
+from whatif.record import RECORD_PARTS, record_end
 from whatif.resources import data_file
 
-RECORD_PATH = data_file("historical", "uav_launches_monthly.csv")  # or $WHATIF_DATA_DIR's
-DAY_ZERO = pd.Timestamp("2026-01-01")  # the day after the record ends = the model's day 0
-PRODUCTION_WINDOW = ("2024-01", "2025-12")  # the mass-production era (see fit_production)
-DEFEAT_WINDOW = ("2025-01", "2025-12")  # the last twelve months of the record
+# RECORD_PATH, ESTIMATES_PATH, DAY_ZERO, PRODUCTION_WINDOW and DEFEAT_WINDOW follow the
+# record in use ($WHATIF_DATA_DIR's, refreshed by `whatif record update`): see __getattr__.
+PRODUCTION_START = "2024-01"  # the mass-production era (see fit_production)
+DEFEAT_MONTHS = 12  # the defeat rate is fitted over the record's last twelve months
 LEVEL = 0.90  # two-sided level of every interval
 LOGISTIC_STEEPNESS = 10.0  # the model's logistic ramp spans 10 / growth_rate days
 
@@ -80,19 +81,62 @@ class Estimate:
 
 # ---------------------------------------------------------------- the record (I/O)
 
+def __getattr__(name: str):
+    """Module names read from the record in use, when asked for (never stale):
+
+    ``RECORD_PATH``, ``ESTIMATES_PATH`` (files of :func:`whatif.resources.data_dir`),
+    ``DAY_ZERO`` (:func:`day_zero`: the day after the record ends, the model's day 0;
+    2026-01-01 for the 2022–25 record), ``PRODUCTION_WINDOW`` and ``DEFEAT_WINDOW``
+    (:func:`default_windows`: 2024-01..2025-12 and 2025-01..2025-12 for that record).
+    """
+    if name == "RECORD_PATH":
+        return data_file(*RECORD_PARTS)
+    if name == "ESTIMATES_PATH":
+        return data_file("historical", "production_estimates.csv")
+    if name == "DAY_ZERO":
+        return day_zero()
+    if name in ("PRODUCTION_WINDOW", "DEFEAT_WINDOW"):
+        windows = default_windows(_read_months())
+        return windows[0] if name == "PRODUCTION_WINDOW" else windows[1]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _read_months() -> pd.DataFrame:
+    return pd.read_csv(data_file(*RECORD_PARTS), dtype={"month": str},
+                       usecols=["month", "days_covered"])
+
+
+def day_zero(record: pd.DataFrame | None = None) -> pd.Timestamp:
+    """The model's day 0: the day after ``record`` ends (default: the record in use).
+
+    A partial last month covers its first ``days_covered`` days
+    (:func:`whatif.record.record_end`).
+    """
+    record = _read_months() if record is None else record
+    if len(record) == 0:
+        raise CalibrationError("the launch record holds no months")
+    last = record.sort_values("month").iloc[-1]
+    end = record_end(str(last["month"]), int(last["days_covered"]), len(record) == 1)
+    return pd.Timestamp(end) + pd.Timedelta(days=1)
+
+
+def default_windows(record: pd.DataFrame) -> tuple[tuple[str, str], tuple[str, str]]:
+    """The fits' windows (YYYY-MM) on ``record``: production from :data:`PRODUCTION_START`
+    and the defeat rate over the last :data:`DEFEAT_MONTHS` months, both to its last month."""
+    last = pd.Period(str(record["month"].max()), freq="M")
+    return (PRODUCTION_START, str(last)), (str(last - (DEFEAT_MONTHS - 1)), str(last))
+
+
 def load_record(path: str | Path | None = None) -> pd.DataFrame:
     """The monthly launch record with daily rates and each month's mid-point day.
 
     Columns added: ``uav_per_day`` [UAVs/day] (launched / days covered), ``day``
-    [days, negative: the month's mid-point relative to :data:`DAY_ZERO`],
+    [days, negative: the month's mid-point relative to day 0, the day after it ends],
     ``neutralised`` [UAVs] (share × launched) and ``shahed_share`` (NaN where the
     Air Force gave no "of which Shaheds" figure).
     """
-    frame = pd.read_csv(path or RECORD_PATH, dtype={"month": str})
+    frame = pd.read_csv(path or data_file(*RECORD_PARTS), dtype={"month": str})
     return prepare_record(frame)
-
-
-ESTIMATES_PATH = RECORD_PATH.parent / "production_estimates.csv"
 
 
 def load_production_estimates(path: str | Path | None = None) -> pd.DataFrame:
@@ -101,22 +145,29 @@ def load_production_estimates(path: str | Path | None = None) -> pd.DataFrame:
     Adds ``day`` (the middle of the estimate's month, days from :data:`DAY_ZERO`) and
     ``includes_decoys`` (the figure counts decoys as well as strike drones).
     """
-    frame = pd.read_csv(path or ESTIMATES_PATH, dtype={"date": str})
+    frame = pd.read_csv(path or data_file("historical", "production_estimates.csv"),
+                        dtype={"date": str})
     months = pd.PeriodIndex(frame["date"], freq="M")
     middle = months.start_time + pd.to_timedelta(months.days_in_month / 2.0, unit="D")
-    frame["day"] = ((middle - DAY_ZERO) / pd.Timedelta(days=1)).to_numpy(float)
+    frame["day"] = ((middle - day_zero()) / pd.Timedelta(days=1)).to_numpy(float)
     frame["includes_decoys"] = frame["types"].str.contains("decoy", case=False)
     return frame
 
 
 def prepare_record(frame: pd.DataFrame) -> pd.DataFrame:
-    """Add the derived columns of :func:`load_record` to a monthly frame (pure)."""
+    """Add the derived columns of :func:`load_record` to a monthly frame (pure).
+
+    Days count from the frame's own day 0 (:func:`day_zero` of it). A partial first month
+    covers its last days, a partial last month its first days; mid-points follow.
+    """
     frame = frame.copy()
     months = pd.PeriodIndex(frame["month"], freq="M")
-    month_end = months.end_time.normalize() + pd.Timedelta(days=1)
-    midpoint = month_end - pd.to_timedelta(frame["days_covered"] / 2.0, unit="D")
+    half = pd.to_timedelta(frame["days_covered"].to_numpy(float) / 2.0, unit="D")
+    midpoint = (months.start_time + half).to_numpy().copy()
+    if len(frame):  # the first month ends on its last day
+        midpoint[0] = (months[:1].end_time.normalize() + pd.Timedelta(days=1) - half[:1])[0]
     frame["date"] = midpoint
-    frame["day"] = ((midpoint - DAY_ZERO) / pd.Timedelta(days=1)).to_numpy(float)
+    frame["day"] = ((frame["date"] - day_zero(frame)) / pd.Timedelta(days=1)).to_numpy(float)
     frame["uav_per_day"] = frame["uav_launched"] / frame["days_covered"]
     frame["neutralised"] = frame["neutralised_share"] * frame["uav_launched"]
     frame["shahed_share"] = pd.to_numeric(frame.get("shahed_share_where_reported"), errors="coerce")
@@ -283,15 +334,17 @@ def fit_strike_share(record: pd.DataFrame, level: float = LEVEL) -> Estimate:
                     f"mean of the {shares.size} months with an 'of which Shaheds' figure")
 
 
-def fit_production(record: pd.DataFrame, window: tuple[str, str] = PRODUCTION_WINDOW,
+def fit_production(record: pd.DataFrame, window: tuple[str, str] | None = None,
                    level: float = LEVEL) -> ProductionFit:
-    """Fit the model's logistic path to UAV launches per day over ``window`` (YYYY-MM).
+    """Fit the model's logistic path to UAV launches per day over ``window`` (YYYY-MM;
+    default: :data:`PRODUCTION_START` to the record's last month).
 
     The default window starts in January 2024: mass production at Alabuga; the
     2022–23 months are thinner than official totals and came largely from Iranian
     supply. ``production_now`` = mean fitted level on day 0 × :func:`fit_strike_share`;
     its interval combines both errors on the log scale (Welch–Satterthwaite dof).
     """
+    window = window or default_windows(record)[0]
     part = _window(record, window, "production", 8)
     day = part["day"].to_numpy(float)
     log_rate = np.log(part["uav_per_day"].to_numpy(float))
@@ -341,14 +394,16 @@ def fit_production(record: pd.DataFrame, window: tuple[str, str] = PRODUCTION_WI
 
 # ---------------------------------------------------------------- defeat rate
 
-def fit_defeat_rate(record: pd.DataFrame, window: tuple[str, str] = DEFEAT_WINDOW,
+def fit_defeat_rate(record: pd.DataFrame, window: tuple[str, str] | None = None,
                     level: float = LEVEL) -> Estimate:
-    """Share of launched UAVs shot down or suppressed over ``window`` [share].
+    """Share of launched UAVs shot down or suppressed over ``window`` [share] (default:
+    the record's last :data:`DEFEAT_MONTHS` months).
 
     Maximum binomial likelihood of a constant share (fitted on the logit with
     ``scipy.optimize.minimize_scalar``); the variance is inflated by the Pearson
     dispersion of the months, so the interval reflects how much months differ.
     """
+    window = window or default_windows(record)[1]
     part = _window(record, window, "defeat rate", 3)
     launched = part["uav_launched"].to_numpy(float)
     neutralised = part["neutralised"].to_numpy(float)
@@ -386,7 +441,11 @@ class Calibration:
     record: pd.DataFrame = field(repr=False)
     production: ProductionFit
     defeat_rate: Estimate
-    defeat_rate_window: tuple[str, str] = DEFEAT_WINDOW
+    defeat_rate_window: tuple[str, str] | None = None  # None: the record's last 12 months
+
+    def __post_init__(self) -> None:
+        if self.defeat_rate_window is None:
+            object.__setattr__(self, "defeat_rate_window", default_windows(self.record)[1])
 
     @property
     def production_now(self) -> Estimate:
@@ -421,15 +480,21 @@ class Calibration:
                          "window": list(self.production.window)}}
 
 
-def calibrate(record: pd.DataFrame | None = None, production_window=PRODUCTION_WINDOW,
-              defeat_window=DEFEAT_WINDOW, level: float = LEVEL) -> Calibration:
-    """Fit ``production_now`` and ``defeat_rate`` to the record (default: the project's)."""
+def calibrate(record: pd.DataFrame | None = None, production_window=None,
+              defeat_window=None, level: float = LEVEL) -> Calibration:
+    """Fit ``production_now`` and ``defeat_rate`` to the record (default: the one in use).
+
+    Windows (YYYY-MM pairs) default to :func:`default_windows` of the record.
+    """
     if not 0.0 < level < 1.0:
         raise ParameterError("level", f"{level!r} is not allowed; allowed 0 < level < 1")
     record = (load_record() if record is None
               else prepare_record(record) if "day" not in record else record)
-    return Calibration(record, fit_production(record, production_window, level),
-                       fit_defeat_rate(record, defeat_window, level), tuple(defeat_window))
+    production_default, defeat_default = default_windows(record)
+    defeat_window = tuple(defeat_window or defeat_default)
+    return Calibration(record, fit_production(record, production_window or production_default,
+                                              level),
+                       fit_defeat_rate(record, defeat_window, level), defeat_window)
 
 
 _FITS: dict[tuple, ProductionFit] = {}
@@ -488,7 +553,7 @@ def central_values(scenario) -> dict:
 
 
 def comparison(calibration: Calibration, values, days_after: int = 365) -> dict:
-    """The record beside the model's baseline, on one day axis (day 0 = :data:`DAY_ZERO`).
+    """The record beside the model's baseline, on one day axis (day 0: the record's end).
 
     ``values`` is a :class:`~whatif.scenario.Scenario` or a mapping of
     :data:`BASELINE_INPUTS` to central values.

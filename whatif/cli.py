@@ -7,6 +7,7 @@
     whatif sensitivity SCENARIO.yaml [--output drones_denied] [--json]   (tornado + Sobol)
     whatif explain SCENARIO.yaml --missiles 30 --objective capacity_loss --at-least 0.5
     whatif calibrate [SCENARIO.yaml] [--production-from 2024-01] [--defeat-from 2025-01] [--json]
+    whatif record update DAILY.csv [--write-defaults] [--json]
     whatif params [--json]
     whatif scenarios [--json]
     whatif brief SCENARIO.yaml -o brief.html [--samples N] [--seed S] [--notebook out.ipynb]
@@ -59,6 +60,18 @@ class _Parser(argparse.ArgumentParser):
 
 
 SCENARIO_HELP = "scenario YAML file, or the name of a bundled one (see `whatif scenarios`)"
+RECORD_UPDATE_HELP = (
+    "Re-derive historical/uav_launches_monthly.csv of the data folder in use "
+    "($WHATIF_DATA_DIR or the bundled data) from a newer copy of the daily record, refit "
+    "production_now and defeat_rate, and print the old and new fits side by side. A copy that "
+    "is malformed or covers less than the held record changes nothing (exit 2).")
+WRITE_DEFAULTS_HELP = (
+    "also rewrite the production_now and defeat_rate rows of the data folder's "
+    "assumptions.csv: central = the new fitted value (rounded: production_now to a whole "
+    "number, defeat_rate to 2 decimals); low/high widened (rounded outwards) to the fit's "
+    "90%% interval where it lies outside them, never narrowed; source_date = the record's "
+    "last day. Every other byte of the file is kept. Without this flag assumptions.csv is "
+    "not touched")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -128,9 +141,21 @@ def _parser() -> argparse.ArgumentParser:
                      help="scenario YAML or bundled name to compare (default: the defaults)")
     cal.add_argument("--production-from", default="2024-01", metavar="YYYY-MM",
                      help="first month of the production fit (default 2024-01)")
-    cal.add_argument("--defeat-from", default="2025-01", metavar="YYYY-MM",
-                     help="first month of the defeat-rate fit (default 2025-01)")
+    cal.add_argument("--defeat-from", default=None, metavar="YYYY-MM",
+                     help="first month of the defeat-rate fit (default: the record's last "
+                          "twelve months, 2025-01 for the 2022-25 record)")
     cal.add_argument("--json", action="store_true")
+    record = sub.add_parser("record", help="the launch record: `whatif record update DAILY.csv`")
+    record_commands = record.add_subparsers(dest="record_command", required=True,
+                                            parser_class=_Parser)
+    update = record_commands.add_parser(
+        "update", help="refresh the monthly record from a newer copy of the daily record",
+        description=RECORD_UPDATE_HELP)
+    update.add_argument("daily", metavar="DAILY.csv",
+                        help="a newer copy of the Air Force daily record (Ivaniuk's Kaggle CSV, "
+                             "at most 64 MiB)")
+    update.add_argument("--write-defaults", action="store_true", help=WRITE_DEFAULTS_HELP)
+    update.add_argument("--json", action="store_true", help="print JSON instead of a table")
     params = sub.add_parser("params",
                             help="list every assumption with unit, range, default, source")
     params.add_argument("--json", action="store_true")
@@ -370,7 +395,8 @@ def _cmd_calibrate(args: argparse.Namespace) -> None:
                 else Scenario.default())
     calibration = calibrate(
         production_window=(_month("production-from", args.production_from), PRODUCTION_WINDOW[1]),
-        defeat_window=(_month("defeat-from", args.defeat_from), DEFEAT_WINDOW[1]))
+        defeat_window=(_month("defeat-from", args.defeat_from or DEFEAT_WINDOW[0]),
+                       DEFEAT_WINDOW[1]))
     check = calibration.check(central_values(scenario))
     if args.json:
         _print_json({**calibration.to_dict(), "scenario": scenario.title,
@@ -395,6 +421,17 @@ def _cmd_calibrate(args: argparse.Namespace) -> None:
           f"{fit.shahed_share.value:.2f} = {calibration.production_now.value:.0f} Shahed-type/day "
           "(assumes launches ≈ output).")
     print(f"Defeat rate: {calibration.defeat_rate.method}.")
+
+
+def _cmd_record(args: argparse.Namespace) -> None:
+    from whatif.record import update_record
+
+    update = update_record(args.daily, write_defaults=args.write_defaults)
+    if args.json:
+        _print_json(update.to_dict())
+        return
+    for line in update.lines():
+        print(escape_controls(line))
 
 
 def _cmd_params(args: argparse.Namespace) -> None:
@@ -522,7 +559,8 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser().parse_args(argv)
         {"run": _cmd_run, "solve": _cmd_solve, "tornado": _cmd_tornado, "sobol": _cmd_sobol,
          "brief": _cmd_brief, "sensitivity": _cmd_sensitivity, "explain": _cmd_explain,
-         "calibrate": _cmd_calibrate, "params": _cmd_params, "scenarios": _cmd_scenarios,
+         "calibrate": _cmd_calibrate, "record": _cmd_record, "params": _cmd_params,
+         "scenarios": _cmd_scenarios,
          "app": _cmd_app}[args.command](args)
     except WhatifError as exc:
         print(f"whatif: error: {exc}", file=sys.stderr)
