@@ -168,11 +168,11 @@ def test_headline_values_and_notes():
     figures = headline.headline_figures(*run.run(scenario, run.RunSettings()))
     values = headline.headline_values(figures)
     assert values["capacity_loss"] == "66.1%" and values["days_disrupted"] == "47"
-    assert list(values)[0] == "missiles_needed" and len(values) == 7
+    assert list(values)[0] == "missiles_needed" and len(values) == 8
     note = figures[0].note
     assert note == "Plant capacity lost (first salvo) ≥ 50.0% with ≥ 80% confidence"
     html = headline.headline_html(figures)
-    assert html.count('class="whatif-card"') == 7 and 'data-key="capacity_loss"' in html
+    assert html.count('class="whatif-card"') == 8 and 'data-key="capacity_loss"' in html
 
 
 def test_headline_says_when_the_point_estimate_is_not_an_exact_average():
@@ -256,7 +256,7 @@ def test_picked_scenario_and_compare_table(tmp_path):
     figures = [headline.headline_figures(*run.run(s, run.RunSettings()))
                for s in (current, other)]
     table = scenarios.compare_table_html(current, other, *figures)
-    assert table.count("<tr>") == 8 and "A: &lt;i&gt;now&lt;/i&gt;" in table
+    assert table.count("<tr>") == 9 and "A: &lt;i&gt;now&lt;/i&gt;" in table
     assert "<td><b>66.1%</b>" in table
 
 
