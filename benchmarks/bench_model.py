@@ -71,6 +71,7 @@ TARGET_RATIO = 2.0  # package / reference
 DRONES_DENIED_AT_LEAST = 5000.0  # drones over the horizon (baseline: ~36 missiles at 80 %)
 TARGET_SOBOL = 5.0  # s, Sobol indices of 12 assumptions at 2^14 base samples
 TARGET_SERIES = 0.100  # s, simulate with daily series and bands, 10k samples
+TARGET_TREND_SLOWDOWN = 1.10  # the trend path may cost at most 10 % more than the target path
 SOBOL_SAMPLES = 2**14
 SOBOL_OUTPUT = "drones_denied"
 #: fixed at central for the Sobol case: the costs and the grid side, none of which bears
@@ -303,6 +304,29 @@ def bands_table(result: dict) -> str:
 
 
 # --- Sobol indices -----------------------------------------------------------------------------
+def measure_paths(scenario, repeats: int) -> dict:
+    """``simulate`` on the trend path (the baseline) against the same scenario on the target
+    path (the stated climb), timed alternately: 10k samples, summary, and with series."""
+    target = scenario.with_values(production_path="target")
+    out = {}
+    for label, series in (("summary", False), ("series", True)):
+        out[label] = measure_pair(
+            lambda series=series: simulate(scenario, samples=10_000, seed=0, series=series),
+            lambda series=series: simulate(target, samples=10_000, seed=0, series=series),
+            repeats)
+    return out
+
+
+def paths_table(result: dict) -> str:
+    lines = ["| `simulate(…, samples=10_000)` | Trend path (baseline), median (min) [ms] | "
+             "Target path, median (min) [ms] | Trend / target |", "|---|---:|---:|---:|"]
+    for label, (trend, target) in result.items():
+        what = "summary" if label == "summary" else "with daily series and bands"
+        lines.append(f"| {what} | {ms(trend.median)} ({ms(trend.min)}) | {ms(target.median)} "
+                     f"({ms(target.min)}) | {trend.median / target.median:.2f}× |")
+    return "\n".join(lines)
+
+
 def sobol_scenario(scenario):
     """``scenario`` with :data:`SOBOL_FIXED` at their central values: 12 uncertain left."""
     fixed = scenario.with_values(**{n: scenario.central(n) for n in SOBOL_FIXED})
@@ -473,7 +497,7 @@ def breakdown_table(cases: list[Case]) -> str:
     return "\n".join(rows)
 
 
-def targets(cases: list[Case], sobol: dict) -> list[tuple[str, str, bool]]:
+def targets(cases: list[Case], sobol: dict, paths: dict) -> list[tuple[str, str, bool]]:
     by_name = {c.name: c for c in cases}
     out = []
     c = next(c for c in cases if "100,000 samples" in c.name)
@@ -499,6 +523,11 @@ def targets(cases: list[Case], sobol: dict) -> list[tuple[str, str, bool]]:
     t = sobol["total"]
     out.append((f"Sobol indices, {SOBOL_UNCERTAIN} assumptions × 2^14 base samples < 5 s",
                 f"median {ms(t.median)} ms (min {ms(t.min)} ms)", t.median < TARGET_SOBOL))
+    trend, target = paths["summary"]
+    ratio = trend.median / target.median
+    out.append(("The trend path slows `simulate` (10k samples) by at most 10 %",
+                f"{ratio:.2f}× the target path ({ms(trend.median)} vs {ms(target.median)} ms)",
+                ratio <= TARGET_TREND_SLOWDOWN))
     return out
 
 
@@ -527,7 +556,8 @@ def compile_table(warm: dict | None, cold: dict | None) -> str:
     return "\n".join(lines)
 
 
-def write_doc(info, date, cases, sobol, bands, target_rows, warm, cold, quick) -> None:
+def write_doc(info, date, cases, sobol, bands, target_rows, warm, cold, quick,
+              paths) -> None:
     machine_lines = "\n".join(f"| {k} | {v} |" for k, v in info.items())
     doc = f"""# Benchmarks
 
@@ -606,6 +636,15 @@ intervals ({sensitivity.SOBOL_RESAMPLES} resamples of the N points, `scipy.stats
 
 {sobol_table(sobol)}
 
+### Production paths
+
+The baseline follows the trend fitted to the launch record: each sample draws the fit's
+four parameters (in `compile_scenario`) and one scatter factor per 30 days (in the
+kernel, from the sample's own stream). Timed alternately against the same scenario on
+the stated climb (`production_path: target`), which draws neither.
+
+{paths_table(paths)}
+
 ## Targets
 
 {targets_table(target_rows)}
@@ -645,10 +684,16 @@ def main(argv=None) -> int:
     parser.add_argument("--no-cold", action="store_true", help="skip the cold-compile subprocess")
     parser.add_argument("--bands-only", type=int, metavar="RUNS", default=0,
                         help="only time the daily bands, now and before, RUNS times each")
+    parser.add_argument("--paths-only", type=int, metavar="RUNS", default=0,
+                        help="only time the trend path against the target path, RUNS times")
     args = parser.parse_args(argv)
 
     load_before = os.getloadavg()[0]
     scenario = Scenario.from_yaml(BASELINE)
+    if args.paths_only:
+        print(paths_table(measure_paths(scenario, args.paths_only)))
+        print(f"load average (1 min) before / after: {load_before:.2f} / {os.getloadavg()[0]:.2f}")
+        return 0
     if args.bands_only:
         bands = measure_bands(scenario, args.bands_only)
         print(bands_table(bands))
@@ -672,6 +717,8 @@ def main(argv=None) -> int:
     sobol = measure_sobol(scenario, 3 if args.quick else 7)
     print("timing the daily bands, now and before ...", flush=True)
     bands = measure_bands(scenario, 5 if args.quick else 15)
+    print("timing the trend path against the target path ...", flush=True)
+    paths = measure_paths(scenario, 5 if args.quick else 15)
 
     cold = warm = None
     if not (args.quick or args.no_cold):
@@ -679,7 +726,7 @@ def main(argv=None) -> int:
         cold = cold_compile()
         warm = warm_start()
     info["Load average (1 min) before / after"] = f"{load_before:.2f} / {os.getloadavg()[0]:.2f}"
-    target_rows = targets(cases, sobol)
+    target_rows = targets(cases, sobol, paths)
     date = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
 
     print()
@@ -691,11 +738,13 @@ def main(argv=None) -> int:
     print()
     print(bands_table(bands))
     print()
+    print(paths_table(paths))
+    print()
     print(targets_table(target_rows))
     print()
     print(compile_table(warm, cold))
     if args.write:
-        write_doc(info, date, cases, sobol, bands, target_rows, warm, cold, args.quick)
+        write_doc(info, date, cases, sobol, bands, target_rows, warm, cold, args.quick, paths)
         print(f"\nwrote {DOC.relative_to(ROOT)}")
     return 0
 

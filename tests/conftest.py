@@ -13,6 +13,7 @@ import pytest
 from whatif.engine import choice_code
 from whatif.model.campaign import SERIES, daily_chain
 from whatif.model.layout import DailyInputs, ProductionPath, StrikeParams
+from whatif.model.production import trend_path_into
 from whatif.model.rng import sub_key
 from whatif.model.strike import sampled_salvo_loss
 from whatif.params import NUMERIC
@@ -138,9 +139,13 @@ def run_chain(
     if month_factor is None:
         month_factor = np.ones(horizon_days // 30 + 1)
     table = np.array(points, dtype=float).reshape(-1, 2)
+    daily = np.empty(horizon_days)
+    if path == "trend":
+        trend_path_into(daily, float(production_now), *map(float, trend),
+                        np.asarray(month_factor, dtype=float))
     production_path = ProductionPath(
         int(choice_code("production_path", path)), *map(float, trend),
-        np.asarray(month_factor, dtype=float), np.ascontiguousarray(table[:, 0]),
+        np.asarray(month_factor, dtype=float), daily, np.ascontiguousarray(table[:, 0]),
         np.ascontiguousarray(table[:, 1]))
     salvo_day = np.arange(len(salvo_losses)) * float(restrike_interval_days)
     result = daily_chain(inputs, production_path, salvo_day,

@@ -81,7 +81,7 @@ from whatif.model.layout import (
     StrikeWork,
     Work,
 )
-from whatif.model.production import TREND_MONTH_DAYS, _scatter_factor
+from whatif.model.production import TREND_MONTH_DAYS, _scatter_factor, trend_path_into
 from whatif.model.rng import sub_key, uniform_pair
 from whatif.model.strike import expected_salvo_loss, sampled_salvo_loss_into
 
@@ -109,7 +109,7 @@ def scratch(shared, max_salvos, max_days):
                         np.empty(shared.stage_aimpoints.shape[1]))
     months = max_days // TREND_MONTH_DAYS + 1
     return Work(np.empty(max_salvos), np.empty(max_salvos, dtype=np.int64),
-                np.empty(max_salvos), np.ones(months), strike)
+                np.empty(max_salvos), np.ones(months), np.empty(max(max_days, 1)), strike)
 
 
 @scalar
@@ -149,7 +149,7 @@ def daily_inputs(row):
 
 
 @scalar
-def production_path(row, shared, month_factor):
+def production_path(row, shared, month_factor, daily):
     """The no-strike production path of parameter row ``row`` (a :class:`ProductionPath`)."""
     return ProductionPath(
         code=int(row[PRODUCTION_PATH]),
@@ -158,6 +158,7 @@ def production_path(row, shared, month_factor):
         trend_midpoint_day=row[TREND_MIDPOINT_DAY],
         trend_growth_rate=row[TREND_GROWTH_RATE],
         month_factor=month_factor,
+        daily=daily,
         custom_days=shared.custom_days,
         custom_rates=shared.custom_rates,
     )
@@ -215,9 +216,13 @@ def sample_outcome(row, missiles, shared, key, work, out, series, record, strike
     if strike_only:  # the capacity loss is all that is asked for: skip the daily chain
         return
     inputs = daily_inputs(row)
-    path = production_path(row, shared, work.month_factor)
-    if path.code == PRODUCTION_PATH_TREND:
+    days = series.shape[1] if record else inputs.horizon_days
+    path = production_path(row, shared, work.month_factor, work.path_daily[:days])
+    if path.code == PRODUCTION_PATH_TREND:  # the row's trend path, once
         month_scatter_into(key, shared.trend_sigma, shared.stochastic, work.month_factor)
+        trend_path_into(path.daily, inputs.production_now, path.trend_start_level,
+                        path.trend_end_level, path.trend_midpoint_day, path.trend_growth_rate,
+                        work.month_factor)
     denied, disrupted, launches_denied, baseline_launches, grid_mw_days, stock_short = (
         daily_chain(inputs, path, work.salvo_day[:n_salvos], work.salvo_loss[:n_salvos],
                     series, record))

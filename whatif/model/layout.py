@@ -203,6 +203,7 @@ class ProductionPath(NamedTuple):
     trend_midpoint_day: float  # [days from day 0]
     trend_growth_rate: float  # [1/day]
     month_factor: np.ndarray  # float64 (months,): each 30-day block's scatter [ratio]
+    daily: np.ndarray  # float64 (days,): the trend path day by day [drones/day] (trend only)
     custom_days: np.ndarray  # float64 (points,) [days]
     custom_rates: np.ndarray  # float64 (points,) [drones/day]
 
@@ -244,4 +245,5 @@ class Work(NamedTuple):
     salvo_missiles: np.ndarray  # int64 (salvos,): missiles in each salvo
     salvo_loss: np.ndarray  # float64 (salvos,): share of the plant each salvo knocks out
     month_factor: np.ndarray  # float64 (months,): the trend path's scatter per 30 days
+    path_daily: np.ndarray  # float64 (days,): the trend path, day by day
     strike: StrikeWork

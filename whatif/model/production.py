@@ -115,6 +115,33 @@ def custom_production(day, days, rates):
 
 
 @scalar
+def trend_path_into(daily, level, start_level, end_level, midpoint_day, growth_rate,
+                    month_factor):
+    """Write the trend path ``level × trend_factor(t) × month_factor[t // 30]`` for
+    ``t = 0 … len(daily) - 1`` into ``daily`` [drones/day].
+
+    The logistic's ``exp(-r (t - midpoint))`` is stepped by a factor ``exp(-r)`` a day (one
+    multiplication instead of an exponential); where that could overflow, each day is
+    computed directly. Agrees with :func:`trend_factor` to ~1e-13 relative.
+    """
+    n = daily.shape[0]
+    span = end_level - start_level
+    scale = level / (start_level + span / (1.0 + math.exp(growth_rate * midpoint_day)))
+    if abs(growth_rate * midpoint_day) < 600.0 and abs(growth_rate) * n < 600.0:
+        w = math.exp(growth_rate * midpoint_day)  # exp(-r (t - midpoint)) at t = 0
+        step = math.exp(-growth_rate)
+        for t in range(n):
+            daily[t] = scale * (start_level + span / (1.0 + w)) * month_factor[
+                t // TREND_MONTH_DAYS]
+            w *= step
+    else:
+        for t in range(n):
+            daily[t] = scale * (start_level + span / (
+                1.0 + math.exp(-growth_rate * (t - midpoint_day)))) * month_factor[
+                t // TREND_MONTH_DAYS]
+
+
+@scalar
 def path_level(x, path):
     """Day 0's level of a row's no-strike path without the month scatter [drones/day]:
     ``production_now`` for the trend and target paths, the table's value for custom."""
@@ -130,16 +157,14 @@ def path_production(t, x, path):
     ``x`` is the row's :class:`~whatif.model.layout.DailyInputs`, ``path`` its
     :class:`~whatif.model.layout.ProductionPath`:
 
-    - trend: ``production_now × trend_factor(t) × month_factor[t // 30]``;
+    - trend: ``production_now × trend_factor(t) × month_factor[t // 30]``, read from
+      ``path.daily`` (see :func:`trend_path_into`);
     - target: :func:`baseline_production` (the climb to the target over ``ramp_days``);
     - custom: :func:`custom_production`.
     """
     day = float(t)
-    if path.code == PRODUCTION_PATH_TREND:
-        return (x.production_now * _trend_factor(day, path.trend_start_level,
-                                                 path.trend_end_level, path.trend_midpoint_day,
-                                                 path.trend_growth_rate)
-                * path.month_factor[t // TREND_MONTH_DAYS])
+    if path.code == PRODUCTION_PATH_TREND:  # filled once per row by trend_path_into
+        return path.daily[t]
     if path.code == PRODUCTION_PATH_CUSTOM:
         return custom_production(day, path.custom_days, path.custom_rates)
     return _baseline_production(day, x.production_now, x.production_target, x.ramp_days,
