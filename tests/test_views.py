@@ -15,8 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from whatif.engine import missiles_needed, simulate
-from whatif.formatting import format_value
 from whatif.errors import WhatifError
+from whatif.formatting import format_value
 from whatif.outputs import OUTPUTS
 from whatif.params import REGISTRY, Assumption
 from whatif.scenario import Scenario

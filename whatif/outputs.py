@@ -40,7 +40,7 @@ OUTPUTS: dict[str, Output] = {
         Output("energy_hits_averted", "Hits on energy infrastructure averted", "hits"),
         # where the rest of the denial went: the stock still short at the horizon's end,
         # and the hits that shortfall removes later (averted + deferred = denied × got-through)
-        Output("stock_shortfall_end", "Drone stock still short at the horizon's end", "drones",
+        Output("stock_shortfall_end", "Drone stock still short at the end of the horizon", "drones",
                objective=False),
         Output("energy_hits_deferred", "Hits deferred past the horizon (stock short)", "hits",
                objective=False),
