@@ -40,7 +40,7 @@ import pandas as pd
 from scipy import optimize, special, stats
 
 from whatif.errors import ParameterError, WhatifError
-from whatif.model.production import baseline_production
+from whatif.model.production import baseline_production, trend_factor
 from whatif.record import RECORD_PARTS, record_end
 from whatif.resources import data_file
 
@@ -535,16 +535,27 @@ def model_baseline(values: dict[str, float], days) -> np.ndarray:
     """The model's baseline production [drones/day] on ``days`` (≥ 0) for given values.
 
     ``values`` needs ``production_now``, ``production_target``, ``ramp_days`` and
-    ``ramp_shape`` ("linear" or "logistic").
+    ``ramp_shape`` ("linear" or "logistic") for the stated climb; ``production_path``
+    ("target" if absent) chooses the path: ``trend`` scales the fit to the record in use
+    (:func:`production_fit`, its central parameters, no scatter), ``custom`` interpolates
+    ``production_points``. Each day is taken at its middle (``day + 0.5``).
     """
     days = np.asarray(days, dtype=float)
+    path = values.get("production_path", "target")
+    if path == "trend":
+        return float(values["production_now"]) * np.asarray(
+            trend_factor(days + 0.5, *production_fit().central()), dtype=float)
+    if path == "custom":
+        points = np.asarray(values["production_points"], dtype=float).reshape(-1, 2)
+        return np.interp(days + 0.5, points[:, 0], points[:, 1])
     logistic = 1 if values.get("ramp_shape", "linear") == "logistic" else 0
     return np.asarray(baseline_production(days + 0.5, float(values["production_now"]),
                                           float(values["production_target"]),
                                           float(values["ramp_days"]), logistic), dtype=float)
 
 
-BASELINE_INPUTS = ("production_now", "production_target", "ramp_days", "ramp_shape", "defeat_rate")
+BASELINE_INPUTS = ("production_now", "production_target", "ramp_days", "ramp_shape", "defeat_rate",
+                   "production_path", "production_points")
 
 
 def central_values(scenario) -> dict:
