@@ -70,6 +70,7 @@ capped (:data:`MAX_SAMPLES`, :data:`MAX_HORIZON`, :data:`MAX_ORIGINS`).
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -87,7 +88,7 @@ from whatif.calibrate import (
     load_record,
     prepare_record,
 )
-from whatif.errors import ParameterError, show
+from whatif.errors import ParameterError, WhatifError, show
 from whatif.model.production import (
     TREND_MONTH_DAYS,
     baseline_production,
@@ -316,7 +317,8 @@ def backtest_bands(record: pd.DataFrame | None = None, paths="all", horizons=DEF
     Returns
     -------
     DataFrame
-        One row per path, origin and horizon (only months in the record), columns:
+        One row per path, origin and horizon (only months in the record), sorted by path
+        (trend, target, defeat_rate), horizon and origin; columns:
 
         ``path`` ("trend", "target" or "defeat_rate"), ``unit`` ("UAVs/day" or "share"),
         ``origin`` (YYYY-MM, the last month fitted), ``horizon`` [months],
@@ -327,78 +329,116 @@ def backtest_bands(record: pd.DataFrame | None = None, paths="all", horizons=DEF
         projected band: percentiles of the month's mean daily rate over the draws, or of
         the predicted share), ``inside80`` (P10 ≤ observed ≤ P90), ``inside90``
         (P5 ≤ observed ≤ P95) and ``abs_log_error`` (``|log(observed / p50)|``).
+        ``frame.attrs["skipped"]`` lists the (path, origin, reason) left out because the
+        fit at that origin could not be made or is not identified (none on the project's
+        record).
 
         For a chart of horizon ``h`` per path: ``frame[(frame.path == "trend") &
         (frame.horizon == h)]``, band ``p10``–``p90`` (and ``p5``–``p95``) at ``date``,
-        ``observed`` as the points.
+        ``observed`` as the points (:func:`whatif.figures.backtest_figure` draws it).
     """
-    paths = check_paths(paths)
-    horizons = check_horizons(horizons)
-    samples = check_samples(samples)
+    frame, skipped = _bands(record, paths, horizons, samples, seed, scenario, defeat)
+    frame.attrs["skipped"] = skipped
+    return frame
+
+
+def _record(record: pd.DataFrame | None) -> pd.DataFrame:
+    return (load_record() if record is None
+            else record if "uav_per_day" in record else prepare_record(record))
+
+
+def _check_seed(seed) -> int | None:
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
                              or not 0 <= seed < 2 ** 64):
         raise ParameterError("seed", f"{show(seed)} is not allowed; allowed a whole number "
                                      ">= 0, at most 2^64 - 1")
-    record = (load_record() if record is None
-              else record if "uav_per_day" in record else prepare_record(record))
+    return None if seed is None else int(seed)
+
+
+def _bands(record, paths, horizons, samples, seed, scenario,
+           defeat: bool = True) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
+    """:func:`backtest_bands`' frame and the (path, origin, reason) it left out."""
+    paths = check_paths(paths)
+    horizons = check_horizons(horizons)
+    samples = check_samples(samples)
+    seed = _check_seed(seed)
+    record = _record(record)
     scenario = scenario if scenario is not None else Scenario.default()
     observed = record.set_index("month")
-    rows = []
+    rows, skipped = [], []
     for origin in origins(record):
         months = _months_after(origin, max(horizons))
         months = months[months["horizon"].isin(horizons) & months["month"].isin(observed.index)]
         if months.empty:
             continue
         span = _months_after(origin, int(months["horizon"].max()))
-        past = record[record["month"] <= origin]
-        origin_day = _origin_day(origin)
-        draws = _project(past, origin, origin_day, paths, span, samples, seed, scenario)
         keep = span["horizon"].isin(months["horizon"]).to_numpy()
+        past = record[record["month"] <= origin]
+        draws, left_out = _project(past, origin, paths, span, samples, seed, scenario)
+        skipped += left_out
         for path, values in draws.items():
-            band = _band_rows(values[:, keep])
             rows.append(months.assign(path=path, unit=UNIT, origin=origin,
                                       observed=observed.loc[months["month"], "uav_per_day"]
-                                      .to_numpy(float), **band))
+                                      .to_numpy(float), **_band_rows(values[:, keep])))
         if defeat:
             first = str(pd.Period(origin, "M") - (DEFEAT_FIT_MONTHS - 1))
-            band = _defeat_band(past, (first, origin))
+            try:
+                band = _defeat_band(past, (first, origin))
+            except WhatifError as exc:  # too few months in the window, or no fit
+                skipped.append((DEFEAT, origin, str(exc)))
+                continue
             rows.append(months.assign(path=DEFEAT, unit="share", origin=origin,
                                       observed=observed.loc[months["month"], "neutralised_share"]
                                       .to_numpy(float), **band))
     columns = ["path", "unit", "origin", "horizon", "month", "date", "day", "observed",
                *QUANTILES]
-    if not rows:
-        frame = pd.DataFrame(columns=columns)
-    else:
-        frame = pd.concat(rows, ignore_index=True)[columns]
+    frame = pd.concat(rows, ignore_index=True)[columns] if rows else pd.DataFrame(
+        {name: pd.Series(dtype=object if name in ("path", "unit", "origin", "month")
+                         else float) for name in columns})
     frame["inside80"] = (frame["p10"] <= frame["observed"]) & (frame["observed"] <= frame["p90"])
     frame["inside90"] = (frame["p5"] <= frame["observed"]) & (frame["observed"] <= frame["p95"])
     frame["abs_log_error"] = np.abs(np.log(frame["observed"].astype(float)
                                            / frame["p50"].astype(float)))
     order = {name: i for i, name in enumerate((*PATHS, DEFEAT))}
-    frame = frame.sort_values(["path", "horizon", "origin"], key=lambda c: c.map(order)
-                              if c.name == "path" else c, kind="stable")
-    return frame.reset_index(drop=True)
+    frame = frame.sort_values(["path", "horizon", "origin"], kind="stable",
+                              key=lambda c: c.map(order) if c.name == "path" else c)
+    return frame.reset_index(drop=True), skipped
 
 
-def _project(past: pd.DataFrame, origin: str, origin_day: float, paths: tuple[str, ...],
-             months: pd.DataFrame, samples: int, seed: int | None,
-             scenario: Scenario) -> dict[str, np.ndarray]:
-    """Draws of each path's month means from one origin (the record up to it only)."""
-    # the backtest counts all UAVs: a Shahed share of 1 (production_now = the UAV level)
-    fit = fit_production(past.assign(shahed_share=1.0), (PRODUCTION_WINDOW[0], origin))
-    level_rng, trend_rng, scatter_rng, target_rng = _streams(seed, origin)
-    level = ppf(level_assumption(fit, origin_day), level_rng.random(samples),
-                REGISTRY["production_now"])
-    draws = {}
-    if "trend" in paths:
-        parameters = fit.draw(samples, trend_rng, origin_day)
-        z = scatter_rng.standard_normal((samples, SCATTER_BLOCKS))
-        draws["trend"] = project_trend(fit, level, parameters, z, months)
-    if "target" in paths:
-        target, ramp_days, logistic = _target_draws(scenario, target_rng.random((2, samples)))
-        draws["target"] = project_target(level, target, ramp_days, logistic, months)
-    return draws
+NOT_IDENTIFIED = "the fit is not identified here: its parameter draws give a non-finite path"
+
+
+def _project(past: pd.DataFrame, origin: str, paths: tuple[str, ...], months: pd.DataFrame,
+             samples: int, seed: int | None, scenario: Scenario
+             ) -> tuple[dict[str, np.ndarray], list[tuple[str, str, str]]]:
+    """Draws of each path's month means from one origin (the record up to it only), and
+    the paths left out (path, origin, reason)."""
+    origin_day = _origin_day(origin)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # a degenerate fit: reported below
+        try:
+            # the backtest counts all UAVs: a Shahed share of 1 (production_now = UAV level)
+            fit = fit_production(past.assign(shahed_share=1.0), (PRODUCTION_WINDOW[0], origin))
+            assumption = level_assumption(fit, origin_day)
+        except (WhatifError, ArithmeticError, np.linalg.LinAlgError) as exc:
+            what = "" if isinstance(exc, WhatifError) else f"{type(exc).__name__}: "
+            reason = f"no production fit: {what}{exc}"
+            return {}, [(path, origin, reason) for path in paths]
+        level_rng, trend_rng, scatter_rng, target_rng = _streams(seed, origin)
+        level = ppf(assumption, level_rng.random(samples), REGISTRY["production_now"])
+        draws, skipped = {}, []
+        if "trend" in paths:
+            parameters = fit.draw(samples, trend_rng, origin_day)
+            z = scatter_rng.standard_normal((samples, SCATTER_BLOCKS))
+            values = project_trend(fit, level, parameters, z, months)
+            if np.all(np.isfinite(values)):
+                draws["trend"] = values
+            else:
+                skipped.append(("trend", origin, NOT_IDENTIFIED))
+        if "target" in paths:
+            target, ramp_days, logistic = _target_draws(scenario, target_rng.random((2, samples)))
+            draws["target"] = project_target(level, target, ramp_days, logistic, months)
+    return draws, skipped
 
 
 # ---------------------------------------------------------------- scores
@@ -429,6 +469,7 @@ class Backtest:
     samples: int
     seed: int | None
     record_months: tuple[str, str]
+    skipped: tuple[tuple[str, str, str], ...] = ()  # (path, origin, reason) left out
 
     def _entry(self, path: str) -> dict[str, dict]:
         out = {}
@@ -449,7 +490,9 @@ class Backtest:
         return {"paths": {path: self._entry(path) for path in self.paths},
                 "defeat_rate": self._entry(DEFEAT),
                 "unit": UNIT, "rule": RULE, "samples": self.samples, "seed": self.seed,
-                "record_months": list(self.record_months)}
+                "record_months": list(self.record_months),
+                "skipped": [{"path": path, "origin": origin, "reason": reason}
+                            for path, origin, reason in self.skipped]}
 
     def best_path(self, horizon: int = 1) -> str | None:
         """The path whose 80 % and 90 % coverage are closest to nominal at ``horizon``
@@ -479,6 +522,8 @@ class Backtest:
                 else:
                     out.append(f"{path:<12} {horizon + ' mo':>7} {0:>7} {'-':>10} {'-':>9} "
                                f"{'-':>18}")
+        for path, origin, reason in self.skipped:
+            out.append(f"left out: {path} from {origin} ({reason})")
         return out
 
 
@@ -486,12 +531,11 @@ def backtest(record: pd.DataFrame | None = None, paths="all", horizons=DEFAULT_H
              samples: int = DEFAULT_SAMPLES, seed: int | None = 0,
              scenario: Scenario | None = None) -> Backtest:
     """Backtest the production paths and the defeat rate on the record (see the module
-    docstring); arguments as :func:`backtest_bands`."""
-    paths = check_paths(paths)
-    horizons = check_horizons(horizons)
-    record = (load_record() if record is None
-              else record if "uav_per_day" in record else prepare_record(record))
-    bands = backtest_bands(record, paths, horizons, samples, seed, scenario)
+    docstring): :func:`backtest_bands` and its :func:`scores`; arguments as there."""
+    paths, horizons = check_paths(paths), check_horizons(horizons)
+    samples, seed = check_samples(samples), _check_seed(seed)
+    record = _record(record)
+    bands, skipped = _bands(record, paths, horizons, samples, seed, scenario)
     months = sorted(record["month"])
-    return Backtest(bands, scores(bands), paths, horizons, check_samples(samples), seed,
-                    (months[0], months[-1]))
+    return Backtest(bands, scores(bands), paths, horizons, samples, seed, (months[0], months[-1]),
+                    tuple(skipped))
