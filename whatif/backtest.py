@@ -190,15 +190,17 @@ def origins(record: pd.DataFrame, min_months: int = MIN_FIT_MONTHS) -> list[str]
     return found
 
 
-def _origin_day(origin: str) -> float:
-    """Day 0 of a projection from ``origin``: the day after it ends [days from DAY_ZERO]."""
+def origin_day(origin: str) -> float:
+    """Day 0 of a projection from ``origin`` (``YYYY-MM``): the day after it ends [days from
+    :data:`whatif.calibrate.DAY_ZERO`]."""
     return ((pd.Period(origin, "M") + 1).start_time - DAY_ZERO) / pd.Timedelta(days=1)
 
 
-def _months_after(origin: str, count: int) -> pd.DataFrame:
-    """The months ``origin+1 … origin+count``: their first day, length and mid-point,
-    in days from the projection's day 0 (calendar, not the record: nothing after the
-    origin is read)."""
+def months_after(origin: str, count: int) -> pd.DataFrame:
+    """The months ``origin+1 … origin+count`` (``YYYY-MM``): columns ``month``, ``horizon``,
+    ``first_day`` and ``days`` (its first day and length), ``day`` and ``date`` (its
+    mid-point), days counted from the projection's day 0, the day after ``origin``. From the
+    calendar, not the record: nothing after the origin is read."""
     start = pd.Period(origin, "M") + 1
     months = pd.period_range(start, periods=count, freq="M")
     first = ((months.start_time - start.start_time) / pd.Timedelta(days=1)).to_numpy(float)
@@ -219,36 +221,39 @@ def _streams(seed: int | None, origin: str) -> list[np.random.Generator]:
 
 # ---------------------------------------------------------------- projections
 
-def level_assumption(fit: ProductionFit, origin_day: float = 0.0) -> Assumption:
-    """The fitted mean level of UAVs launched per day at ``origin_day`` as an assumption.
+def level_assumption(fit: ProductionFit, day: float = 0.0) -> Assumption:
+    """The fitted mean level of UAVs launched per day on ``day`` [days from
+    :data:`~whatif.calibrate.DAY_ZERO`] as an assumption.
 
     Lognormal with the fit's :data:`~whatif.calibrate.LEVEL` (90 %) confidence interval of
     the mean as its 5th and 95th percentiles, as ``production_now`` is drawn; at day 0 it is
     the fit's ``uav_level`` estimate.
     """
-    at = fit.path([origin_day], level=LEVEL).iloc[0]
+    at = fit.path([day], level=LEVEL).iloc[0]
     return Assumption(float(at["mean"]), float(at["low"]), float(at["high"]), "lognormal")
 
 
 def _daily_mean(daily: np.ndarray, months: pd.DataFrame) -> np.ndarray:
     """Mean of ``daily`` (samples, days) over each month's days: (samples, months)."""
-    sums = np.add.reduceat(daily, months["first_day"].to_numpy(), axis=1)
-    return sums / months["days"].to_numpy(float)
+    total = np.concatenate([np.zeros((daily.shape[0], 1)), np.cumsum(daily, axis=1)], axis=1)
+    first, days = months["first_day"].to_numpy(), months["days"].to_numpy()
+    return (total[:, first + days] - total[:, first]) / days
 
 
-def project_trend(fit: ProductionFit, level: np.ndarray, parameters: np.ndarray,
-                  z: np.ndarray, months: pd.DataFrame) -> np.ndarray:
+def project_trend(level: np.ndarray, parameters: np.ndarray, z: np.ndarray, sigma: float,
+                  months: pd.DataFrame) -> np.ndarray:
     """Month means of the ``trend`` path [UAVs/day], shape (samples, months).
 
     ``level`` (samples,) [UAVs/day] at day 0; ``parameters`` (samples, 4) rows of
     :meth:`ProductionFit.draw`; ``z`` (samples, blocks) standard normals, one per 30-day
-    block; ``months`` from day 0 (``first_day``, ``days``).
+    block; ``sigma`` the month scatter's standard deviation of log rates; ``months`` from
+    day 0 (columns ``first_day`` and ``days``, as :func:`months_after`).
     """
     end = int(months["first_day"].iloc[-1] + months["days"].iloc[-1])
     day = np.arange(end, dtype=float)
     p = parameters
     factor = trend_factor(day, p[:, 0:1], p[:, 1:2], p[:, 2:3], p[:, 3:4])
-    scatter = scatter_factor(z[:, np.arange(end) // TREND_MONTH_DAYS], fit.sigma)
+    scatter = scatter_factor(z[:, np.arange(end) // TREND_MONTH_DAYS], sigma)
     return _daily_mean(level[:, None] * factor * scatter, months)
 
 
@@ -367,11 +372,11 @@ def _bands(record, paths, horizons, samples, seed, scenario,
     observed = record.set_index("month")
     rows, skipped = [], []
     for origin in origins(record):
-        months = _months_after(origin, max(horizons))
+        months = months_after(origin, max(horizons))
         months = months[months["horizon"].isin(horizons) & months["month"].isin(observed.index)]
         if months.empty:
             continue
-        span = _months_after(origin, int(months["horizon"].max()))
+        span = months_after(origin, int(months["horizon"].max()))
         keep = span["horizon"].isin(months["horizon"]).to_numpy()
         past = record[record["month"] <= origin]
         draws, left_out = _project(past, origin, paths, span, samples, seed, scenario)
@@ -413,13 +418,13 @@ def _project(past: pd.DataFrame, origin: str, paths: tuple[str, ...], months: pd
              ) -> tuple[dict[str, np.ndarray], list[tuple[str, str, str]]]:
     """Draws of each path's month means from one origin (the record up to it only), and
     the paths left out (path, origin, reason)."""
-    origin_day = _origin_day(origin)
+    day_zero = origin_day(origin)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)  # a degenerate fit: reported below
         try:
             # the backtest counts all UAVs: a Shahed share of 1 (production_now = UAV level)
             fit = fit_production(past.assign(shahed_share=1.0), (PRODUCTION_WINDOW[0], origin))
-            assumption = level_assumption(fit, origin_day)
+            assumption = level_assumption(fit, day_zero)
         except (WhatifError, ArithmeticError, np.linalg.LinAlgError) as exc:
             what = "" if isinstance(exc, WhatifError) else f"{type(exc).__name__}: "
             reason = f"no production fit: {what}{exc}"
@@ -428,9 +433,9 @@ def _project(past: pd.DataFrame, origin: str, paths: tuple[str, ...], months: pd
         level = ppf(assumption, level_rng.random(samples), REGISTRY["production_now"])
         draws, skipped = {}, []
         if "trend" in paths:
-            parameters = fit.draw(samples, trend_rng, origin_day)
+            parameters = fit.draw(samples, trend_rng, day_zero)
             z = scatter_rng.standard_normal((samples, SCATTER_BLOCKS))
-            values = project_trend(fit, level, parameters, z, months)
+            values = project_trend(level, parameters, z, fit.sigma, months)
             if np.all(np.isfinite(values)):
                 draws["trend"] = values
             else:
