@@ -410,7 +410,8 @@ def _bands(record, paths, horizons, samples, seed, scenario,
     return frame.reset_index(drop=True), skipped
 
 
-NOT_IDENTIFIED = "the fit is not identified here: its parameter draws give a non-finite path"
+NOT_IDENTIFIED = ("the fit is not identified here: its parameter draws give a non-finite "
+                  "path")
 
 
 def _project(past: pd.DataFrame, origin: str, paths: tuple[str, ...], months: pd.DataFrame,
