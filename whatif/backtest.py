@@ -73,6 +73,7 @@ import math
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
 
 import numpy as np
 import pandas as pd
@@ -110,7 +111,6 @@ DEFAULT_HORIZONS = (1, 2, 3)
 MAX_ORIGINS = 240  # twenty years of month-ends
 UNIT = "UAVs/day"
 QUANTILES = {"p5": 0.05, "p10": 0.10, "p50": 0.50, "p90": 0.90, "p95": 0.95}
-BANDS = {"coverage80": ("p10", "p90"), "coverage90": ("p5", "p95")}
 #: blocks of month-to-month scatter drawn per origin: enough for MAX_HORIZON months
 #: (≤ 366 days), always the same number, so a projection does not depend on the horizons
 SCATTER_BLOCKS = 366 // TREND_MONTH_DAYS + 1
@@ -142,7 +142,7 @@ def check_horizons(horizons) -> tuple[int, ...]:
             raise ParameterError("horizons", f"{show(horizons)} is too long; {allowed}")
         items: list = [part.strip() for part in horizons.split(",")]
     elif isinstance(horizons, Iterable):
-        items = list(horizons)[:MAX_HORIZON + 1]
+        items = list(islice(horizons, MAX_HORIZON + 1))
     else:
         items = [horizons]
     found = set()
@@ -163,7 +163,7 @@ def check_paths(paths) -> tuple[str, ...]:
     """Production paths to backtest: ``"all"``, one of :data:`PATHS` or a list of them."""
     if paths is None or paths == "all":
         return PATHS
-    items = [paths] if isinstance(paths, str) else list(paths)[:len(PATHS) + 1]
+    items = [paths] if isinstance(paths, str) else list(islice(paths, len(PATHS) + 1))
     for item in items:
         if item not in PATHS:
             raise ParameterError("path", f"{show(item)} is not allowed; allowed "
@@ -249,19 +249,20 @@ def project_trend(level: np.ndarray, parameters: np.ndarray, z: np.ndarray, sigm
     block; ``sigma`` the month scatter's standard deviation of log rates; ``months`` from
     day 0 (columns ``first_day`` and ``days``, as :func:`months_after`).
     """
-    end = int(months["first_day"].iloc[-1] + months["days"].iloc[-1])
+    end = int((months["first_day"] + months["days"]).max())
     day = np.arange(end, dtype=float)
     p = parameters
-    factor = trend_factor(day, p[:, 0:1], p[:, 1:2], p[:, 2:3], p[:, 3:4])
-    scatter = scatter_factor(z[:, np.arange(end) // TREND_MONTH_DAYS], sigma)
-    return _daily_mean(level[:, None] * factor * scatter, months)
+    daily = trend_factor(day, p[:, 0:1], p[:, 1:2], p[:, 2:3], p[:, 3:4])
+    daily *= scatter_factor(z[:, np.arange(end) // TREND_MONTH_DAYS], sigma)
+    daily *= level[:, None]
+    return _daily_mean(daily, months)
 
 
 def project_target(level: np.ndarray, target: np.ndarray, ramp_days: np.ndarray,
                    logistic: int, months: pd.DataFrame) -> np.ndarray:
     """Month means of the ``target`` path [UAVs/day], shape (samples, months): the climb
     from ``level`` to ``target`` over ``ramp_days`` (``logistic`` 0 or 1), from day 0."""
-    end = int(months["first_day"].iloc[-1] + months["days"].iloc[-1])
+    end = int((months["first_day"] + months["days"]).max())
     day = np.arange(end, dtype=float)
     daily = baseline_production(day, level[:, None], target[:, None], ramp_days[:, None],
                                 np.int64(logistic))
