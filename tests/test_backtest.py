@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import doctest
 import json
 import math
 
@@ -240,6 +241,11 @@ def test_a_flat_record_leaves_out_the_origins_whose_fit_is_not_identified():
     assert np.isfinite(result.bands[BAND].to_numpy(float)).all()
     assert result.to_dict()["skipped"][0]["reason"]
     assert any(line.startswith("left out: ") for line in result.lines())
+
+
+def test_module_example():
+    found = doctest.testmod(bt)
+    assert found.failed == 0 and found.attempted >= 2
 
 
 # --- bounds ----------------------------------------------------------------------------
