@@ -113,6 +113,13 @@ def test_projection_from_an_origin_ignores_the_record_after_it():
     # ...while what is scored against them, and the later projections, did change
     assert not np.array_equal(before.loc[up_to, "observed"], after.loc[up_to, "observed"])
     assert not np.allclose(before.loc[~up_to, "p50"], after.loc[~up_to, "p50"])
+    # a record that ends two months after the origin projects the same from it
+    short = bt.backtest_bands(record[record["month"] <= "2025-05"], horizons=(1, 2, 3),
+                              samples=300, seed=5)
+    mine = short[short["origin"] == origin].set_index(["path", "horizon"])[BAND]
+    theirs = before[before["origin"] == origin].set_index(["path", "horizon"])[BAND]
+    assert len(mine) == 3 * 2  # horizons 1 and 2 are in the shorter record
+    np.testing.assert_array_equal(mine.to_numpy(float), theirs.loc[mine.index].to_numpy(float))
 
 
 def test_same_seed_same_numbers_and_a_projection_ignores_what_else_is_asked():
@@ -141,17 +148,22 @@ def test_target_month_means_are_the_linear_ramp_averaged_over_each_month():
                                rtol=1e-12)
 
 
-def test_trend_month_means_follow_the_fitted_logistic_and_the_scatter_factor():
+def _fit_up_to(origin: str):
+    """The trend's fit at ``origin``: the record cut after it, day 0 the day after it."""
     record = load_record()
-    fit = fit_production(record.assign(shahed_share=1.0), ("2024-01", "2025-06"))
-    day_zero = bt.origin_day("2025-06")
-    assert day_zero == -184.0  # 1 July 2025 is 184 days before 1 January 2026
+    past = prepare_record(record[record["month"] <= origin])
+    return past, fit_production(past.assign(shahed_share=1.0), ("2024-01", origin))
+
+
+def test_trend_month_means_follow_the_fitted_logistic_and_the_scatter_factor():
+    past, fit = _fit_up_to("2025-06")
+    assert past["day"].iloc[-1] == -15.0  # June's mid-point, 15 days before 1 July 2025
     months = bt.months_after("2025-06", 3)
-    central = fit.central(day_zero)[None, :]
+    assert months["first_day"].tolist() == [0, 31, 62]  # July, August, September
+    central = fit.central()[None, :]
     flat = bt.project_trend(np.array([150.0]), central, np.zeros((1, 13)), 0.0, months)
     p = fit.parameters
-    calendar = day_zero + np.arange(92.0)
-    path = logistic_path(calendar, p["start_level"], p["end_level"], p["midpoint_day"],
+    path = logistic_path(np.arange(92.0), p["start_level"], p["end_level"], p["midpoint_day"],
                          p["growth_rate"])
     expected = [150.0 * (path[a:a + n] / path[0]).mean() for a, n in ((0, 31), (31, 31),
                                                                        (62, 30))]
@@ -166,16 +178,16 @@ def test_trend_month_means_follow_the_fitted_logistic_and_the_scatter_factor():
                                                           / math.exp(-0.25 ** 2 / 2), rel=1e-12)
 
 
-def test_the_level_is_the_fit_s_uav_level_moved_to_the_origin():
-    fit = fit_production(load_record())
-    at_zero = bt.level_assumption(fit, 0.0)
-    assert at_zero.dist == "lognormal"
-    for mine, theirs in zip((at_zero.central, at_zero.low, at_zero.high),
-                            (fit.uav_level.value, fit.uav_level.low, fit.uav_level.high),
-                            strict=True):
-        assert mine == pytest.approx(theirs, rel=1e-12)
-    earlier = bt.level_assumption(fit, -184.0)
-    assert earlier.central < at_zero.central  # the fitted path still climbs through 2025
+def test_the_level_is_the_uav_level_fitted_up_to_the_origin():
+    _, fit = _fit_up_to("2025-06")
+    level = bt.level_assumption(fit)
+    assert (level.central, level.low, level.high, level.dist) == (
+        fit.uav_level.value, fit.uav_level.low, fit.uav_level.high, "lognormal")
+    at_origin = fit.path([0.0]).iloc[0]  # the fitted mean path on the day after June 2025
+    assert level.central == pytest.approx(at_origin["mean"], rel=1e-12)
+    assert level.low == pytest.approx(at_origin["low"], rel=1e-12)
+    _, later = _fit_up_to("2025-11")
+    assert level.central < later.uav_level.value  # the record still climbed after June
 
 
 def test_defeat_band_is_the_fitted_share_with_month_scatter():

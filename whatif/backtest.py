@@ -10,10 +10,12 @@ and how far it was from their medians.
 The rule
 --------
 Origins are the month-ends ``m`` from the first whose production window
-(:data:`whatif.calibrate.PRODUCTION_WINDOW`'s first month, 2024-01, to ``m``) holds at
-least :data:`MIN_FIT_MONTHS` (12) months of the record; horizon ``h`` is scored at every
-origin whose month ``m+h`` is in the record. Day 0 of a projection is the day after month
-``m`` ends (the model's day 0 is the day after the record ends, in the same way).
+(:data:`whatif.calibrate.PRODUCTION_START`, 2024-01, to ``m``) holds at least
+:data:`MIN_FIT_MONTHS` (12) months of the record; horizon ``h`` is scored at every origin
+whose month ``m+h`` is in the record. At each origin the record is cut after ``m`` and
+prepared anew (:func:`whatif.calibrate.prepare_record`), so day 0 of the fit and of the
+projection is the day after month ``m`` ends, as the model's day 0 is the day after the
+record ends.
 
 Paths [UAVs launched/day]
     ``trend``: the logistic path fitted to the record up to ``m``
@@ -31,8 +33,8 @@ Paths [UAVs launched/day]
 
     In both, ``level`` is drawn as the model draws ``production_now`` — lognormal, the
     fit's 90 % interval as its 5th and 95th percentiles — but from the fitted *mean level
-    of all UAVs launched per day at the origin* (:meth:`ProductionFit.path` at day 0, the
-    ``uav_level`` estimate moved to the origin), not from ``production_now``.
+    of all UAVs launched per day at the origin* (the fit's ``uav_level`` estimate on its
+    day 0), not from ``production_now``.
 
 Units and what is assumed
     The backtest compares in **UAVs launched per day, decoys included**: the record's unit.
@@ -80,10 +82,9 @@ import pandas as pd
 from scipy import special, stats
 
 from whatif.calibrate import (
-    DAY_ZERO,
-    LEVEL,
-    PRODUCTION_WINDOW,
+    PRODUCTION_START,
     ProductionFit,
+    day_zero,
     fit_defeat_rate,
     fit_production,
     load_record,
@@ -114,7 +115,7 @@ QUANTILES = {"p5": 0.05, "p10": 0.10, "p50": 0.50, "p90": 0.90, "p95": 0.95}
 #: blocks of month-to-month scatter drawn per origin: enough for MAX_HORIZON months
 #: (≤ 366 days), always the same number, so a projection does not depend on the horizons
 SCATTER_BLOCKS = 366 // TREND_MONTH_DAYS + 1
-RULE = (f"origins: each month-end m whose production window ({PRODUCTION_WINDOW[0]}..m) holds "
+RULE = (f"origins: each month-end m whose production window ({PRODUCTION_START}..m) holds "
         f"at least {MIN_FIT_MONTHS} months of the record; fitted on the record up to m only; "
         f"horizon h scores month m+h (its mean daily rate over its days, day 0 = the day "
         f"after m); defeat rate fitted on the {DEFEAT_FIT_MONTHS} months up to m")
@@ -179,10 +180,11 @@ def origins(record: pd.DataFrame, min_months: int = MIN_FIT_MONTHS) -> list[str]
     """The origins (month-ends, ``YYYY-MM``) of the rule in this module's docstring.
 
     Every month ``m`` of the record before its last month whose production window
-    (``PRODUCTION_WINDOW[0]`` … ``m``) holds at least ``min_months`` months of the record.
+    (:data:`~whatif.calibrate.PRODUCTION_START` … ``m``) holds at least ``min_months`` months
+    of the record.
     """
     months = sorted(record["month"])
-    window = [m for m in months if m >= PRODUCTION_WINDOW[0]]
+    window = [m for m in months if m >= PRODUCTION_START]
     found = [m for k, m in enumerate(window, start=1) if k >= min_months and m < months[-1]]
     if len(found) > MAX_ORIGINS:
         raise ParameterError("record", f"gives {len(found)} origins; allowed at most "
@@ -190,20 +192,15 @@ def origins(record: pd.DataFrame, min_months: int = MIN_FIT_MONTHS) -> list[str]
     return found
 
 
-def origin_day(origin: str) -> float:
-    """Day 0 of a projection from ``origin`` (``YYYY-MM``): the day after it ends [days from
-    :data:`whatif.calibrate.DAY_ZERO`]."""
-    return ((pd.Period(origin, "M") + 1).start_time - DAY_ZERO) / pd.Timedelta(days=1)
-
-
-def months_after(origin: str, count: int) -> pd.DataFrame:
+def months_after(origin: str, count: int, day0: pd.Timestamp | None = None) -> pd.DataFrame:
     """The months ``origin+1 … origin+count`` (``YYYY-MM``): columns ``month``, ``horizon``,
     ``first_day`` and ``days`` (its first day and length), ``day`` and ``date`` (its
-    mid-point), days counted from the projection's day 0, the day after ``origin``. From the
-    calendar, not the record: nothing after the origin is read."""
+    mid-point), days counted from the projection's day 0 ``day0`` (default: the day after
+    ``origin``). From the calendar, not the record: nothing after the origin is read."""
     start = pd.Period(origin, "M") + 1
+    day0 = start.start_time if day0 is None else pd.Timestamp(day0)
     months = pd.period_range(start, periods=count, freq="M")
-    first = ((months.start_time - start.start_time) / pd.Timedelta(days=1)).to_numpy(float)
+    first = ((months.start_time - day0) / pd.Timedelta(days=1)).to_numpy(float)
     length = months.days_in_month.to_numpy(float)
     return pd.DataFrame({"month": months.strftime("%Y-%m"), "horizon": np.arange(1, count + 1),
                          "first_day": first.astype(int), "days": length.astype(int),
@@ -221,16 +218,12 @@ def _streams(seed: int | None, origin: str) -> list[np.random.Generator]:
 
 # ---------------------------------------------------------------- projections
 
-def level_assumption(fit: ProductionFit, day: float = 0.0) -> Assumption:
-    """The fitted mean level of UAVs launched per day on ``day`` [days from
-    :data:`~whatif.calibrate.DAY_ZERO`] as an assumption.
-
-    Lognormal with the fit's :data:`~whatif.calibrate.LEVEL` (90 %) confidence interval of
-    the mean as its 5th and 95th percentiles, as ``production_now`` is drawn; at day 0 it is
-    the fit's ``uav_level`` estimate.
-    """
-    at = fit.path([day], level=LEVEL).iloc[0]
-    return Assumption(float(at["mean"]), float(at["low"]), float(at["high"]), "lognormal")
+def level_assumption(fit: ProductionFit) -> Assumption:
+    """The fit's mean level of UAVs launched per day on its day 0 (``uav_level``) as an
+    assumption [UAVs/day]: lognormal with its 90 % interval as the 5th and 95th
+    percentiles, as ``production_now`` is drawn."""
+    level = fit.uav_level
+    return Assumption(level.value, level.low, level.high, "lognormal")
 
 
 def _daily_mean(daily: np.ndarray, months: pd.DataFrame) -> np.ndarray:
@@ -373,13 +366,15 @@ def _bands(record, paths, horizons, samples, seed, scenario,
     observed = record.set_index("month")
     rows, skipped = [], []
     for origin in origins(record):
-        months = months_after(origin, max(horizons))
+        # the record up to the origin only, on its own day axis: day 0 = the day after it
+        past = prepare_record(record[record["month"] <= origin])
+        day0 = day_zero(past)
+        months = months_after(origin, max(horizons), day0)
         months = months[months["horizon"].isin(horizons) & months["month"].isin(observed.index)]
         if months.empty:
             continue
-        span = months_after(origin, int(months["horizon"].max()))
+        span = months_after(origin, int(months["horizon"].max()), day0)
         keep = span["horizon"].isin(months["horizon"]).to_numpy()
-        past = record[record["month"] <= origin]
         draws, left_out = _project(past, origin, paths, span, samples, seed, scenario)
         skipped += left_out
         for path, values in draws.items():
@@ -418,15 +413,14 @@ NOT_IDENTIFIED = ("the fit is not identified here: its parameter draws give a no
 def _project(past: pd.DataFrame, origin: str, paths: tuple[str, ...], months: pd.DataFrame,
              samples: int, seed: int | None, scenario: Scenario
              ) -> tuple[dict[str, np.ndarray], list[tuple[str, str, str]]]:
-    """Draws of each path's month means from one origin (the record up to it only), and
-    the paths left out (path, origin, reason)."""
-    day_zero = origin_day(origin)
+    """Draws of each path's month means from one origin (``past``: the record up to it,
+    day 0 the day after it), and the paths left out (path, origin, reason)."""
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)  # a degenerate fit: reported below
         try:
             # the backtest counts all UAVs: a Shahed share of 1 (production_now = UAV level)
-            fit = fit_production(past.assign(shahed_share=1.0), (PRODUCTION_WINDOW[0], origin))
-            assumption = level_assumption(fit, day_zero)
+            fit = fit_production(past.assign(shahed_share=1.0), (PRODUCTION_START, origin))
+            assumption = level_assumption(fit)
         except (WhatifError, ArithmeticError, np.linalg.LinAlgError) as exc:
             what = "" if isinstance(exc, WhatifError) else f"{type(exc).__name__}: "
             reason = f"no production fit: {what}{exc}"
@@ -435,7 +429,7 @@ def _project(past: pd.DataFrame, origin: str, paths: tuple[str, ...], months: pd
         level = ppf(assumption, level_rng.random(samples), REGISTRY["production_now"])
         draws, skipped = {}, []
         if "trend" in paths:
-            parameters = fit.draw(samples, trend_rng, day_zero)
+            parameters = fit.draw(samples, trend_rng)
             z = scatter_rng.standard_normal((samples, SCATTER_BLOCKS))
             values = project_trend(level, parameters, z, fit.sigma, months)
             if np.all(np.isfinite(values)):

@@ -239,7 +239,7 @@ class Brief:
                 + self.backtest_html(calibration))
 
     def backtest_html(self, calibration: Calibration) -> str:
-        """The production paths projected one month ahead from each month-end of 2024–25,
+        """The production paths projected one month ahead from each month-end of the record,
         fitted on the record up to it only, beside what followed (:mod:`whatif.backtest`)."""
         from whatif.backtest import backtest
 
