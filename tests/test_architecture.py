@@ -21,7 +21,7 @@ LAYERS = {
              "whatif.inputs"),
     "inputs": ("whatif.params", "whatif.sampling", "whatif.scenario"),
     "analysis": ("whatif", "whatif.engine", "whatif.outputs", "whatif.sensitivity",
-                 "whatif.calibrate", "whatif.record"),
+                 "whatif.calibrate", "whatif.record", "whatif.backtest"),
     "presentation": ("whatif.presentation", "whatif.figures"),
     "front ends": ("whatif.views.", "whatif.brief", "whatif.cli", "whatif.reference",
                    "whatif.launch", "whatif.__main__"),

@@ -36,7 +36,8 @@ def _assert_self_contained(html: str):
         r"""(src|href)\s*=\s*["']?(https?:)?//[^"']*\.(js|css|woff2?|ttf|png|jpg)""",
         html, flags=re.I)
     assert "<link" not in html.lower()
-    assert html.count("<svg") == 8  # production, P(success), hits, grid, tornado, Sobol, 2 record
+    # production, P(success), hits, grid, tornado, Sobol, 2 record, backtest
+    assert html.count("<svg") == 9
 
 
 def test_cli_brief_is_self_contained_and_matches_run_json(tmp_path, baseline_brief):
@@ -179,8 +180,10 @@ def test_brief_shows_the_record_beside_the_baseline(baseline_brief):
     assert (f"<td>86.0%</td><td>{format_value(rate.value, 'share')}</td>"
             f"<td>{format_value(rate.low, 'share')}–{format_value(rate.high, 'share')}</td>"
             "<td>inside</td>") in section
-    assert section.count("<svg") == 2
+    assert section.count("<svg") == 3
     assert "Launch record and the model" in section  # chart titles are text, not paths
+    assert "Backtest: each month projected one month ahead" in section
+    assert "inside its P10–P90 band in" in section and "of 12 months" in section
 
 
 def test_brief_flags_a_scenario_outside_the_fits():

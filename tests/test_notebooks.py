@@ -68,6 +68,14 @@ def test_calibration_notebook_shows_the_fits_and_the_check():
     assert "<Figure" in text  # the record-vs-baseline charts were drawn
 
 
+def test_backtest_notebook_shows_the_scores_and_charts():
+    text = _executed_text("backtest.ipynb")
+    assert "median |log error|" in text and "defeat_rate     1 mo      12" in text
+    assert text.count("<Figure") == 2  # one and three months ahead
+    assert "best one month ahead: trend" in text
+    assert '"coverage80"' in text
+
+
 def test_explain_notebook_lists_the_thresholds():
     text = _executed_text("explain.ipynb")
     assert "aimpoint_kill_probability    >= 0.4982 probability" in text

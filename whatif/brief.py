@@ -35,7 +35,7 @@ from whatif.engine import (
     work_per_run,
 )
 from whatif.errors import WhatifError, show_text
-from whatif.figures import record_defeat_figure, record_production_figure
+from whatif.figures import backtest_figure, record_defeat_figure, record_production_figure
 from whatif.formatting import format_value
 from whatif.inputs import check_writable, path_problem
 from whatif.outputs import DEBATE_SALVO, OUTPUTS, weekly_hits
@@ -52,6 +52,7 @@ MAIN_OUTPUT = "drones_denied"  # the output the tornado and the Sobol indices ex
 SOBOL_SAMPLES = 8_192
 SOLVE_MAX_MISSILES = 300  # the largest salvo on the brief's success curve
 SOBOL_ROWS = 10  # assumptions listed in the table and chart; the rest are named in a line
+BACKTEST_SAMPLES = 2_000  # draws per origin of the record section's backtest chart
 
 
 def _version() -> str:
@@ -234,7 +235,33 @@ class Brief:
                   record_defeat_figure(frames, calibration,
                                        float(self.scenario.central("defeat_rate")))]
         return ("<h2>The record beside the model's baseline</h2>" + intro + table
-                + "".join(f'<figure class="brief-chart">{svg(fig)}</figure>' for fig in charts))
+                + "".join(f'<figure class="brief-chart">{svg(fig)}</figure>' for fig in charts)
+                + self.backtest_html(calibration))
+
+    def backtest_html(self, calibration: Calibration) -> str:
+        """The production paths projected one month ahead from each month-end of the record,
+        fitted on the record up to it only, beside what followed (:mod:`whatif.backtest`)."""
+        from whatif.backtest import backtest
+
+        result = backtest(calibration.record, horizons=(1,), samples=BACKTEST_SAMPLES,
+                          seed=self.seed, scenario=self.scenario)
+        scores = result.to_dict()["paths"]
+        first = result.bands["origin"].min() if len(result.bands) else "–"
+        told = "; ".join(
+            f"{path}: inside its P10–P90 band in {entry['coverage80']:.0%} of "
+            f"{entry['origins']} months (P5–P95: {entry['coverage90']:.0%}), median error "
+            f"×/÷ {np.exp(entry['median_abs_log_error']):.2f}"
+            for path, entry in ((path, scores[path]["1"]) for path in result.paths)
+            if entry["origins"])
+        caption = (
+            f"Backtest, one month ahead: at each month-end from {first} the trend path is "
+            "fitted to the record up to that month only (its parameter and month-to-month "
+            "uncertainty drawn), the target path climbs from the level fitted there as this "
+            f"scenario's ramp says, and each is projected over the next month. {told}. In UAVs "
+            "launched per day (the record's unit, decoys included): the target is compared as "
+            "a UAV count, and launches ≈ output is assumed.")
+        return (f'<figure class="brief-chart">{svg(backtest_figure(result.bands, 1))}'
+                f"<figcaption>{escape(caption)}</figcaption></figure>")
 
     def assumptions_html(self) -> str:
         rows = []

@@ -8,6 +8,7 @@
     whatif explain SCENARIO.yaml --missiles 30 --objective capacity_loss --at-least 0.5
     whatif calibrate [SCENARIO.yaml] [--production-from 2024-01] [--defeat-from 2025-01] [--json]
     whatif record update DAILY.csv [--write-defaults] [--json]
+    whatif backtest [--path trend|target|all] [--horizons 1,2,3] [--samples N] [--seed S] [--json]
     whatif params [--json]
     whatif scenarios [--json]
     whatif brief SCENARIO.yaml -o brief.html [--samples N] [--seed S] [--notebook out.ipynb]
@@ -156,6 +157,16 @@ def _parser() -> argparse.ArgumentParser:
                              "at most 64 MiB)")
     update.add_argument("--write-defaults", action="store_true", help=WRITE_DEFAULTS_HELP)
     update.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    back = sub.add_parser("backtest", help="rolling-origin backtest of the production paths "
+                                           "and the defeat rate on the launch record")
+    back.add_argument("--path", default="all", choices=("trend", "target", "all"),
+                      help="production path to backtest (default all)")
+    back.add_argument("--horizons", default="1,2,3", metavar="H[,H...]",
+                      help="months ahead, whole numbers 1 to 12 (default 1,2,3)")
+    back.add_argument("--samples", type=int, default=4_000,
+                      help="draws per origin, 100 to 20,000 (default 4000)")
+    back.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    back.add_argument("--json", action="store_true")
     params = sub.add_parser("params",
                             help="list every assumption with unit, range, default, source")
     params.add_argument("--json", action="store_true")
@@ -434,6 +445,17 @@ def _cmd_record(args: argparse.Namespace) -> None:
         print(escape_controls(line))
 
 
+def _cmd_backtest(args: argparse.Namespace) -> None:
+    from whatif.backtest import backtest
+
+    result = backtest(paths=args.path, horizons=args.horizons, samples=args.samples,
+                      seed=args.seed)
+    if args.json:
+        _print_json(result.to_dict())
+        return
+    print("\n".join(result.lines()))
+
+
 def _cmd_params(args: argparse.Namespace) -> None:
     if args.json:
         rows = []
@@ -559,9 +581,8 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser().parse_args(argv)
         {"run": _cmd_run, "solve": _cmd_solve, "tornado": _cmd_tornado, "sobol": _cmd_sobol,
          "brief": _cmd_brief, "sensitivity": _cmd_sensitivity, "explain": _cmd_explain,
-         "calibrate": _cmd_calibrate, "record": _cmd_record, "params": _cmd_params,
-         "scenarios": _cmd_scenarios,
-         "app": _cmd_app}[args.command](args)
+         "calibrate": _cmd_calibrate, "record": _cmd_record, "backtest": _cmd_backtest,
+         "params": _cmd_params, "scenarios": _cmd_scenarios, "app": _cmd_app}[args.command](args)
     except WhatifError as exc:
         print(f"whatif: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

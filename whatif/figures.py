@@ -1,8 +1,9 @@
 """Static (matplotlib) figures of the launch record beside the model's baseline.
 
-Used by ``notebooks/calibration.ipynb`` and the HTML brief. Each function takes the
-frames of :func:`whatif.calibrate.comparison` and returns a matplotlib ``Figure``;
-titles, labels and colours are those of the app's "Record vs model" tab
+Used by ``notebooks/calibration.ipynb``, ``notebooks/backtest.ipynb`` and the HTML brief.
+The record figures take the frames of :func:`whatif.calibrate.comparison`, the backtest
+figure the frame of :func:`whatif.backtest.backtest_bands`; each returns a matplotlib
+``Figure``; titles, labels and colours are those of the app's "Record vs model" tab
 (:mod:`whatif.presentation`).
 """
 
@@ -12,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from whatif import presentation as look
+from whatif.backtest import PATHS, UNIT
 from whatif.calibrate import DAY_ZERO, Calibration
 from whatif.presentation import new_axes
 
@@ -83,6 +85,37 @@ def record_defeat_figure(frames: dict, calibration: Calibration, scenario_rate: 
     ax.axvline(DAY_ZERO, color="black", linewidth=0.8)
     ax.set_ylim(0.5, 1.0)
     ax.legend(fontsize=7, loc="lower left")
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return fig
+
+
+def backtest_figure(bands: pd.DataFrame, horizon: int = 1):
+    """Each origin's projected band for the month ``horizon`` months ahead, per production
+    path, beside what the record then showed [UAVs launched/day].
+
+    ``bands`` is :func:`whatif.backtest.backtest_bands` (with ``horizon`` among its
+    horizons). Each path's bars sit side by side at the projected month: P10–P90 (thick),
+    P5–P95 (thin), P50 (tick); the record is the dots.
+    """
+    fig, ax = new_axes(look.backtest_text(horizon))
+    part = bands[(bands["horizon"] == horizon) & (bands["unit"] == UNIT)]
+    paths = [path for path in PATHS if (part["path"] == path).any()]
+    for i, path in enumerate(paths):
+        rows = part[part["path"] == path]
+        x = rows["date"] + pd.Timedelta(days=7.0 * (i - (len(paths) - 1) / 2))
+        color = look.BACKTEST_PATHS[path]
+        ax.vlines(x, rows["p5"], rows["p95"], color=color, linewidth=1)
+        ax.vlines(x, rows["p10"], rows["p90"], color=color, linewidth=5, alpha=0.55,
+                  label=look.BACKTEST_PATH_LABELS[path])
+        ax.plot(x, rows["p50"], linestyle="none", marker="_", markersize=9, color=color)
+    record = part.drop_duplicates("month")
+    ax.plot(record["date"], record["observed"], "o", color=look.RECORD, markersize=4,
+            label=look.BACKTEST_RECORD_LABEL)
+    top = float(np.nanmax(np.r_[part["p95"].to_numpy(float), part["observed"].to_numpy(float),
+                                1.0]))
+    ax.set_ylim(0, 1.6 * top)  # room for the legend above the bars
+    ax.legend(fontsize=7, loc="upper left", title=look.BACKTEST_BAND_NOTE, title_fontsize=7)
     fig.autofmt_xdate()
     fig.tight_layout()
     return fig

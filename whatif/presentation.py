@@ -34,6 +34,7 @@ ESTIMATE = "#2ca02c"  # public production estimates
 ERROR = "#b00020"  # messages: something was refused
 OK = "#1b5e20"  # messages: something was done
 INSIDE = "#1a7f37"  # a value inside a fit's interval
+BACKTEST_PATHS = {"trend": FIT, "target": "#ff7f0e"}  # the backtest's production paths
 
 BAND_OPACITY = 0.18  # P10–P90 bands around a P50 line
 FIT_BAND_OPACITY = 0.2  # a fit's 90% band
@@ -129,6 +130,17 @@ BASELINE_LABEL = "Model baseline (Shahed-type)"
 DEFEAT_RECORD_LABEL = "Record: share shot down or suppressed"
 ESTIMATE_LABEL = "Public estimates, strike drones"
 ESTIMATE_DECOYS_LABEL = "Public estimates incl. decoys"
+BACKTEST_PATH_LABELS = {"trend": "Trend path (fitted up to the month before)",
+                        "target": "Target path (climb to the stated target)"}
+BACKTEST_BAND_NOTE = "bars: P10–P90, lines: P5–P95, ticks: P50"
+BACKTEST_RECORD_LABEL = "Record: UAVs launched/day (decoys included)"
+
+
+def backtest_text(horizon: int) -> ChartText:
+    """Title and axes of the backtest chart: each origin's band ``horizon`` months ahead."""
+    ahead = "one month" if horizon == 1 else f"{horizon} months"
+    return ChartText(f"Backtest: each month projected {ahead} ahead vs the record", "month",
+                     axis_label("UAVs launched", "UAVs/day"))
 
 
 def defeat_fit_label(rate: float) -> str:
