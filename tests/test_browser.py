@@ -48,7 +48,8 @@ STEP_MS = 15_000  # anything after the page is up
 SERVER_START_S = 120
 
 HEADLINE_KEYS = ("missiles_needed", "capacity_loss", "days_disrupted", "drones_denied",
-                 "energy_hits_averted", "grid_gw_days_averted", "cost_exchange_ratio")
+                 "energy_hits_averted", "energy_hits_deferred", "grid_gw_days_averted",
+                 "cost_exchange_ratio")
 
 MALFORMED_YAML = "title: [unclosed\nassumptions: {missiles: 40\n"
 GOOD_YAML = "title: Uploaded test scenario\nassumptions:\n  missiles: 60\n"

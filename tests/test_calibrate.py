@@ -23,9 +23,11 @@ from whatif.calibrate import (
     load_record,
     logistic_path,
     model_baseline,
+    production_fit,
     synthetic_record,
 )
 from whatif.errors import ParameterError
+from whatif.model.production import trend_factor
 from whatif.params import REGISTRY
 from whatif.scenario import Scenario
 
@@ -227,9 +229,16 @@ def test_comparison_puts_record_and_baseline_on_one_axis(real):
     assert (frames["record"]["day"] < 0).all()
     assert frames["fit"]["day"].max() == 0.0
     assert len(frames["baseline"]) == 200
+    # the defaults follow the fitted trend: production_now × the fit's ratio to day 0
     assert frames["baseline"]["production"].iloc[0] == pytest.approx(
+        values["production_now"] * float(trend_factor(0.5, *production_fit().central())))
+    stated = comparison(real, Scenario.default().with_values(production_path="target"), 200)
+    assert stated["baseline"]["production"].iloc[0] == pytest.approx(
         values["production_now"]
         + (values["production_target"] - values["production_now"]) * 0.5 / 365)
+    custom = comparison(real, Scenario.default().with_values(
+        production_path="custom", production_points="0:50;100:150"), 200)
+    assert custom["baseline"]["production"].iloc[10] == pytest.approx(60.5)
     # the Shahed-type segment of the fit ends at production_now's fitted value
     assert frames["shahed_fit"]["mean"].iloc[-1] == pytest.approx(real.production_now.value)
     assert frames["check"]["within"].all()

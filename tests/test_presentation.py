@@ -83,13 +83,23 @@ def assert_same(app_figure, static_figure, text: look.ChartText | None = None) -
 
 def test_band_charts_match(run, static):
     scenario, result, _ = run
-    for spec, draw in ((look.PRODUCTION, static.production_svg), (look.GRID, static.grid_svg)):
-        chart = BandChart(spec)
-        chart.update(result)
-        assert_same(chart.figure, draw(result), spec.text)
-    production = app_legend(BandChart(look.PRODUCTION).figure)
+    other = look.other_path(scenario)
+    chart = BandChart(look.PRODUCTION)
+    chart.update(result, other)
+    assert_same(chart.figure, static.production_svg(result, other), look.PRODUCTION.text)
+    chart = BandChart(look.GRID)
+    chart.update(result)
+    assert_same(chart.figure, static.grid_svg(result), look.GRID.text)
+    production = app_legend(chart_of(look.PRODUCTION, result, other).figure)
     assert production == {look.NO_STRIKE_P50: look.NO_STRIKE, look.STRIKE_P50: look.STRIKE,
-                          look.TARGET_LABEL: to_hex(look.TARGET)}
+                          other.label: look.NO_STRIKE, look.TARGET_LABEL: to_hex(look.TARGET)}
+    assert other.label == "Target path, no strike (faint)"  # the defaults follow the trend
+
+
+def chart_of(spec, result, other=None):
+    chart = BandChart(spec)
+    chart.update(result, other)
+    return chart
 
 
 def test_hits_and_success_charts_match(run, static):

@@ -70,7 +70,8 @@ def test_defaults_headline_matches_the_model(app):
     assert "66.1%" in app.headline.value
     # the stockpile absorbs the deterministic loss: no hits averted, and the card says why
     assert shown["energy_hits_averted"] == "0"
-    assert "30-day stockpile of finished drones covers the lost output" in app.headline.value
+    assert "30-day stock of finished drones covers the lost output" in app.headline.value
+    assert "see hits deferred" in app.headline.value
     app.set_value("stockpile_days", 0.0)
     assert headline_text(app)["energy_hits_averted"] != "0"
     assert "stockpile of finished drones covers" not in app.headline.value
@@ -203,7 +204,7 @@ def test_compare_two_scenarios(app):
     app.compare()
     table = app.compare_table.value
     assert "Baseline" in table and "favourable" in table
-    assert table.count("<tr>") == 8  # header + 7 headline figures
+    assert table.count("<tr>") == 9  # header + 8 headline figures
     a = simulate(Scenario.from_yaml("data/scenarios/baseline.yaml"), samples=0, series=True)
     b = simulate(Scenario.from_yaml("data/scenarios/kagan-optimistic.yaml"), samples=0, series=True)
     lines = np.array(app.compare_chart.lines.y)
@@ -296,7 +297,8 @@ def test_sobol_chart_says_why_when_nothing_is_uncertain(app):
     assert app.sobol_indices is None and list(app.sobol_chart.bars.x) == []
     assert len(app.sobol_chart.position_axis.tick_values) == 0
     # no number has a range either: only the choices keep a bar (central vs the other)
-    assert set(app.tornado_chart.low.x) == {"allocation", "ramp_shape", "recovery"}
+    assert set(app.tornado_chart.low.x) == {"allocation", "ramp_shape", "recovery",
+                                            "production_path", "stock_policy"}
     assert "no assumption is uncertain" in app.sobol_error.value
     app.reset()  # uncertain again: the message goes, the bars come back
     assert app.sobol_error.value == "" and _sobol_bars(app)["parameter"].iloc[0] == "repair_days"

@@ -34,7 +34,8 @@ def test_update_moves_the_scenario_marks_and_the_check(panel):
     scenario = Scenario.default()
     panel.update(scenario)
     values = {n: scenario.central(n) for n in ("production_now", "production_target", "ramp_days",
-                                               "ramp_shape")}
+                                               "ramp_shape", "production_path",
+                                               "production_points")}
     expected = model_baseline(values, np.arange(180.0))
     np.testing.assert_allclose(panel.baseline.y, expected)
     assert len(panel.baseline.x) == 180 and str(panel.baseline.x[0])[:10] == "2026-01-01"
@@ -42,7 +43,7 @@ def test_update_moves_the_scenario_marks_and_the_check(panel):
     assert panel.check.value.count("inside the fit") == 2
 
     changed = scenario.with_values(production_now=150, defeat_rate=0.95, ramp_days=0,
-                                   horizon_days=90)
+                                   horizon_days=90, production_path="target")
     panel.update(changed)
     np.testing.assert_allclose(panel.baseline.y, np.full(90, 150.0))
     assert list(panel.defeat_model.y) == [0.95, 0.95]
@@ -61,6 +62,7 @@ def test_app_has_a_live_record_tab(tmp_path):
     from whatif.ui.app import WhatifApp
 
     app = WhatifApp(immediate=True, save_dir=tmp_path)
+    app.set_value("production_path", "target")  # the stated climb (the default is the trend)
     assert app.tabs.titles[-1] == "Record vs model"
     assert app.tabs.children[-1] is app.record_panel.widget
     assert app.record_panel.baseline.y[0] == pytest.approx(99 + (1000 - 99) * 0.5 / 365)

@@ -151,7 +151,9 @@ class Brief:
 
     def charts_html(self) -> str:
         goal = look.goal_text(self.solve.objective, self.solve.at_least, self.solve.confidence)
-        charts = [(production_svg(self.result), ""),
+        other = look.other_path(self.scenario)
+        charts = [(production_svg(self.result, other),
+                   f"Faint: the {other.name} path without a strike, for comparison."),
                   (success_svg(self.solve), f"Goal: {goal}."),
                   (hits_svg(self.result), ""), (grid_svg(self.result), ""),
                   (tornado_svg(self.sensitivity), "")]
@@ -304,7 +306,7 @@ def format_number(x: float) -> str:
 
 
 # --- charts: static SVG (no scripts, no fonts to fetch); text and colours as the app's -----
-def _band_chart(result: SimulationResult, spec: BandChartSpec) -> str:
+def _band_chart(result: SimulationResult, spec: BandChartSpec, other=None) -> str:
     series = result.series
     days = series.index.to_numpy()
     fig, ax = new_axes(spec.text)
@@ -315,6 +317,10 @@ def _band_chart(result: SimulationResult, spec: BandChartSpec) -> str:
                         color=color, alpha=look.BAND_OPACITY, linewidth=0)
         ax.plot(days, series[(name, "p50")] * k, color=color, label=label)
     if spec.target:
+        if other is not None:  # the path not chosen, faintly (as in the app)
+            ax.plot(other.days, other.production * k, color=look.NO_STRIKE,
+                    alpha=look.OTHER_PATH_OPACITY, linestyle="-.", linewidth=1.2,
+                    label=other.label)
         ax.axhline(float(result.scenario.central("production_target")), color=look.TARGET,
                    linestyle="--", linewidth=1, label=look.TARGET_LABEL)
     ax.set_ylim(bottom=0)
@@ -322,8 +328,10 @@ def _band_chart(result: SimulationResult, spec: BandChartSpec) -> str:
     return svg(fig)
 
 
-def production_svg(result: SimulationResult) -> str:
-    return _band_chart(result, look.PRODUCTION)
+def production_svg(result: SimulationResult, other: look.OtherPath | None = None) -> str:
+    """The production chart; ``other`` (:func:`whatif.presentation.other_path`) is the
+    path not chosen, drawn faintly."""
+    return _band_chart(result, look.PRODUCTION, other)
 
 
 def grid_svg(result: SimulationResult) -> str:

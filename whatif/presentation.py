@@ -13,9 +13,13 @@ import io
 from dataclasses import dataclass
 from html import escape
 
+import numpy as np
+
+from whatif.engine import simulate
 from whatif.formatting import format_value
 from whatif.outputs import DEBATE_SALVO, OUTPUTS
 from whatif.params import points_text
+from whatif.scenario import Scenario
 
 # --- palette ----------------------------------------------------------------------------
 NO_STRIKE = "#7f7f7f"  # the no-strike path
@@ -228,7 +232,7 @@ POLICY_TEXT = {
 }
 
 
-def path_text(scenario) -> str:
+def path_text(scenario: Scenario) -> str:
     """The production path a scenario assumes, in words."""
     path = scenario.central("production_path")
     if path == "trend":
@@ -240,3 +244,31 @@ def path_text(scenario) -> str:
                 f"{scenario.central('ramp_days'):g} days")
     points = scenario.central("production_points")
     return f"production follows a custom path of {len(points)} points ({points_text(points)})"
+
+
+#: the path drawn faintly beside the chosen one on the production chart
+OTHER_PATH = {"trend": "target", "target": "trend", "custom": "trend"}
+
+
+@dataclass(frozen=True)
+class OtherPath:
+    """The no-strike production of the path not chosen (central values) [drones/day]."""
+
+    name: str
+    days: np.ndarray
+    production: np.ndarray
+
+    @property
+    def label(self) -> str:
+        return f"{self.name.capitalize()} path, no strike (faint)"
+
+
+def other_path(scenario: Scenario) -> OtherPath:
+    """The production path the scenario does not follow, for comparison on the chart: the
+    stated climb beside the trend, the trend beside the climb or a custom table. A direct
+    deterministic run of the scenario with that path (its no-strike series)."""
+    name = OTHER_PATH[scenario.central("production_path")]
+    result = simulate(scenario.with_values(production_path=name), samples=0, series=True,
+                      bands=())
+    series = result.series[("production_baseline", "mean")]
+    return OtherPath(name, series.index.to_numpy(dtype=float), series.to_numpy())

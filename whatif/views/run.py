@@ -7,12 +7,10 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
-
 from whatif.calibrate import calibrate_cached
 from whatif.engine import SimulationResult, SolveResult, check_objective, missiles_needed, simulate
 from whatif.errors import WhatifError
-from whatif.presentation import BAND_SERIES
+from whatif.presentation import BAND_SERIES, OTHER_PATH, OtherPath, other_path  # noqa: F401
 from whatif.scenario import Scenario
 
 SAMPLE_CHOICES = (500, 1_000, 2_000, 5_000, 10_000)
@@ -51,34 +49,6 @@ def parse_goal(objective: str, text: str, confidence: float) -> float:
         raise WhatifError(f"at_least: {text!r} is not a number") from None
     check_objective(objective, at_least, confidence, MAX_MISSILES)
     return at_least
-
-
-#: the path drawn faintly beside the chosen one on the production chart
-OTHER_PATH = {"trend": "target", "target": "trend", "custom": "trend"}
-
-
-@dataclass(frozen=True)
-class OtherPath:
-    """The no-strike production of the path not chosen (central values) [drones/day]."""
-
-    name: str
-    days: np.ndarray
-    production: np.ndarray
-
-    @property
-    def label(self) -> str:
-        return f"{self.name.capitalize()} path, no strike (faint)"
-
-
-def other_path(scenario: Scenario) -> OtherPath:
-    """The production path the scenario does not follow, for comparison on the chart: the
-    stated climb beside the trend, the trend beside the climb or a custom table. A direct
-    deterministic run of the scenario with that path (its no-strike series)."""
-    name = OTHER_PATH[scenario.central("production_path")]
-    result = simulate(scenario.with_values(production_path=name), samples=0, series=True,
-                      bands=())
-    series = result.series[("production_baseline", "mean")]
-    return OtherPath(name, series.index.to_numpy(dtype=float), series.to_numpy())
 
 
 def day_zero_check(scenario: Scenario) -> str:
