@@ -71,3 +71,26 @@ def test_app_has_a_live_record_tab(tmp_path):
     assert "outside the fit" in app.record_panel.check.value
     app.set_value("production_now", -5.0)  # refused beside the control: last good state kept
     assert app.record_panel.baseline.y[0] == pytest.approx(160 + (1000 - 160) * 0.5 / 365)
+
+
+def test_record_tab_draws_the_backtest_on_first_showing(tmp_path):
+    from whatif.backtest import backtest_bands
+    from whatif.ui.app import WhatifApp
+    from whatif.views.record import APP_BACKTEST_SAMPLES
+
+    app = WhatifApp(immediate=True, save_dir=tmp_path)
+    panel = app.record_panel
+    assert not panel.backtest_shown and len(panel.backtest_record.x) == 0
+    app.tabs.selected_index = app.tabs.children.index(panel.widget)
+    assert panel.backtest_shown
+    bands = backtest_bands(horizons=(1,), samples=APP_BACKTEST_SAMPLES, defeat=False)
+    for path in ("trend", "target"):
+        rows = bands[bands["path"] == path]
+        wide, bars = panel.backtest_bars[path]
+        np.testing.assert_array_equal(bars.y, rows[["p10", "p90"]].to_numpy())
+        np.testing.assert_array_equal(wide.y, rows[["p5", "p95"]].to_numpy())
+        assert len(bars.x) == len(rows) == 12
+    observed = bands.drop_duplicates("month")["observed"].to_numpy()
+    np.testing.assert_array_equal(panel.backtest_record.y, observed)
+    note = panel.backtest_note.value
+    assert "from 2024-12 on" in note and "12 origins" in note and "trend path: " in note

@@ -280,6 +280,8 @@ class WhatifApp(w.VBox):
     def _tab_changed(self, change) -> None:
         if self.sensitivity_tab_shown and self.matters.sobol_stale:
             self._request_sensitivity()
+        if self.tabs.selected_index == self.tabs.children.index(self.record_panel.widget):
+            self.record_panel.show_backtest()  # the projections, on the tab's first showing
 
     def refresh(self) -> None:
         """Run the model on the current settings and update the headline and the charts."""

@@ -10,13 +10,23 @@ from __future__ import annotations
 import bqplot as bq
 import ipywidgets as widgets
 import numpy as np
+import pandas as pd
 
 from whatif import presentation as look
+from whatif.backtest import PATHS as BACKTEST_PATHS
+from whatif.backtest import backtest_bands
 from whatif.calibrate import Calibration, calibrate, central_values, comparison, model_baseline
 from whatif.presentation import ChartText
 from whatif.scenario import Scenario
 from whatif.ui.charts import MARGIN
-from whatif.views.record import INTRO, check_html, defeat_window_days, record_dates
+from whatif.views.record import (
+    APP_BACKTEST_SAMPLES,
+    INTRO,
+    backtest_note_html,
+    check_html,
+    defeat_window_days,
+    record_dates,
+)
 
 LAYOUT = {"width": "100%", "min_width": "380px", "height": "320px"}
 
@@ -91,9 +101,61 @@ class RecordPanel:
             x2, y2, ".2f")
 
         self.check = widgets.HTML()
+        self._build_backtest()
         self.widget = widgets.VBox([widgets.HTML(INTRO), self.check, widgets.HBox(
-            [self.production_figure, self.defeat_figure],
-            layout=widgets.Layout(flex_flow="row wrap", width="100%"))])
+            [self.production_figure, self.defeat_figure, self.backtest_figure],
+            layout=widgets.Layout(flex_flow="row wrap", width="100%")), self.backtest_note])
+
+    # --- the backtest: each origin's one-month-ahead band beside what followed ---------------
+    def _build_backtest(self) -> None:
+        """The backtest chart's marks, empty until :meth:`show_backtest` fills them (on the
+        tab's first showing: the projections take a fraction of a second)."""
+        x, y = bq.DateScale(), bq.LinearScale(min=0.0)
+        scales = {"x": x, "y": y}
+        self.backtest_bars = {}
+        marks = []
+        for path in BACKTEST_PATHS:
+            color = look.BACKTEST_PATHS[path]
+            wide = bq.Lines(x=[], y=[], scales=scales, colors=[color], stroke_width=1)
+            bars = bq.Lines(x=[], y=[], scales=scales, colors=[color], stroke_width=6,
+                            opacities=[0.55], display_legend=True,
+                            labels=[look.BACKTEST_PATH_LABELS[path]])
+            self.backtest_bars[path] = (wide, bars)
+            marks += [wide, bars]
+        self.backtest_record = bq.Scatter(x=[], y=[], scales=scales, colors=[look.RECORD],
+                                          default_size=20, display_legend=True,
+                                          labels=[look.BACKTEST_RECORD_LABEL])
+        self.backtest_figure = _figure(look.backtest_text(1), [*marks, self.backtest_record],
+                                       x, y, ",.0f")
+        self.backtest_note = widgets.HTML("")
+        self.backtest_shown = False
+
+    def show_backtest(self, bands=None) -> None:
+        """Fill the backtest chart (once): ``bands`` from :func:`whatif.backtest.backtest_bands`
+        at one month ahead (computed here if not given)."""
+        if self.backtest_shown:
+            return
+        if bands is None:
+            bands = backtest_bands(horizons=(1,), samples=APP_BACKTEST_SAMPLES, defeat=False)
+        part = bands[(bands["horizon"] == 1) & (bands["unit"] == "UAVs/day")]
+        paths = [p for p in BACKTEST_PATHS if (part["path"] == p).any()]
+        for i, path in enumerate(paths):
+            rows = part[part["path"] == path]
+            when = (rows["date"] + pd.Timedelta(days=7.0 * (i - (len(paths) - 1) / 2)))
+            dates = when.to_numpy(dtype="datetime64[ms]")
+            wide, bars = self.backtest_bars[path]
+            with wide.hold_sync():  # one vertical segment per origin: P5–P95 and P10–P90
+                wide.x = np.repeat(dates[:, None], 2, axis=1)
+                wide.y = rows[["p5", "p95"]].to_numpy()
+            with bars.hold_sync():
+                bars.x = np.repeat(dates[:, None], 2, axis=1)
+                bars.y = rows[["p10", "p90"]].to_numpy()
+        record = part.drop_duplicates("month")
+        with self.backtest_record.hold_sync():
+            self.backtest_record.x = record["date"].to_numpy(dtype="datetime64[ms]")
+            self.backtest_record.y = record["observed"].to_numpy(float)
+        self.backtest_note.value = backtest_note_html(bands)
+        self.backtest_shown = True
 
     def update(self, scenario: Scenario) -> None:
         """Redraw the scenario's marks and the check for ``scenario``'s central values."""

@@ -52,3 +52,30 @@ def check_html(check) -> str:
             "</style><table class='whatif-record-check' style='border-collapse:collapse'>"
             "<tr><th style='text-align:left'>assumption</th><th>scenario</th><th>fitted</th>"
             "<th>90% interval</th><th></th></tr>" + "".join(rows) + "</table>")
+
+
+#: Monte Carlo draws per origin and path for the Record tab's backtest chart (a fraction
+#: of a second; `whatif backtest` defaults to more)
+APP_BACKTEST_SAMPLES = 1_000
+
+
+def backtest_note_html(bands) -> str:
+    """Under the backtest chart: each path's one-month-ahead scores, escaped."""
+    from whatif.backtest import scores
+
+    table = scores(bands)
+    parts = []
+    for (path, horizon), row in table.iterrows():
+        if horizon != 1 or path not in BACKTEST_WORDS:
+            continue
+        parts.append(f"{BACKTEST_WORDS[path]}: {row.coverage80:.0%} of the months that followed "
+                     f"inside its 80% band, median error {row.median_abs_log_error:.2f} "
+                     f"(log scale), {int(row.origins)} origins")
+    first = escape(str(bands["origin"].min())) if len(bands) else "?"
+    return ("<p style='max-width:60em'>Backtest, one month ahead: each month-end from "
+            f"{first} on was projected with the record up to then only (<code>whatif "
+            "backtest</code> gives 1–3 months and the defeat rate). "
+            + escape("; ".join(parts)) + ".</p>")
+
+
+BACKTEST_WORDS = {"trend": "trend path", "target": "stated climb"}
