@@ -310,8 +310,10 @@ def _trend(theta, day, keys, shared):
     col = lambda name: theta[:, _COL[name]]  # noqa: E731
     start, end = col("trend_start_level"), col("trend_end_level")
     midpoint, rate = col("trend_midpoint_day"), col("trend_growth_rate")
-    at_day = start + (end - start) / (1.0 + np.exp(-rate * (day - midpoint)))
-    at_zero = start + (end - start) / (1.0 + np.exp(rate * midpoint))
+    w = np.exp(np.minimum(-rate * (day - midpoint), 700.0))
+    at_day = (start * w + end) / (1.0 + w)
+    w0 = np.exp(np.minimum(rate * midpoint, 700.0))
+    at_zero = (start * w0 + end) / (1.0 + w0)
     months = int(day.shape[0]) // TREND_MONTH_DAYS + 1
     factor = np.ones((months, theta.shape[0]))
     sigma = float(shared.trend_sigma)

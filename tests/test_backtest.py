@@ -31,6 +31,7 @@ from whatif.calibrate import (
 )
 from whatif.cli import main
 from whatif.errors import WhatifError
+from whatif.params import REGISTRY
 from whatif.scenario import Scenario
 
 BAND = ["p5", "p10", "p50", "p90", "p95"]
@@ -234,6 +235,9 @@ def test_real_record_origins_and_scores(real):
     # the stated climb overshoots the plateau of late 2025: no 3-month band holds it
     assert data["paths"]["target"]["3"]["coverage80"] < data["paths"]["trend"]["3"]["coverage80"]
     assert real.best_path(1) == "trend"
+    # ... at every horizon scored, and the defaults follow it (data/assumptions.csv)
+    assert {real.best_path(h) for h in (1, 2, 3)} == {"trend"}
+    assert REGISTRY["production_path"].default == real.best_path(1)
 
 
 def test_no_origin_for_a_horizon_gives_nulls_not_nan():

@@ -272,3 +272,21 @@ def test_outputs_against_the_target_stay_relative_to_production_target():
 
 def test_calibration_fit_is_the_trend_the_model_uses():
     assert production_fit().x.tolist() == calibrate().production.x.tolist()
+
+
+@pytest.mark.parametrize(("start", "end", "midpoint", "rate"), [
+    (1e-300, 1e-300, 0.0, 1.0),  # levels that underflow a difference
+    (5.0, 500.0, 5000.0, 2.0),  # the midpoint far ahead: exp overflows
+    (5.0, 500.0, -5000.0, 2.0),  # far behind
+    (1e6, 1e-6, 30.0, 0.5),  # a steep decline
+])
+def test_trend_factor_is_finite_for_extreme_fits(start, end, midpoint, rate):
+    days = np.arange(0.0, 400.0)
+    factors = trend_factor(days, start, end, midpoint, rate)
+    assert np.isfinite(factors).all() and (factors > 0).all()
+    assert float(factors[0]) == pytest.approx(1.0, rel=1e-12)
+    daily = np.empty(400)
+    from whatif.model.production import trend_path_into
+
+    trend_path_into(daily, 10.0, start, end, midpoint, rate, np.ones(14))
+    assert_allclose(daily, 10.0 * factors, rtol=1e-9)

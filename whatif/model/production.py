@@ -76,11 +76,19 @@ def _trend_factor(day, start_level, end_level, midpoint_day, growth_rate):
     >>> float(trend_factor(90.0, 10.0, 100.0, -1000.0, 0.05))
     1.0
     """
-    at_day = start_level + (end_level - start_level) / (
-        1.0 + math.exp(-growth_rate * (day - midpoint_day)))
-    at_zero = start_level + (end_level - start_level) / (
-        1.0 + math.exp(growth_rate * midpoint_day))
-    return at_day / at_zero
+    return (_logistic_level(start_level, end_level, -growth_rate * (day - midpoint_day))
+            / _logistic_level(start_level, end_level, growth_rate * midpoint_day))
+
+
+@scalar
+def _logistic_level(start_level, end_level, exponent):
+    """``start + (end - start) / (1 + exp(exponent))``, as a weighted mean of the two
+    levels, so that neither a huge exponent nor levels far apart give 0/0 or inf/inf."""
+    if exponent > 0.0:
+        w = math.exp(-exponent)  # ≤ 1
+        return (start_level + end_level * w) / (1.0 + w)
+    w = math.exp(exponent)  # ≤ 1
+    return (start_level * w + end_level) / (1.0 + w)
 
 
 @scalar
@@ -125,19 +133,18 @@ def trend_path_into(daily, level, start_level, end_level, midpoint_day, growth_r
     computed directly. Agrees with :func:`trend_factor` to ~1e-13 relative.
     """
     n = daily.shape[0]
-    span = end_level - start_level
-    scale = level / (start_level + span / (1.0 + math.exp(growth_rate * midpoint_day)))
-    if abs(growth_rate * midpoint_day) < 600.0 and abs(growth_rate) * n < 600.0:
+    scale = level / _logistic_level(start_level, end_level, growth_rate * midpoint_day)
+    if abs(growth_rate * midpoint_day) < 300.0 and abs(growth_rate) * n < 300.0:
         w = math.exp(growth_rate * midpoint_day)  # exp(-r (t - midpoint)) at t = 0
         step = math.exp(-growth_rate)
-        for t in range(n):
-            daily[t] = scale * (start_level + span / (1.0 + w)) * month_factor[
+        for t in range(n):  # (start w + end) / (1 + w): no overflow for |log w| < 600
+            daily[t] = scale * (start_level * w + end_level) / (1.0 + w) * month_factor[
                 t // TREND_MONTH_DAYS]
             w *= step
     else:
         for t in range(n):
-            daily[t] = scale * (start_level + span / (
-                1.0 + math.exp(-growth_rate * (t - midpoint_day)))) * month_factor[
+            daily[t] = scale * _logistic_level(
+                start_level, end_level, -growth_rate * (t - midpoint_day)) * month_factor[
                 t // TREND_MONTH_DAYS]
 
 
