@@ -13,6 +13,7 @@ and jumps (where the ranks are selected from the whole day).
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -167,3 +168,22 @@ def test_percentiles_match_numpy_for_any_finite_data(daily):
         for level, row in zip(LEVELS, want, strict=True):
             np.testing.assert_allclose(frame[(name, f"p{level}")].to_numpy(), row,
                                        rtol=1e-12, atol=1e-9)
+
+
+def test_a_series_the_kernel_copies_takes_the_bands_of_its_original():
+    # the no-strike world has no stock: its launches are its production, value for value
+    from whatif.engine import compile_scenario
+    from whatif.model import chain
+    from whatif.outputs import COPIES
+    from whatif.scenario import Scenario
+
+    assert COPIES == {"launches_baseline": "production_baseline"}
+    for path in ("trend", "target"):
+        scenario = Scenario.default().with_values(production_path=path)
+        compiled, _ = compile_scenario(scenario, 3_000, 4)
+        _, daily = chain.run_samples(np.asfortranarray(compiled.theta), compiled.shared, True)
+        copy, original = SERIES.index("launches_baseline"), SERIES.index("production_baseline")
+        np.testing.assert_array_equal(daily[:, copy], daily[:, original])
+        fast = series_frame(daily, copies=COPIES)
+        full = series_frame(daily)
+        pd.testing.assert_frame_equal(fast, full, check_exact=True)

@@ -20,7 +20,7 @@ import pandas as pd
 from whatif.errors import ParameterError, show
 from whatif.model import chain, layout
 from whatif.model.campaign import SERIES
-from whatif.outputs import OBJECTIVES, OUTPUTS, series_frame, summarise
+from whatif.outputs import COPIES, OBJECTIVES, OUTPUTS, series_frame, summarise
 from whatif.params import NUMERIC, REGISTRY, is_number
 from whatif.sampling import column_generator, draw_matrix, outcome_key
 from whatif.scenario import Scenario
@@ -381,7 +381,7 @@ def simulate(scenario: Scenario, samples: int = 10_000, seed: int | None = 0, se
         shape = (theta.shape[0], len(SERIES), int(theta[:, layout.HORIZON_DAYS].max()))
         with _SERIES_BUFFER.borrow(shape) as buffer:
             values, daily = chain.run_samples(theta, compiled.shared, True, buffer)
-            table = series_frame(daily, bands)  # the buffer is not used after this
+            table = series_frame(daily, bands, copies=COPIES)  # the buffer is free after
     else:
         values, _ = _run(compiled)
     if not np.isfinite(values).all():  # a model defect, never user input: fail loudly

@@ -84,19 +84,34 @@ def summarise(values: np.ndarray, axis: int = 0) -> dict[str, np.ndarray]:
     return {"mean": moved.mean(axis=-1), "p10": p10, "p50": p50, "p90": p90}
 
 
-def series_frame(daily: np.ndarray, bands=SERIES, q=(10, 50, 90)) -> pd.DataFrame:
+#: daily series the kernel writes as exact copies of another (no stock enters the no-strike
+#: world: its launches are its production), so their bands are that series' bands
+COPIES = {"launches_baseline": "production_baseline"}
+
+
+def series_frame(daily: np.ndarray, bands=SERIES, q=(10, 50, 90),
+                 copies: dict[str, str] | None = None) -> pd.DataFrame:
     """Daily series ``(samples, series, days)`` → DataFrame indexed by day.
 
     Every series gets its ``mean``; those named in ``bands`` also get ``p10``, ``p50`` and
     ``p90`` (percentiles across samples, as ``np.percentile``; the levels are ``q``).
-    Columns are ``(series, stat)``; units are in ``frame.attrs["units"]``.
+    Columns are ``(series, stat)``; units are in ``frame.attrs["units"]``. ``copies``
+    names series known to hold exactly another's values (the model's :data:`COPIES`),
+    whose bands are then taken from that one instead of computed again.
     """
+    copies = copies or {}
     levels = interpolation_ranks(daily.shape[0], q)
     ranks = np.unique([rank for lo, hi, _ in levels for rank in (lo, hi)]).astype(np.int64)
     where = {int(rank): i for i, rank in enumerate(ranks)}
     banded = np.array([name in bands for name in SERIES])
+    # a series the kernel writes as a copy of another takes that one's order statistics
+    source = {k: SERIES.index(copies.get(name, name)) for k, name in enumerate(SERIES)}
+    selected = banded.copy()
+    for k, origin in source.items():
+        if origin != k and banded[k]:
+            selected[k], selected[origin] = False, True
     means, ordered, _, finite = daily_bands(np.ascontiguousarray(daily, dtype=np.float64),
-                                            banded, ranks, numba.get_num_threads())
+                                            selected, ranks, numba.get_num_threads())
     if not finite:  # a model defect, never user input: fail loudly
         raise FloatingPointError("the model produced a non-finite daily series")
     columns: dict[tuple[str, str], np.ndarray] = {}
@@ -104,7 +119,7 @@ def series_frame(daily: np.ndarray, bands=SERIES, q=(10, 50, 90)) -> pd.DataFram
         columns[(name, "mean")] = means[k]
         if banded[k]:
             for level, (lo, hi, frac) in zip(q, levels, strict=True):
-                low, high = ordered[k, where[lo]], ordered[k, where[hi]]
+                low, high = ordered[source[k], where[lo]], ordered[source[k], where[hi]]
                 columns[(name, f"p{level}")] = low + frac * (high - low)
     frame = pd.DataFrame(columns)
     frame.columns.names = ["series", "stat"]
