@@ -51,8 +51,9 @@ def test_brief_offline_charts_visible_and_inert(brief_file, tmp_path):
         assert page.locator(".brief-note").inner_text() == "<b>bold?</b>"
         # every chart is an inline SVG with real size and drawn content
         charts = page.locator("figure.brief-chart svg")
-        assert charts.count() == 8  # production, P(success), hits, grid, tornado, Sobol, 2 record
-        for i in range(6):
+        # production, P(success), hits, grid, tornado, Sobol, 2 record charts, the backtest
+        assert charts.count() == 9
+        for i in range(9):
             box = charts.nth(i).bounding_box()
             assert box["width"] > 300 and box["height"] > 150
             assert charts.nth(i).locator("path").count() > 5

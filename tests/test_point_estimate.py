@@ -111,6 +111,9 @@ def test_several_stages_even_the_point_estimate_is_each_stages_expectation():
     ({"stockpile_days": 30.0}, {"drones_denied": True, "energy_hits_averted": False,
                                 "energy_hit_reduction": False, "grid_gw_days_averted": False}),
     ({}, {"days_disrupted": False, "strike_cost_usd": True}),
+    ({"production_path": "trend"}, {"capacity_loss": True, "drones_denied": False,
+                                    "target_share_denied": False}),
+    ({"production_path": "custom"}, {"drones_denied": True}),
 ])
 def test_point_estimate_is_exact_says_where(values, expected):
     sc = strike_only(missiles=30, stages="plant:20").with_values(**values)
@@ -150,3 +153,15 @@ def test_monte_carlo_losses_are_whole_aimpoints_of_the_targeted_stage():
     losses = simulate(sc, samples=2000, seed=4).outputs["capacity_loss"].to_numpy()
     assert set(np.round(losses * 3, 9)) <= {0.0, 1.0, 2.0, 3.0}
     assert len(set(np.round(losses * 3, 9))) >= 3
+
+
+def test_trend_point_estimate_is_not_the_monte_carlo_mean_but_target_is():
+    # every assumption fixed: only the strike outcome and (trend) the fit's draws vary
+    for path, exact in (("target", True), ("trend", False)):
+        sc = strike_only(missiles=30, stages="plant:20", production_path=path, horizon_days=90)
+        point = simulate(sc, samples=0).summary.loc["drones_denied", "mean"]
+        draws = simulate(sc, samples=20_000, seed=1).outputs["drones_denied"]
+        error = 4 * draws.std() / np.sqrt(draws.size)
+        assert point_estimate_is_exact(sc, "drones_denied") is exact
+        if exact:
+            assert abs(draws.mean() - point) < error

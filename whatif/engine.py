@@ -285,8 +285,10 @@ def point_estimate_is_exact(scenario: Scenario, output: str = "capacity_loss") -
     allocation over several stages the plant loses its worst stage, whose expectation the
     point estimate (each stage's exact expected loss) understates. Downstream outputs are
     exact only where they are linear in the salvo loss: one salvo (no re-strikes, whose sum
-    is capped at 1) for drones denied, its share of the target and the cost exchange ratio;
-    also no stockpile (which absorbs small losses) for energy hits and the grid. Days
+    is capped at 1) for drones denied, its share of the target and the cost exchange ratio,
+    on a path Monte Carlo does not draw (target or custom: the trend's parameters and
+    monthly scatter are drawn); also no stockpile (which absorbs small losses) for energy
+    hits and the grid. Days
     disrupted count days past a threshold and are never exact; the strike's cost does not
     depend on the outcome and always is. False means "not guaranteed exact".
     """
@@ -305,7 +307,10 @@ def point_estimate_is_exact(scenario: Scenario, output: str = "capacity_loss") -
     exact = defence_exact and one_stage
     if output == "capacity_loss":
         return exact
-    exact = exact and scenario.central("restrikes") == 0
+    # on the trend path Monte Carlo also draws the fit's parameters and a monthly scatter,
+    # around which the point estimate's fitted path is not the mean
+    exact = (exact and scenario.central("restrikes") == 0
+             and scenario.central("production_path") != "trend")
     if output in ("drones_denied", "target_share_denied", "cost_exchange_ratio"):
         return exact
     return exact and scenario.central("stockpile_days") == 0
