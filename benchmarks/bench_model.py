@@ -77,7 +77,7 @@ SOBOL_OUTPUT = "drones_denied"
 #: fixed at central for the Sobol case: the costs and the grid side, none of which bears
 #: on drones denied (their tornado swing is 0), leaving 12 uncertain assumptions
 SOBOL_FIXED = ("missile_unit_cost", "drone_unit_cost", "defense_cost_per_drone", "mw_per_hit",
-               "grid_repair_days", "defeat_rate")
+               "grid_repair_days", "defeat_rate", "rebuild_share")
 SOBOL_UNCERTAIN = 12
 
 
