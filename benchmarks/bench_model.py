@@ -251,8 +251,9 @@ def _series_by_day(series, k):
     return out
 
 
-def series_frame_before(daily, bands=outputs.SERIES):
-    """... then every day's samples sorted (``outputs.percentiles``): the same frame."""
+def series_frame_before(daily, bands=outputs.SERIES, copies=None):
+    """... then every day's samples sorted (``outputs.percentiles``): the same frame
+    (``copies`` is ignored: the old code computed every series)."""
     columns = {}
     means = daily.mean(axis=0)
     for k, name in enumerate(outputs.SERIES):
