@@ -318,9 +318,21 @@ def _trend(theta, day, keys, shared):
     factor = np.ones((months, theta.shape[0]))
     sigma = float(shared.trend_sigma)
     if shared.stochastic and sigma != 0.0:
+        # Marsaglia's polar method on pairs 0, 1, … of each sample's stream: the accepted
+        # pairs in order, two normals each (enough candidates that none runs short)
+        tries = months + 64
         u, v = uniform_pair(sub_key(keys, SCATTER_STREAM)[None, :],
-                            np.arange(months, dtype=np.uint64)[:, None])
-        z = np.sqrt(-2.0 * np.log(1.0 - u)) * np.cos(2.0 * np.pi * v)
+                            np.arange(tries, dtype=np.uint64)[:, None])  # (tries, n)
+        x, y = 2.0 * u - 1.0, 2.0 * v - 1.0
+        square = x * x + y * y
+        accepted = (square < 1.0) & (square > 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f = np.sqrt(-2.0 * np.log(square) / square)
+        z = np.empty((months, theta.shape[0]))
+        for s in range(theta.shape[0]):
+            rows = np.flatnonzero(accepted[:, s])
+            pairs = np.stack([x[rows, s] * f[rows, s], y[rows, s] * f[rows, s]], axis=1)
+            z[:, s] = pairs.ravel()[:months]
         factor = np.exp(sigma * z - 0.5 * sigma * sigma)
     block = (day[:, 0].astype(np.int64) // TREND_MONTH_DAYS)
     return col("production_now") * (at_day / at_zero) * factor[block]

@@ -282,9 +282,12 @@ class ProductionFit:
         root = vectors * np.sqrt(np.clip(values, 0.0, None))
         normal = normal_rng.standard_normal((samples, 4)) @ root.T
         scale = np.sqrt(self.dof / scale_rng.chisquare(self.dof, size=samples))
-        x = self.x + normal * scale[:, None]
-        return np.column_stack([np.exp(x[:, 0]), np.exp(x[:, 1]), x[:, 2] - origin_day,
-                                np.exp(x[:, 3])])
+        x = normal * scale[:, None]
+        x += self.x
+        x[:, 2] -= origin_day
+        for column in (0, 1, 3):  # the logged ones
+            np.exp(x[:, column], out=x[:, column])
+        return x
 
     def central(self, origin_day: float = 0.0) -> np.ndarray:
         """The fitted path's parameters as one row of :meth:`draw` (shape (4,))."""

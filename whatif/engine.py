@@ -187,7 +187,8 @@ def kernel_rows(scenario: Scenario, matrix: np.ndarray) -> np.ndarray:
         theta[:, layout.CONSTANTS[name.upper()]] = choice_code(name, scenario.central(name))
     # the fitted trend's central parameters on every row, whatever the path: rows that
     # switch to the trend (the tornado's) then run it as a direct run would
-    theta[:, TREND_COLUMNS] = trend_fit().central()
+    for column, value in zip(TREND_COLUMNS, trend_fit().central(), strict=True):
+        theta[:, column] = value  # (each column contiguous: no fancy indexing)
     return theta
 
 
@@ -228,7 +229,9 @@ def compile_scenario(scenario: Scenario, samples: int = 0, seed: int | None = 0)
     seed = _check_seed(seed)
     theta = kernel_rows(scenario, _draw(scenario, samples, seed))
     if samples and uses_trend(scenario):  # the fit's parameter uncertainty
-        theta[:, TREND_COLUMNS] = trend_fit().draw(samples, column_generator(seed, TREND_STREAM))
+        draws = trend_fit().draw(samples, column_generator(seed, TREND_STREAM))
+        for i, column in enumerate(TREND_COLUMNS):
+            theta[:, column] = draws[:, i]
     inputs = pd.DataFrame(theta[:, : len(NUMERIC)], columns=list(NUMERIC), copy=False)
     shared = shared_inputs(scenario, seed, samples > 0)
     return CompiledScenario(theta=theta, shared=shared), inputs

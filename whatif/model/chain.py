@@ -167,16 +167,35 @@ def production_path(row, shared, month_factor, daily):
 @scalar
 def month_scatter_into(key, sigma, stochastic, month_factor):
     """Each 30-day block's scatter about the trend path, written into ``month_factor``:
-    :func:`~whatif.model.production.scatter_factor` of a standard normal drawn from
-    sub-stream :data:`SCATTER_STREAM` of ``key`` (Box–Muller), or 1 if not ``stochastic``."""
+    :func:`~whatif.model.production.scatter_factor` of standard normals drawn from
+    sub-stream :data:`SCATTER_STREAM` of ``key``, or 1 if not ``stochastic``.
+
+    Normals come in pairs from Marsaglia's polar method: draw ``(x, y)`` uniform on the
+    square ``[-1, 1)²`` (pair ``i`` of the stream) until ``0 < s = x² + y² < 1``; then
+    ``x f`` and ``y f`` with ``f = sqrt(-2 ln s / s)`` are independent standard normals
+    (no trigonometry; ~1.27 pairs per two normals).
+    """
     if not stochastic or sigma == 0.0:
         month_factor[:] = 1.0
         return
     stream = sub_key(key, SCATTER_STREAM)
-    for m in range(month_factor.shape[0]):
-        u, v = uniform_pair(stream, m)
-        z = math.sqrt(-2.0 * math.log(1.0 - u)) * math.cos(2.0 * math.pi * v)
-        month_factor[m] = _scatter_factor(z, sigma)
+    months = month_factor.shape[0]
+    m = 0
+    i = 0
+    while m < months:
+        u, v = uniform_pair(stream, i)
+        i += 1
+        x = 2.0 * u - 1.0
+        y = 2.0 * v - 1.0
+        square = x * x + y * y
+        if square >= 1.0 or square == 0.0:
+            continue
+        f = math.sqrt(-2.0 * math.log(square) / square)
+        month_factor[m] = _scatter_factor(x * f, sigma)
+        m += 1
+        if m < months:
+            month_factor[m] = _scatter_factor(y * f, sigma)
+            m += 1
 
 
 @scalar
@@ -219,7 +238,8 @@ def sample_outcome(row, missiles, shared, key, work, out, series, record, strike
     days = series.shape[1] if record else inputs.horizon_days
     path = production_path(row, shared, work.month_factor, work.path_daily[:days])
     if path.code == PRODUCTION_PATH_TREND:  # the row's trend path, once
-        month_scatter_into(key, shared.trend_sigma, shared.stochastic, work.month_factor)
+        month_scatter_into(key, shared.trend_sigma, shared.stochastic,
+                           work.month_factor[:(days + TREND_MONTH_DAYS - 1) // TREND_MONTH_DAYS])
         trend_path_into(path.daily, inputs.production_now, path.trend_start_level,
                         path.trend_end_level, path.trend_midpoint_day, path.trend_growth_rate,
                         work.month_factor)
