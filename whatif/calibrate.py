@@ -276,18 +276,19 @@ class ProductionFit:
         """
         if samples <= 0:
             return np.empty((0, 4))
-        # two child streams, so that the first n draws are the same whatever the samples
-        normal_rng, scale_rng = rng.spawn(2)
+        # a child stream per normal column and one for the scale, so that the first n
+        # draws are the same whatever the samples (and each column is contiguous)
+        *normal_rngs, scale_rng = rng.spawn(5)
         values, vectors = np.linalg.eigh(self.covariance)
         root = vectors * np.sqrt(np.clip(values, 0.0, None))
-        normal = normal_rng.standard_normal((samples, 4)) @ root.T
+        z = np.stack([g.standard_normal(samples) for g in normal_rngs])  # (4, samples)
         scale = np.sqrt(self.dof / scale_rng.chisquare(self.dof, size=samples))
-        x = normal * scale[:, None]
-        x += self.x
-        x[:, 2] -= origin_day
-        for column in (0, 1, 3):  # the logged ones
-            np.exp(x[:, column], out=x[:, column])
-        return x
+        x = root @ z  # (4, samples): rows contiguous
+        x *= scale
+        x += (self.x - np.array([0.0, 0.0, origin_day, 0.0]))[:, None]
+        for row in (0, 1, 3):  # the logged ones
+            np.exp(x[row], out=x[row])
+        return x.T
 
     def central(self, origin_day: float = 0.0) -> np.ndarray:
         """The fitted path's parameters as one row of :meth:`draw` (shape (4,))."""
