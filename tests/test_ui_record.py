@@ -94,3 +94,17 @@ def test_record_tab_draws_the_backtest_on_first_showing(tmp_path):
     np.testing.assert_array_equal(panel.backtest_record.y, observed)
     note = panel.backtest_note.value
     assert "from 2024-12 on" in note and "12 origins" in note and "trend path: " in note
+
+
+def test_backtest_chart_has_one_legend_entry_per_path_and_room_above():
+    from whatif import presentation as look
+    from whatif.ui.record import RecordPanel
+
+    panel = RecordPanel()
+    panel.show_backtest()
+    shown = [label for mark in panel.backtest_figure.marks if mark.display_legend
+             for label in mark.labels]
+    assert shown == [look.BACKTEST_PATH_LABELS["trend"], look.BACKTEST_PATH_LABELS["target"],
+                     look.BACKTEST_RECORD_LABEL]
+    top = max(max(max(row) for row in panel.backtest_bars[p][0].y) for p in ("trend", "target"))
+    assert panel.backtest_y.max >= 1.5 * top

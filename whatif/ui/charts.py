@@ -331,8 +331,9 @@ class SobolChart:
         self.figure.title = title
 
 
-class ChartsPanel(w.GridBox):
-    """The "Charts" tab: production, P(success), weekly hits and grid damage, two a row."""
+class ChartsPanel(w.VBox):
+    """The "Charts" tab: a line saying when the path's day-0 level is outside the fit to
+    the record, then production, P(success), weekly hits and grid damage, two a row."""
 
     def __init__(self):
         self.production_chart = BandChart(look.PRODUCTION)
@@ -341,10 +342,11 @@ class ChartsPanel(w.GridBox):
         self.grid_chart = BandChart(look.GRID)
         charts = (self.production_chart, self.success_chart, self.hits_chart, self.grid_chart)
         #: says when the chosen path's day-0 level is outside the fit to the record
-        self.path_note = w.HTML("", layout=w.Layout(grid_column="1 / span 2"))
+        self.path_note = w.HTML("")
         self.path_note.add_class("whatif-path-note")
-        super().__init__([self.path_note, *(c.figure for c in charts)], layout=w.Layout(
+        grid = w.GridBox([c.figure for c in charts], layout=w.Layout(
             grid_template_columns="repeat(2, minmax(380px, 1fr))"))
+        super().__init__([self.path_note, grid])
 
     def update(self, result: SimulationResult, solve: SolveResult, other=None,
                path_note: str = "") -> None:

@@ -111,17 +111,23 @@ class RecordPanel:
         """The backtest chart's marks, empty until :meth:`show_backtest` fills them (on the
         tab's first showing: the projections take a fraction of a second)."""
         x, y = bq.DateScale(), bq.LinearScale(min=0.0)
+        self.backtest_y = y
         scales = {"x": x, "y": y}
         self.backtest_bars = {}
-        marks = []
+        self.backtest_legend = {}  # each drawn over its path's first bar (bqplot keys its
+        marks = []  # legend to marks with data)
         for path in BACKTEST_PATHS:
             color = look.BACKTEST_PATHS[path]
             wide = bq.Lines(x=[], y=[], scales=scales, colors=[color], stroke_width=1)
             bars = bq.Lines(x=[], y=[], scales=scales, colors=[color], stroke_width=6,
-                            opacities=[0.55], display_legend=True,
-                            labels=[look.BACKTEST_PATH_LABELS[path]])
+                            opacities=[0.55])
+            # one legend entry per path (the bars are one line per origin)
+            legend = bq.Lines(x=[], y=[], scales=scales, colors=[color], stroke_width=6,
+                              opacities=[0.55], display_legend=True,
+                              labels=[look.BACKTEST_PATH_LABELS[path]])
             self.backtest_bars[path] = (wide, bars)
-            marks += [wide, bars]
+            self.backtest_legend[path] = legend
+            marks += [wide, bars, legend]
         self.backtest_record = bq.Scatter(x=[], y=[], scales=scales, colors=[look.RECORD],
                                           default_size=20, display_legend=True,
                                           labels=[look.BACKTEST_RECORD_LABEL])
@@ -150,7 +156,14 @@ class RecordPanel:
             with bars.hold_sync():
                 bars.x = np.repeat(dates[:, None], 2, axis=1)
                 bars.y = rows[["p10", "p90"]].to_numpy()
+            legend = self.backtest_legend[path]
+            with legend.hold_sync():
+                legend.x = dates[:1].repeat(2)
+                legend.y = rows[["p10", "p90"]].to_numpy()[0]
         record = part.drop_duplicates("month")
+        top = float(np.nanmax(np.r_[part["p95"].to_numpy(float),
+                                    part["observed"].to_numpy(float), 1.0]))
+        self.backtest_y.max = 1.6 * top  # room for the legend above the bars (as the brief)
         with self.backtest_record.hold_sync():
             self.backtest_record.x = record["date"].to_numpy(dtype="datetime64[ms]")
             self.backtest_record.y = record["observed"].to_numpy(float)
