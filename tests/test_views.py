@@ -336,3 +336,15 @@ def test_headline_shows_hits_deferred_beside_hits_averted_and_their_sum():
     held_by_key = {f.key: f for f in held}
     assert held_by_key["energy_hits_deferred"].value == "0"
     assert "held back" in held_by_key["energy_hits_deferred"].note
+
+
+def test_record_intro_follows_the_record_in_use():
+    from whatif.calibrate import calibrate, synthetic_record
+
+    text = record.intro_html(calibrate())
+    assert "(Sep 2022 – Dec 2025," in text and "(Jan 2024 on)" in text
+    assert "over Jan 2025 – Dec 2025 gives" in text
+    longer = calibrate(synthetic_record(last_month="2026-03"), ("2024-01", "2026-03"),
+                       ("2025-04", "2026-03"))
+    text = record.intro_html(longer)
+    assert "(Jan 2024 – Mar 2026," in text and "over Apr 2025 – Mar 2026 gives" in text

@@ -21,10 +21,10 @@ from whatif.scenario import Scenario
 from whatif.ui.charts import MARGIN
 from whatif.views.record import (
     APP_BACKTEST_SAMPLES,
-    INTRO,
     backtest_note_html,
     check_html,
     defeat_window_days,
+    intro_html,
     record_dates,
 )
 
@@ -102,9 +102,11 @@ class RecordPanel:
 
         self.check = widgets.HTML()
         self._build_backtest()
-        self.widget = widgets.VBox([widgets.HTML(INTRO), self.check, widgets.HBox(
+        charts = widgets.HBox(
             [self.production_figure, self.defeat_figure, self.backtest_figure],
-            layout=widgets.Layout(flex_flow="row wrap", width="100%")), self.backtest_note])
+            layout=widgets.Layout(flex_flow="row wrap", width="100%"))
+        self.widget = widgets.VBox([widgets.HTML(intro_html(self.calibration)), self.check,
+                                    charts, self.backtest_note])
 
     # --- the backtest: each origin's one-month-ahead band beside what followed ---------------
     def _build_backtest(self) -> None:

@@ -6,18 +6,30 @@ from __future__ import annotations
 from html import escape
 
 import numpy as np
+import pandas as pd
 
 from whatif.calibrate import DAY_ZERO, Calibration
 from whatif.formatting import format_value
 from whatif.presentation import INSIDE, SCENARIO
 
-INTRO = ("<p style='max-width:60em'>The Ukrainian Air Force's monthly record (Sep 2022 – "
-         "Dec 2025, every month cited in <code>data/historical/</code>) and the fits of "
-         "<code>whatif.calibrate</code>: the model's logistic path fitted to UAV launches "
-         "(Jan 2024 on), times the Air Force's Shahed-type share, gives "
-         "<code>production_now</code>; a quasi-binomial fit over 2025 gives "
-         "<code>defeat_rate</code>. Launches ≈ output is assumed. Red is the scenario: "
-         "it moves with the controls.</p>")
+
+def intro_html(calibration: Calibration) -> str:
+    """The tab's opening paragraph, with the record's months and the fits' windows as
+    they are in the record in use (they move with ``whatif record update``)."""
+    months = calibration.record["month"]
+    first, last = (pd.Period(m, freq="M").strftime("%b %Y") for m in (months.min(),
+                                                                       months.max()))
+    production = pd.Period(calibration.production.window[0], freq="M").strftime("%b %Y")
+    defeat = " – ".join(pd.Period(m, freq="M").strftime("%b %Y")
+                        for m in calibration.defeat_rate_window)
+    return ("<p style='max-width:60em'>The Ukrainian Air Force's monthly record "
+            f"({escape(first)} – {escape(last)}, every month cited in "
+            "<code>data/historical/</code>) and the fits of <code>whatif.calibrate</code>: "
+            "the model's logistic path fitted to UAV launches "
+            f"({escape(production)} on), times the Air Force's Shahed-type share, gives "
+            "<code>production_now</code>; a quasi-binomial fit over "
+            f"{escape(defeat)} gives <code>defeat_rate</code>. Launches ≈ output is assumed. "
+            "Red is the scenario: it moves with the controls.</p>")
 
 
 def record_dates(days) -> np.ndarray:
