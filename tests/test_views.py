@@ -348,3 +348,15 @@ def test_record_intro_follows_the_record_in_use():
                        ("2025-04", "2026-03"))
     text = record.intro_html(longer)
     assert "(Jan 2024 – Mar 2026," in text and "over Apr 2025 – Mar 2026 gives" in text
+
+
+def test_other_path_is_reused_while_its_inputs_stay_and_redone_when_they_move():
+    scenario = Scenario.default()
+    first = run.other_path(scenario)
+    assert run.other_path(scenario.with_values(missiles=60, defeat_rate=0.9)) is first
+    moved = run.other_path(scenario.with_values(production_now=120))
+    assert moved is not first and moved.production[0] == pytest.approx(120.0)
+    direct = simulate(scenario.with_values(production_path="target", horizon_days=90),
+                      samples=0, series=True)
+    np.testing.assert_array_equal(run.other_path(scenario.with_values(horizon_days=90)).production,
+                                  direct.series[("production_baseline", "mean")].to_numpy())

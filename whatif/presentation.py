@@ -15,7 +15,7 @@ from html import escape
 
 import numpy as np
 
-from whatif.engine import simulate
+from whatif.engine import simulate, trend_fit
 from whatif.formatting import format_value
 from whatif.outputs import DEBATE_SALVO, OUTPUTS
 from whatif.params import points_text
@@ -268,7 +268,19 @@ def other_path(scenario: Scenario) -> OtherPath:
     stated climb beside the trend, the trend beside the climb or a custom table. A direct
     deterministic run of the scenario with that path (its no-strike series)."""
     name = OTHER_PATH[scenario.central("production_path")]
-    result = simulate(scenario.with_values(production_path=name), samples=0, series=True,
-                      bands=())
-    series = result.series[("production_baseline", "mean")]
-    return OtherPath(name, series.index.to_numpy(dtype=float), series.to_numpy())
+    # the no-strike path depends on these alone: a slider elsewhere reuses the last run
+    key = (name, *(scenario.central(n) for n in _OTHER_PATH_INPUTS),
+           tuple(trend_fit().central()))
+    if _LAST_OTHER_PATH.get("key") != key:
+        result = simulate(scenario.with_values(production_path=name), samples=0, series=True,
+                          bands=())
+        series = result.series[("production_baseline", "mean")]
+        _LAST_OTHER_PATH.update(key=key, path=OtherPath(
+            name, series.index.to_numpy(dtype=float), series.to_numpy()))
+    return _LAST_OTHER_PATH["path"]
+
+
+#: what the no-strike production path reads, besides the fit to the record in use
+_OTHER_PATH_INPUTS = ("production_now", "production_target", "ramp_days", "ramp_shape",
+                      "production_points", "horizon_days")
+_LAST_OTHER_PATH: dict = {}
