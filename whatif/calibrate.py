@@ -501,12 +501,13 @@ def calibrate(record: pd.DataFrame | None = None, production_window=None,
                        fit_defeat_rate(record, defeat_window, level), defeat_window)
 
 
-_FITS: dict[tuple, ProductionFit] = {}
+_CALIBRATIONS: dict[tuple, Calibration] = {}
 
 
-def production_fit() -> ProductionFit:
-    """:func:`fit_production` of the record in use (``$WHATIF_DATA_DIR``'s, or the bundled
-    one), over the default window; cached while the file is unchanged."""
+def calibrate_cached() -> Calibration:
+    """:func:`calibrate` on the record in use (``$WHATIF_DATA_DIR``'s, or the bundled one)
+    with the default windows; cached while the file is unchanged (the app checks every
+    change against it, and the trend path reads its fit)."""
     path = data_file("historical", "uav_launches_monthly.csv")
     try:
         stat = path.stat()
@@ -514,25 +515,16 @@ def production_fit() -> ProductionFit:
         raise CalibrationError(f"the launch record {path} cannot be read: "
                                f"{exc.strerror or exc}") from None
     key = (str(path), stat.st_mtime_ns, stat.st_size)
-    if key not in _FITS:
-        _FITS.clear()
-        _FITS[key] = fit_production(load_record(path))
-    return _FITS[key]
-
-
-_CALIBRATIONS: dict[tuple, Calibration] = {}
-
-
-def calibrate_cached() -> Calibration:
-    """:func:`calibrate` on the record in use with the default windows; cached while the
-    file is unchanged (the app checks every change against it)."""
-    path = data_file("historical", "uav_launches_monthly.csv")
-    stat = path.stat()
-    key = (str(path), stat.st_mtime_ns, stat.st_size)
     if key not in _CALIBRATIONS:
         _CALIBRATIONS.clear()
         _CALIBRATIONS[key] = calibrate(load_record(path))
     return _CALIBRATIONS[key]
+
+
+def production_fit() -> ProductionFit:
+    """The production path fitted to the record in use, over the default window (the fit
+    of :func:`calibrate_cached`): what the ``trend`` path projects."""
+    return calibrate_cached().production
 
 
 def model_baseline(values: dict[str, float], days) -> np.ndarray:
