@@ -14,7 +14,10 @@ from pathlib import Path
 import numba
 from numba import njit, vectorize
 
-JIT_OPTIONS = {"cache": True, "fastmath": True}
+#: no fastmath: with contraction (FMA) or reassociation allowed, the same expression may
+#: round differently depending on where the compiler inlines it (a summary run, a series
+#: run, the solver), and a figure would differ in its last digit from one run to another
+JIT_OPTIONS = {"cache": True}
 
 
 def _cache_dir() -> Path:

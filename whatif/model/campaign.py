@@ -112,16 +112,20 @@ def daily_chain(inputs, path, salvo_day, salvo_loss, series, record):
     grid_mw_days = 0.0
     grid_base = 0.0
     keep = 1.0 - 1.0 / x.grid_repair_days
+    grid_gap_settled = 0.0  # the grid gap entering day `settled`
     # With linear recovery and a stock that is not rebuilt nothing is lost from day
     # `settled` on: only the no-strike launches and the decay of the grid gap remain,
-    # summed in closed form below.
-    settled = series.shape[1] if record else horizon
-    if x.exponential == 0 and refill_share == 0.0 and not record:
+    # summed in closed form below. The outputs are summed the same way whether or not
+    # the series are recorded (the series then run on), so they never differ between
+    # the two.
+    settled = horizon
+    if x.exponential == 0 and refill_share == 0.0:
         last_salvo = salvo_day.max()
         settled = min(horizon, int(math.ceil(last_salvo + x.repair_days)))
-    if not record and salvo_loss.max() == 0.0:  # nothing lost: nothing to follow day by day
+    if salvo_loss.max() == 0.0:  # nothing lost: nothing to follow day by day
         settled = 0
-    for t in range(settled):  # (no early break in this loop: it keeps it fast)
+    days = series.shape[1] if record else settled
+    for t in range(days):  # (no early break in this loop: it keeps it fast)
         day = float(t)
         base = path_production(t, x, path)
         lost = plant_lost_share(day, salvo_day, salvo_loss, x.repair_days, x.exponential)
@@ -141,7 +145,7 @@ def daily_chain(inputs, path, salvo_day, salvo_loss, series, record):
                 added = min(refill - shortfall, stock_start - stock)
                 stock += added
                 deficit = shortfall + added
-        if t < horizon:  # (always, unless recording beyond this row's horizon)
+        if t < settled:  # (always, unless recording beyond it)
             drones_denied += shortfall
             if shortfall > (1.0 - DISRUPTED_BELOW) * base:
                 days_disrupted += 1
@@ -163,6 +167,8 @@ def daily_chain(inputs, path, salvo_day, salvo_loss, series, record):
             series[GRID_DAMAGED_STRIKE, t] = grid_base - grid_gap
             grid_base = grid_base * keep + base * got_through * x.mw_per_hit
         grid_gap = grid_gap * keep + deficit * got_through * x.mw_per_hit
+        if t + 1 == settled:
+            grid_gap_settled = grid_gap
     if settled < horizon:  # nothing more is lost, and the stock no longer changes
         if path.code == PRODUCTION_PATH_TARGET and x.ramp_days <= 0.0:  # no ramp
             baseline_launches += (horizon - settled) * x.production_now
@@ -172,6 +178,7 @@ def daily_chain(inputs, path, salvo_day, salvo_loss, series, record):
             for rest in range(settled, horizon):
                 baseline_launches += path_production(rest, x, path)
         # sum of gap·keep^j for j < n days: gap·(1 - keep^n)/(1 - keep), 1 - keep = 1/τ
-        grid_mw_days += grid_gap * x.grid_repair_days * (1.0 - keep ** (horizon - settled))
+        grid_mw_days += (grid_gap_settled * x.grid_repair_days
+                         * (1.0 - keep ** (horizon - settled)))
     return (drones_denied, days_disrupted, launches_denied, baseline_launches, grid_mw_days,
             stock_start - stock_at_horizon)

@@ -269,15 +269,25 @@ def sample_outcome(row, missiles, shared, key, work, out, series, record, strike
     out[STRIKE_COST_USD] = fired * row[MISSILE_UNIT_COST]
 
 
-@njit(**JIT_OPTIONS)
-def _most_salvos(theta):
-    return 1 + int(theta[:, RESTRIKES].max()) if theta.shape[0] else 1
+def input_columns(theta):
+    """``theta`` (samples, inputs) as the kernels take it: its transpose, C-contiguous.
+
+    Every caller hands the kernels the same array type whatever the number of rows or
+    the order ``theta`` comes in, so each kernel is compiled once and a sample's numbers
+    never depend on which compiled variant ran it.
+    """
+    return np.ascontiguousarray(np.asarray(theta, dtype=np.float64).T)
 
 
 @njit(**JIT_OPTIONS)
-def _most_days(theta, series):
+def _most_salvos(columns):
+    return 1 + int(columns[RESTRIKES].max()) if columns.shape[1] else 1
+
+
+@njit(**JIT_OPTIONS)
+def _most_days(columns, series):
     """The most days any row runs: its horizon, or the series' length when recording."""
-    days = int(theta[:, HORIZON_DAYS].max()) if theta.shape[0] else 1
+    days = int(columns[HORIZON_DAYS].max()) if columns.shape[1] else 1
     return max(days, series.shape[2])
 
 
@@ -292,52 +302,59 @@ def run_samples(theta, shared, record, series=None):
     """
     n = theta.shape[0]
     if record and n:
-        shape = (n, N_SERIES, int(theta[:, HORIZON_DAYS].max()))
+        shape = (n, N_SERIES, int(np.max(theta[:, HORIZON_DAYS])))
         if series is None:
             series = np.empty(shape)
         elif series.shape != shape or not series.flags.c_contiguous:
             raise ValueError(f"series must be a C-contiguous array of shape {shape}")
     else:
         series = np.empty((1, N_SERIES, 1))
-    return _run_samples_into(theta, shared, record, series)
+    return _run_samples_into(input_columns(theta), shared, bool(record), series)
 
 
 @njit(parallel=True, **JIT_OPTIONS)
-def _run_samples_into(theta, shared, record, series):
-    """:func:`run_samples` with the series array given."""
-    n = theta.shape[0]
+def _run_samples_into(columns, shared, record, series):
+    """:func:`run_samples` on :func:`input_columns` with the series array given."""
+    n = columns.shape[1]
     outputs = np.empty((N_OUTPUTS, n)).T  # each output contiguous (fast summaries)
-    max_salvos = _most_salvos(theta)
-    max_days = _most_days(theta, series)
+    max_salvos = _most_salvos(columns)
+    max_days = _most_days(columns, series)
     for chunk in prange((n + CHUNK - 1) // CHUNK):
         work = scratch(shared, max_salvos, max_days)
         for s in range(chunk * CHUNK, min(n, (chunk + 1) * CHUNK)):
-            row = theta[s]
+            row = columns[:, s]
             target = series[s] if record else series[0]
             sample_outcome(row, int(row[MISSILES]), shared, sub_key(shared.key, s), work,
                            outputs[s], target, record)
     return outputs, series
 
 
-@njit(parallel=True, **JIT_OPTIONS)
 def salvo_needed(theta, shared, objective, at_least, max_missiles):
-    """Per sample, the smallest salvo whose ``OUTPUTS[objective]`` reaches ``at_least``.
+    """Per sample (row of ``theta``), the smallest salvo whose ``OUTPUTS[objective]``
+    reaches ``at_least``.
 
     Every objective is non-decreasing in the salvo size for a fixed sample (the strike
     outcome of a larger salvo contains the smaller one's), so a bisection over
     ``0 … max_missiles`` finds it. Samples that never reach it get ``max_missiles + 1``.
     """
-    n = theta.shape[0]
+    return _salvo_needed(input_columns(theta), shared, int(objective), float(at_least),
+                         int(max_missiles))
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def _salvo_needed(columns, shared, objective, at_least, max_missiles):
+    """:func:`salvo_needed` on :func:`input_columns`."""
+    n = columns.shape[1]
     needed = np.empty(n, dtype=np.int64)
     strike_only = objective == CAPACITY_LOSS
-    max_salvos = _most_salvos(theta)
-    max_days = int(theta[:, HORIZON_DAYS].max()) if n else 1
+    max_salvos = _most_salvos(columns)
+    max_days = int(columns[HORIZON_DAYS].max()) if n else 1
     for chunk in prange((n + CHUNK - 1) // CHUNK):
         work = scratch(shared, max_salvos, max_days)
         dummy = np.empty((N_SERIES, 1))
         out = np.empty(N_OUTPUTS)
         for s in range(chunk * CHUNK, min(n, (chunk + 1) * CHUNK)):
-            row = theta[s]
+            row = columns[:, s]
             key = sub_key(shared.key, s)
             sample_outcome(row, max_missiles, shared, key, work, out, dummy, False, strike_only)
             if out[objective] < at_least:
