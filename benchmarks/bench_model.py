@@ -50,7 +50,6 @@ import numba  # noqa: E402
 import numpy as np  # noqa: E402
 import numpy_reference as ref  # noqa: E402
 import pandas as pd  # noqa: E402
-from numba import njit, prange  # noqa: E402
 
 from whatif import (  # noqa: E402
     Scenario,
@@ -167,7 +166,7 @@ def _simulate_parts(scenario, samples: int, series: bool):
     }
     # same shapes as the reference's own results (post-processing cost does not depend on values)
     ref_values = values
-    ref_daily = np.ascontiguousarray(np.moveaxis(daily, 0, -1)) if series else None
+    ref_daily = daily if series else None  # both day-major (series, days, samples)
 
     def ref_post():
         ref.summarise(ref_values, axis=0)
@@ -239,27 +238,17 @@ def build_cases(scenario, quick: bool) -> list[Case]:
 
 
 # --- daily bands, before and after ------------------------------------------------------------
-@njit(parallel=True, cache=True)
-def _series_by_day(series, k):
-    """How the bands were made before ``whatif/model/bands.py``: series ``k`` of
-    ``series`` (samples, series, days) copied to a contiguous (days, samples)..."""
-    n, _, days = series.shape
-    out = np.empty((days, n))
-    for t in prange(days):
-        for s in range(n):
-            out[t, s] = series[s, k, t]
-    return out
-
-
 def series_frame_before(daily, bands=outputs.SERIES, copies=None):
-    """... then every day's samples sorted (``outputs.percentiles``): the same frame
-    (``copies`` is ignored: the old code computed every series)."""
+    """How the bands were made before ``whatif/model/bands.py``: every day's samples
+    sorted (``outputs.percentiles`` on the day-major series, so without the copy to a
+    day-major layout the old code also paid for); the same frame (``copies`` is ignored:
+    the old code computed every series)."""
     columns = {}
-    means = daily.mean(axis=0)
+    means = daily.mean(axis=-1)
     for k, name in enumerate(outputs.SERIES):
         columns[(name, "mean")] = means[k]
         if name in bands:
-            p10, p50, p90 = outputs.percentiles(_series_by_day(daily, k))
+            p10, p50, p90 = outputs.percentiles(daily[k])
             columns[(name, "p10")], columns[(name, "p50")], columns[(name, "p90")] = p10, p50, p90
     frame = pd.DataFrame(columns)
     frame.columns.names = ["series", "stat"]
@@ -615,14 +604,15 @@ against the reference's `np.percentile` summary. With 2 cores, another busy proc
 ### Daily bands, before and after
 
 `simulate(..., series=True)` returns each daily series' mean and, per day, its P10, P50
-and P90 across samples. These used to be made by copying each series day-major and
-sorting every day's samples (`np.sort`, then linear interpolation); they are now made
-by `whatif/model/bands.py`, which selects just the order statistics needed, in
-parallel over runs of days (each day's bracket of candidate values comes from the day
-before; see the module). "Before" is that old code, kept in the benchmark
-(`series_frame_before`), timed alternately with the new on the same inputs; the two
-frames are checked equal (to 1e-12; in practice identical). End to end, "before" is
-`simulate` with the old `series_frame` swapped in.
+and P90 across samples. These used to be made by sorting every day's samples (`np.sort`,
+then linear interpolation); they are now made by `whatif/model/bands.py`, which selects
+just the order statistics needed, in parallel over runs of days (each day's bracket of
+candidate values comes from the day before; see the module). The kernel writes the
+series day-major, `(series, days, samples)`, so that each day's samples are contiguous
+for both. "Before" is the sort, kept in the benchmark (`series_frame_before`) and run on
+the same day-major series (so without the copy to a day-major layout the old code also
+paid for), timed alternately with the new on the same inputs; the two frames are checked
+equal (to 1e-12). End to end, "before" is `simulate` with the sort swapped in.
 
 {bands_table(bands)}
 

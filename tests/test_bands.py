@@ -32,8 +32,14 @@ def ranks_for(n: int) -> np.ndarray:
                      ).astype(np.int64)
 
 
+def day_major(daily: np.ndarray) -> np.ndarray:
+    """Sample-major ``(samples, series, days)`` → the day-major layout the bands read."""
+    return np.ascontiguousarray(daily.transpose(1, 2, 0))
+
+
 def daily_data(kind: str, n: int, days: int = 40, seed: int = 0) -> np.ndarray:
-    """``(n, len(SERIES), days)`` test data of one kind."""
+    """``(n, len(SERIES), days)`` test data of one kind (sample-major: the references
+    below reduce along axis 0, in sample order)."""
     rng = np.random.default_rng(seed)
     shape = (n, N_SERIES, days)
     if kind == "normal":
@@ -63,9 +69,9 @@ def test_order_statistics_are_the_sorted_values(kind, n):
     daily = daily_data(kind, n)
     ranks = ranks_for(n)
     banded = np.array([k % 3 != 1 for k in range(N_SERIES)])
-    means, ordered, fast, finite = bands.daily_bands(daily, banded, ranks, 2)
+    means, ordered, fast, finite = bands.daily_bands(day_major(daily), banded, ranks, 2)
     assert finite
-    assert np.array_equal(means, daily.mean(axis=0))  # same sums, same order: same numbers
+    assert np.array_equal(means, daily.mean(axis=0))  # sums in sample order: same numbers
     expected = np.sort(daily, axis=0)[ranks]  # (ranks, series, days)
     for k in np.flatnonzero(banded):
         assert np.array_equal(ordered[k], expected[:, k, :]), (kind, n, k)
@@ -76,7 +82,7 @@ def test_order_statistics_are_the_sorted_values(kind, n):
 @pytest.mark.parametrize("n", SIZES)
 def test_series_frame_matches_numpy_percentile(kind, n):
     daily = daily_data(kind, n, seed=n)
-    frame = series_frame(daily)
+    frame = series_frame(day_major(daily))
     for k, name in enumerate(SERIES):
         np.testing.assert_array_equal(frame[(name, "mean")].to_numpy(), daily[:, k].mean(axis=0))
         want = np.percentile(daily[:, k, :], LEVELS, axis=0)
@@ -87,7 +93,7 @@ def test_series_frame_matches_numpy_percentile(kind, n):
 
 def test_only_the_named_series_get_bands():
     daily = daily_data("normal", 50)
-    frame = series_frame(daily, bands=(SERIES[1], SERIES[7]))
+    frame = series_frame(day_major(daily), bands=(SERIES[1], SERIES[7]))
     banded = {name for name, stat in frame.columns if stat == "p50"}
     assert banded == {SERIES[1], SERIES[7]}
     assert {name for name, stat in frame.columns if stat == "mean"} == set(SERIES)
@@ -100,7 +106,7 @@ def test_smooth_days_are_read_off_the_bracket():
     daily = daily_data("drift", n, days)
     ranks = ranks_for(n)
     banded = np.ones(N_SERIES, dtype=bool)
-    _, ordered, fast, _ = bands.daily_bands(daily, banded, ranks, 2)
+    _, ordered, fast, _ = bands.daily_bands(day_major(daily), banded, ranks, 2)
     groups = len(bands._groups(ranks, n))
     total = N_SERIES * days * groups
     assert fast >= 0.9 * total, (fast, total)
@@ -112,7 +118,7 @@ def test_jumps_fall_back_and_stay_exact():
     daily = daily_data("jumps", n, days=60)
     ranks = ranks_for(n)
     banded = np.ones(N_SERIES, dtype=bool)
-    _, ordered, fast, _ = bands.daily_bands(daily, banded, ranks, 2)
+    _, ordered, fast, _ = bands.daily_bands(day_major(daily), banded, ranks, 2)
     assert fast < N_SERIES * 60 * len(bands._groups(ranks, n))  # some were selected anew
     assert np.array_equal(ordered, np.sort(daily, axis=0)[ranks].transpose(1, 0, 2))
 
@@ -121,8 +127,8 @@ def test_threads_do_not_change_the_numbers():
     daily = daily_data("zeros", 2000, days=90)
     ranks = ranks_for(2000)
     banded = np.ones(N_SERIES, dtype=bool)
-    one = bands.daily_bands(daily, banded, ranks, 1)
-    two = bands.daily_bands(daily, banded, ranks, 2)
+    one = bands.daily_bands(day_major(daily), banded, ranks, 1)
+    two = bands.daily_bands(day_major(daily), banded, ranks, 2)
     assert np.array_equal(one[0], two[0]) and np.array_equal(one[1], two[1])
 
 
@@ -130,10 +136,11 @@ def test_threads_do_not_change_the_numbers():
 def test_a_non_finite_value_is_reported_not_summarised(bad):
     daily = daily_data("normal", 100)
     daily[37, 4, 11] = bad
-    *_, finite = bands.daily_bands(daily, np.ones(N_SERIES, dtype=bool), ranks_for(100), 2)
+    *_, finite = bands.daily_bands(day_major(daily), np.ones(N_SERIES, dtype=bool),
+                                   ranks_for(100), 2)
     assert finite is False
     with pytest.raises(FloatingPointError, match="non-finite daily series"):
-        series_frame(daily)
+        series_frame(day_major(daily))
 
 
 @pytest.mark.parametrize("order", ["sorted", "reversed", "equal", "organ", "random"])
@@ -162,7 +169,7 @@ def test_select_ranks_puts_each_rank_in_place(order):
                elements=st.one_of(st.floats(-1e6, 1e6), st.sampled_from([0.0, 1.0, -3.5]))),
 )
 def test_percentiles_match_numpy_for_any_finite_data(daily):
-    frame = series_frame(daily)
+    frame = series_frame(day_major(daily))
     for k, name in enumerate(SERIES):
         want = np.percentile(daily[:, k, :], LEVELS, axis=0)
         for level, row in zip(LEVELS, want, strict=True):
@@ -183,7 +190,7 @@ def test_a_series_the_kernel_copies_takes_the_bands_of_its_original():
         compiled, _ = compile_scenario(scenario, 3_000, 4)
         _, daily = chain.run_samples(np.asfortranarray(compiled.theta), compiled.shared, True)
         copy, original = SERIES.index("launches_baseline"), SERIES.index("production_baseline")
-        np.testing.assert_array_equal(daily[:, copy], daily[:, original])
+        np.testing.assert_array_equal(daily[copy], daily[original])
         fast = series_frame(daily, copies=COPIES)
         full = series_frame(daily)
         pd.testing.assert_frame_equal(fast, full, check_exact=True)

@@ -49,8 +49,8 @@ def test_recording_the_series_does_not_change_a_figure(compiled):
     horizon = compiled.theta[:, layout.HORIZON_DAYS].astype(int)
     for s in range(0, SAMPLES, 37):
         days = slice(0, horizon[s])
-        lost = (daily[s, layout.LAUNCHES_BASELINE, days]
-                - daily[s, layout.LAUNCHES_STRIKE, days]).sum()
+        lost = (daily[layout.LAUNCHES_BASELINE, days, s]
+                - daily[layout.LAUNCHES_STRIKE, days, s]).sum()
         assert lost == pytest.approx(recorded[s, OUTPUTS.index("energy_hits_averted")]
                                      / (compiled.theta[s, layout.ENERGY_SHARE]
                                         * (1 - compiled.theta[s, layout.DEFEAT_RATE])),

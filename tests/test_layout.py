@@ -62,8 +62,10 @@ def test_outputs_match_the_output_registry():
 def test_series_names_and_units_are_the_tables():
     assert campaign.SERIES == layout.SERIES_NAMES
     assert campaign.SERIES_UNITS == tuple(c.unit for c in SERIES)
-    daily = np.zeros((2, len(SERIES), 3))
+    daily = np.zeros((len(SERIES), 3, 2))  # (series, days, samples)
     assert series_frame(daily).attrs["units"] == {c.name: c.unit for c in SERIES}
+    with pytest.raises(ValueError, match=r"\(series, days, samples\) with 9 series"):
+        series_frame(np.zeros((2, len(SERIES), 3)))  # sample-major: refused, not misread
 
 
 # --- the records read the columns they are named after -----------------------------------------

@@ -121,11 +121,10 @@ def test_summary_matches_simulate(scenario):
 
 def test_series_and_bands_match(scenario):
     compiled, _ = compile_scenario(scenario, 500, 0)
-    _, expected = package_run(compiled, record=True)  # (samples, series, days)
+    _, expected = package_run(compiled, record=True)  # (series, days, samples)
     _, actual = ref.run_samples(compiled, record=True)  # (series, days, samples)
-    actual = np.moveaxis(actual, -1, 0)
-    scale = np.abs(expected).max(axis=(0, 2), keepdims=True)
-    worst = (np.abs(actual - expected) / scale).max(axis=(0, 2))  # per series, on its scale
+    scale = np.abs(expected).max(axis=(1, 2), keepdims=True)
+    worst = (np.abs(actual - expected) / scale).max(axis=(1, 2))  # per series, on its scale
     assert (worst <= RTOL).all(), dict(zip(ref.SERIES, worst, strict=False))
 
     result = simulate(scenario, samples=500, seed=0, series=True)
@@ -133,7 +132,7 @@ def test_series_and_bands_match(scenario):
     for i, name in enumerate(ref.SERIES):
         for stat in ref.STATS:
             np.testing.assert_allclose(bands[stat][i], result.series[(name, stat)].to_numpy(),
-                                       rtol=RTOL, atol=RTOL * float(scale[0, i, 0]))
+                                       rtol=RTOL, atol=RTOL * float(scale[i, 0, 0]))
 
 
 @pytest.mark.parametrize("stochastic", [True, False], ids=["monte-carlo", "deterministic"])
@@ -152,9 +151,8 @@ def test_rows_with_their_own_horizon_and_choices_match(scenario, stochastic):
     actual, actual_series = ref.run_samples(compiled, theta, record=True, chunk=250)
     assert_outputs_close(actual, expected)
     assert_outputs_close(plain, expected)  # the fast path (no series) agrees with the full one
-    assert expected_series.shape == (600, len(ref.SERIES), 365)
-    actual_series = np.moveaxis(actual_series, -1, 0)
-    scale = np.abs(expected_series).max(axis=(0, 2), keepdims=True)
+    assert expected_series.shape == (len(ref.SERIES), 365, 600)
+    scale = np.abs(expected_series).max(axis=(1, 2), keepdims=True)
     assert (np.abs(actual_series - expected_series) / scale).max() <= RTOL
     # the choices and horizons matter: rows differing only in them differ in their outputs
     assert len({round(v, 6) for v in expected[:, chain.OUTPUTS.index("drones_denied")]}) > 100

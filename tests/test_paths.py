@@ -238,8 +238,8 @@ def test_trend_scatter_follows_the_seed_and_blocks_of_30_days():
 
     def baseline(seed):
         compiled, _ = compile_scenario(scenario, 50, seed)
-        _, daily = chain.run_samples(np.asfortranarray(compiled.theta), compiled.shared, True)
-        return daily[:, ROW["production_baseline"]]
+        _, daily = chain.run_samples(compiled.theta, compiled.shared, True)
+        return daily[ROW["production_baseline"]].T  # (samples, days)
 
     first, again, other = baseline(1), baseline(1), baseline(2)
     np.testing.assert_array_equal(first, again)

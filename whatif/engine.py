@@ -386,7 +386,7 @@ def simulate(scenario: Scenario, samples: int = 10_000, seed: int | None = 0, se
     table = None
     if series:
         theta = np.asfortranarray(compiled.theta)
-        shape = (theta.shape[0], len(SERIES), int(theta[:, layout.HORIZON_DAYS].max()))
+        shape = (len(SERIES), int(theta[:, layout.HORIZON_DAYS].max()), theta.shape[0])
         with _SERIES_BUFFER.borrow(shape) as buffer:
             values, daily = chain.run_samples(theta, compiled.shared, True, buffer)
             table = series_frame(daily, bands, copies=COPIES)  # the buffer is free after

@@ -91,7 +91,8 @@ COPIES = {"launches_baseline": "production_baseline"}
 
 def series_frame(daily: np.ndarray, bands=SERIES, q=(10, 50, 90),
                  copies: dict[str, str] | None = None) -> pd.DataFrame:
-    """Daily series ``(samples, series, days)`` → DataFrame indexed by day.
+    """Daily series ``(series, days, samples)`` (day-major, as the kernel writes them) →
+    DataFrame indexed by day.
 
     Every series gets its ``mean``; those named in ``bands`` also get ``p10``, ``p50`` and
     ``p90`` (percentiles across samples, as ``np.percentile``; the levels are ``q``).
@@ -99,8 +100,11 @@ def series_frame(daily: np.ndarray, bands=SERIES, q=(10, 50, 90),
     names series known to hold exactly another's values (the model's :data:`COPIES`),
     whose bands are then taken from that one instead of computed again.
     """
+    if daily.ndim != 3 or daily.shape[0] != len(SERIES):
+        raise ValueError(f"daily series must be (series, days, samples) with {len(SERIES)} "
+                         f"series, got shape {daily.shape}")
     copies = copies or {}
-    levels = interpolation_ranks(daily.shape[0], q)
+    levels = interpolation_ranks(daily.shape[-1], q)
     ranks = np.unique([rank for lo, hi, _ in levels for rank in (lo, hi)]).astype(np.int64)
     where = {int(rank): i for i, rank in enumerate(ranks)}
     banded = np.array([name in bands for name in SERIES])

@@ -1,11 +1,11 @@
 """Daily means and order statistics across samples: what the P10/P50/P90 bands are made of.
 
-The daily series come as ``(samples, series, days)``. A band needs, for each series and
-day, only a few order statistics of the samples (for a linear-interpolation percentile,
-the ranks ``floor(q (n - 1))`` and the one after). Sorting every day's samples does far
-more than that. Here each series' days are followed in order, in parallel over (series,
-part of the days); the samples of a few days at a time are copied so that each day's are
-contiguous (and summed on the way, in sample order, for the mean), and for each day:
+The daily series come day-major, ``(series, days, samples)``, as the kernel writes them:
+each day's samples are contiguous. A band needs, for each series and day, only a few
+order statistics of the samples (for a linear-interpolation percentile, the ranks
+``floor(q (n - 1))`` and the one after). Sorting every day's samples does far more than
+that. Here each series' days are summed (in sample order, for the mean) and followed in
+order, in parallel over (series, part of the days); for each day:
 
 - A *bracket* for each group of nearby wanted ranks, two values ``lo <= hi`` expected to
   enclose them, comes from the day before: its values a few ranks either side of them,
@@ -15,11 +15,11 @@ contiguous (and summed on the way, in sample order, for the mean), and for each 
   ``hi`` only counted). If a group's ranks fall inside its bracket, they are selected
   among the kept values (quickselect, Hoare 1961), with tomorrow's bracket ends.
 - Otherwise (a part's first day, a jump, a bracket grown too wide) the ranks are
-  selected from the whole day.
+  selected from (a copy of) the whole day.
 
 The bracket only decides how fast the answer comes: the values returned are always the
-samples' own values at the wanted ranks, exact order statistics. The means are NumPy's
-(the same sums in the same order).
+samples' own values at the wanted ranks, exact order statistics. Each mean is the day's
+samples summed in sample order, divided by their number.
 """
 
 from __future__ import annotations
@@ -31,9 +31,8 @@ from numba import njit, prange
 
 #: comparisons, and sums in sample order: no fastmath, so nothing is reassociated
 _OPTIONS = {"cache": True}
-#: days copied at a time (each day's samples contiguous), TILE samples at a time
+#: a series' days are split into parts of at least this many days
 DAY_BLOCK = 32
-TILE = 64
 #: brackets are followed day to day along at most this many parts of a series (the
 #: parts run in parallel; each starts without a bracket)
 PARTS = 2
@@ -247,7 +246,7 @@ def _inside3(column, brackets, counts, held, flags, g0, n_groups):
 
 
 @njit(**_OPTIONS)
-def ranks_of_day(column, ranks, groups, brackets, held, counts, wanted, flags, out):
+def ranks_of_day(column, scratch, ranks, groups, brackets, held, counts, wanted, flags, out):
     """``out[r]`` = the value of rank ``ranks[r]`` of ``column`` (0 = smallest), every ``r``.
 
     ``groups`` from :func:`_groups`. ``brackets`` (one row ``[lo, hi, known, previous]``
@@ -255,8 +254,9 @@ def ranks_of_day(column, ranks, groups, brackets, held, counts, wanted, flags, o
     the day before); ``previous`` is the day before's value of the group's first rank
     (NaN if unknown), to follow the drift. Work arrays: ``held`` (groups + 1 × len(column)),
     ``counts`` (groups × 4, int64), ``wanted`` (len(ranks) + 4, int64), ``flags`` (uint8,
-    len(column) rounded up to a multiple of 8, zero past len(column)). ``column`` may be
-    reordered. Returns how many groups were found within their bracket (the fast way).
+    len(column) rounded up to a multiple of 8, zero past len(column)). ``column`` is only
+    read; ``scratch`` (len(column)) takes a copy where a whole day must be reordered.
+    Returns how many groups were found within their bracket (the fast way).
     """
     n = column.shape[0]
     n_groups = groups.shape[0]
@@ -267,6 +267,7 @@ def ranks_of_day(column, ranks, groups, brackets, held, counts, wanted, flags, o
         _inside3(column, brackets, counts, held, flags, g0, n_groups)
     # 3. read the ranks off each bracket, or select them from the whole day
     fast = 0
+    copied = False  # whether ``scratch`` holds the day's values (reordered)
     for g in range(n_groups):
         first, end = groups[g, 0], groups[g, 1]
         k_first, k_last = ranks[first], ranks[end - 1]
@@ -329,11 +330,14 @@ def ranks_of_day(column, ranks, groups, brackets, held, counts, wanted, flags, o
             if rank_hi < n:
                 wanted[count] = rank_hi
                 count += 1
-            select_ranks(column, wanted[:count])
+            if not copied:
+                scratch[:] = column
+                copied = True
+            select_ranks(scratch, wanted[:count])
             for r in range(first, end):
-                out[r] = column[ranks[r]]
-            new_lo = column[rank_lo] if rank_lo >= 0 else -np.inf
-            new_hi = column[rank_hi] if rank_hi < n else np.inf
+                out[r] = scratch[ranks[r]]
+            new_lo = scratch[rank_lo] if rank_lo >= 0 else -np.inf
+            new_hi = scratch[rank_hi] if rank_hi < n else np.inf
         # tomorrow's bracket: moved by today's drift of the first wanted rank
         drift = 0.0
         if brackets[g, 3] == brackets[g, 3]:  # known (not NaN)
@@ -351,8 +355,8 @@ def daily_bands(daily, banded, ranks, workers):
 
     Parameters
     ----------
-    daily : float64 array (samples, n_series, days), C-contiguous
-        Daily series of every sample (any unit; passed through unchanged).
+    daily : float64 array (n_series, days, samples), C-contiguous
+        Daily series of every sample, day-major (any unit; passed through unchanged).
     banded : bool array (n_series,)
         Which series also get order statistics.
     ranks : int64 array, ascending, distinct, each in ``0 … samples - 1``
@@ -363,16 +367,16 @@ def daily_bands(daily, banded, ranks, workers):
     Returns
     -------
     means : float64 array (n_series, days)
-        ``daily.mean(axis=0)``, summed in sample order as NumPy does (the same numbers).
+        ``daily.mean(axis=-1)``, each day summed in sample order.
     ordered : float64 array (n_series, len(ranks), days)
-        ``ordered[k, r, t]`` is the ``ranks[r]``-th smallest of ``daily[:, k, t]`` for a
+        ``ordered[k, r, t]`` is the ``ranks[r]``-th smallest of ``daily[k, t]`` for a
         banded series ``k`` (same unit as ``daily``); unset for the others.
     fast : int
         How many (series, day, group of nearby ranks) were read off a bracket.
     finite : bool
         False if any value is NaN or infinite (then nothing returned means anything).
     """
-    n, n_series, days = daily.shape
+    n_series, days, n = daily.shape
     parts = min(PARTS, max(1, days // DAY_BLOCK))
     part_days = (days + parts - 1) // parts
     n_tasks = n_series * parts
@@ -386,8 +390,7 @@ def daily_bands(daily, banded, ranks, workers):
     # each worker takes every workers-th task; tasks are part-major, so that each
     # worker's share covers the series alike
     for worker in prange(workers):
-        columns = np.empty((DAY_BLOCK, n))  # a block's days, each contiguous
-        sums = np.empty(DAY_BLOCK)
+        scratch = np.empty(n)
         held = np.empty((n_groups + 1, n))
         counts = np.empty((n_groups, 4), dtype=np.int64)
         wanted = np.empty(ranks.shape[0] + 4, dtype=np.int64)
@@ -398,42 +401,48 @@ def daily_bands(daily, banded, ranks, workers):
             k = task % n_series
             start = (task // n_series) * part_days
             stop = min(days, start + part_days)
+            _day_sums(daily[k], start, stop, means[k])
+            for t in range(start, stop):
+                if not np.isfinite(means[k, t]):  # NaN and infinities survive a sum
+                    bad[task] = True
+                means[k, t] /= max(n, 1)
+            if not banded[k] or n == 0:
+                continue
             brackets[:, 2] = 0.0  # none yet
             brackets[:, 3] = np.nan
-            for first_day in range(start, stop, DAY_BLOCK):
-                width = min(DAY_BLOCK, stop - first_day)
-                sums[:] = 0.0
-                for s0 in range(0, n, TILE):
-                    s1 = min(n, s0 + TILE)
-                    # one read per cache line of the tile's samples first: independent
-                    # reads, many from memory at once; the loop below then finds them
-                    # in cache (strided reads one by one wait for memory each time)
-                    touched = 0.0
-                    for s in range(s0, s1):
-                        for d in range(0, width, 8):
-                            touched += daily[s, k, first_day + d]
-                    if not np.isfinite(touched):  # (and a use for the reads)
-                        bad[task] = True
-                    for d in range(width):
-                        total = sums[d]
-                        if banded[k]:  # copied day by day, each day's samples contiguous
-                            for s in range(s0, s1):
-                                v = daily[s, k, first_day + d]
-                                total += v  # in sample order, as NumPy sums
-                                columns[d, s] = v
-                        else:
-                            for s in range(s0, s1):
-                                total += daily[s, k, first_day + d]
-                        sums[d] = total
-                for d in range(width):
-                    means[k, first_day + d] = sums[d] / n
-                    if not np.isfinite(sums[d]):  # NaN and infinities survive a sum
-                        bad[task] = True
-                if not banded[k] or n == 0:
-                    continue
-                for d in range(width):
-                    fast[worker] += ranks_of_day(columns[d], ranks, groups, brackets, held,
-                                                 counts, wanted, flags, picked)
-                    for r in range(ranks.shape[0]):
-                        ordered[k, r, first_day + d] = picked[r]
+            for t in range(start, stop):
+                fast[worker] += ranks_of_day(daily[k, t], scratch, ranks, groups, brackets,
+                                             held, counts, wanted, flags, picked)
+                for r in range(ranks.shape[0]):
+                    ordered[k, r, t] = picked[r]
     return means, ordered, fast.sum(), not bad.any()
+
+
+@njit(**_OPTIONS)
+def _day_sums(series, start, stop, sums):
+    """``sums[t]`` = the sum of ``series[t]`` in sample order, days ``start … stop - 1``.
+
+    Four days at a time: four independent running sums, each in sample order (the same
+    numbers as one day at a time), whose additions overlap.
+    """
+    n = series.shape[1]
+    t = start
+    while t + 4 <= stop:
+        a = series[t]
+        b = series[t + 1]
+        c = series[t + 2]
+        d = series[t + 3]
+        sa = sb = sc = sd = 0.0
+        for s in range(n):
+            sa += a[s]
+            sb += b[s]
+            sc += c[s]
+            sd += d[s]
+        sums[t], sums[t + 1], sums[t + 2], sums[t + 3] = sa, sb, sc, sd
+        t += 4
+    while t < stop:
+        total = 0.0
+        for s in range(n):
+            total += series[t, s]
+        sums[t] = total
+        t += 1

@@ -1,10 +1,11 @@
 """The whole chain for many samples at once: strike → production → launches → grid → cost.
 
 The arrays and records are laid out in :mod:`whatif.model.layout`: ``theta`` holds one
-row per sample and one column per entry of :data:`INPUTS` (callers pass it in Fortran
-order, so each input's column is contiguous); outputs come back the same way; daily series
-are ``(samples, len(SERIES), days)``. What every row shares (the plant's stages, the outcome
-key, the mode) is one :class:`~whatif.model.layout.Shared` record.
+row per sample and one column per entry of :data:`INPUTS` (the kernels take its transpose,
+so each input's column is contiguous); outputs come back one row per sample, each
+output's column contiguous; daily series are day-major, ``(len(SERIES), days, samples)``.
+What every row shares (the plant's stages, the outcome key, the mode) is one
+:class:`~whatif.model.layout.Shared` record.
 
 Each row carries its own horizon and choices (allocation, ramp shape, recovery), so one
 run can mix them (the tornado does). The loops over samples run in parallel (numba
@@ -89,6 +90,7 @@ INPUTS = INPUT_NAMES  # names of theta's columns
 OUTPUTS = OUTPUT_NAMES  # names of the outputs' columns
 
 CHUNK = 256  # samples per parallel task (scratch arrays are allocated once per task)
+TILE = 16  # samples whose daily series are gathered before they are written out
 SITE = 0  # the struck plant: the one site of Shared's site axis
 #: sub-stream of a sample's key for the trend path's month scatter (salvos use 0, 1, …)
 SCATTER_STREAM = 1 << 40
@@ -288,27 +290,28 @@ def _most_salvos(columns):
 def _most_days(columns, series):
     """The most days any row runs: its horizon, or the series' length when recording."""
     days = int(columns[HORIZON_DAYS].max()) if columns.shape[1] else 1
-    return max(days, series.shape[2])
+    return max(days, series.shape[1])
 
 
 def run_samples(theta, shared, record, series=None):
     """Outputs ``(samples, len(OUTPUTS))`` for every row of ``theta`` and, if ``record``,
-    daily series ``(samples, len(SERIES), days)`` with ``days`` the longest horizon.
+    daily series ``(len(SERIES), days, samples)`` with ``days`` the longest horizon.
 
-    ``shared`` is a :class:`~whatif.model.layout.Shared`. Each row's outputs use its own
-    horizon; a row with a shorter horizon has its series run on to ``days``. ``series``:
-    a C-contiguous float64 array of that shape to write the series into (every value is
-    written), or None to allocate one.
+    The series are day-major: each day's samples are contiguous, as the daily bands read
+    them. ``shared`` is a :class:`~whatif.model.layout.Shared`. Each row's outputs use its
+    own horizon; a row with a shorter horizon has its series run on to ``days``.
+    ``series``: a C-contiguous float64 array of that shape to write the series into
+    (every value is written), or None to allocate one.
     """
     n = theta.shape[0]
     if record and n:
-        shape = (n, N_SERIES, int(np.max(theta[:, HORIZON_DAYS])))
+        shape = (N_SERIES, int(np.max(theta[:, HORIZON_DAYS])), n)
         if series is None:
             series = np.empty(shape)
         elif series.shape != shape or not series.flags.c_contiguous:
             raise ValueError(f"series must be a C-contiguous array of shape {shape}")
     else:
-        series = np.empty((1, N_SERIES, 1))
+        series = np.empty((N_SERIES, 1, 1))
     return _run_samples_into(input_columns(theta), shared, bool(record), series)
 
 
@@ -319,13 +322,24 @@ def _run_samples_into(columns, shared, record, series):
     outputs = np.empty((N_OUTPUTS, n)).T  # each output contiguous (fast summaries)
     max_salvos = _most_salvos(columns)
     max_days = _most_days(columns, series)
+    days = series.shape[1]
     for chunk in prange((n + CHUNK - 1) // CHUNK):
         work = scratch(shared, max_salvos, max_days)
-        for s in range(chunk * CHUNK, min(n, (chunk + 1) * CHUNK)):
-            row = columns[:, s]
-            target = series[s] if record else series[0]
-            sample_outcome(row, int(row[MISSILES]), shared, sub_key(shared.key, s), work,
-                           outputs[s], target, record)
+        # a few samples' series at a time, each sample's contiguous, then copied out
+        # day-major (whole cache lines written at once, not one value per line)
+        tile = np.empty((TILE if record else 1, N_SERIES, days if record else 1))
+        for first in range(chunk * CHUNK, min(n, (chunk + 1) * CHUNK), TILE):
+            last = min(n, first + TILE, (chunk + 1) * CHUNK)
+            for s in range(first, last):
+                row = columns[:, s]
+                target = tile[s - first] if record else tile[0]
+                sample_outcome(row, int(row[MISSILES]), shared, sub_key(shared.key, s), work,
+                               outputs[s], target, record)
+            if record:
+                for k in range(N_SERIES):
+                    for t in range(days):
+                        for s in range(first, last):
+                            series[k, t, s] = tile[s - first, k, t]
     return outputs, series
 
 

@@ -7,8 +7,8 @@ Array conventions (the kernel's and the engine's):
   index of its value in the column's ``choices`` (e.g. allocation ``bottleneck`` → 1.0) and a
   whole number as a float with no fractional part.
 * outputs — ``(samples, len(OUTPUTS))`` float64, column ``j`` is ``OUTPUTS[j]``.
-* daily series — ``(samples, len(SERIES), days)`` float64, row ``k`` is ``SERIES[k]``, day
-  ``t = 0 … days - 1`` on the last axis.
+* daily series — ``(len(SERIES), days, samples)`` float64 (day-major: each day's samples
+  contiguous), ``[k, t]`` is ``SERIES[k]`` on day ``t``.
 
 The index constants the numba code reads (``MISSILES``, ``HORIZON_DAYS``, ``CAPACITY_LOSS``,
 ``PRODUCTION_BASELINE`` …) and the codes of the choices (``ALLOCATION_BOTTLENECK`` …) are
