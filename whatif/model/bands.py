@@ -33,6 +33,8 @@ from numba import njit, prange
 _OPTIONS = {"cache": True}
 #: a series' days are split into parts of at least this many days
 DAY_BLOCK = 32
+#: days summed together (four running sums at once), then ranked while still in cache
+SUM_DAYS = 4
 #: brackets are followed day to day along at most this many parts of a series (the
 #: parts run in parallel; each starts without a bracket)
 PARTS = 2
@@ -401,20 +403,23 @@ def daily_bands(daily, banded, ranks, workers):
             k = task % n_series
             start = (task // n_series) * part_days
             stop = min(days, start + part_days)
-            _day_sums(daily[k], start, stop, means[k])
-            for t in range(start, stop):
-                if not np.isfinite(means[k, t]):  # NaN and infinities survive a sum
-                    bad[task] = True
-                means[k, t] /= max(n, 1)
-            if not banded[k] or n == 0:
-                continue
             brackets[:, 2] = 0.0  # none yet
             brackets[:, 3] = np.nan
-            for t in range(start, stop):
-                fast[worker] += ranks_of_day(daily[k, t], scratch, ranks, groups, brackets,
-                                             held, counts, wanted, flags, picked)
-                for r in range(ranks.shape[0]):
-                    ordered[k, r, t] = picked[r]
+            # SUM_DAYS days at a time: summed, then their ranks found while in cache
+            for first in range(start, stop, SUM_DAYS):
+                last = min(stop, first + SUM_DAYS)
+                _day_sums(daily[k], first, last, means[k])
+                for t in range(first, last):
+                    if not np.isfinite(means[k, t]):  # NaN and infinities survive a sum
+                        bad[task] = True
+                    means[k, t] /= max(n, 1)
+                if not banded[k] or n == 0:
+                    continue
+                for t in range(first, last):
+                    fast[worker] += ranks_of_day(daily[k, t], scratch, ranks, groups,
+                                                 brackets, held, counts, wanted, flags, picked)
+                    for r in range(ranks.shape[0]):
+                        ordered[k, r, t] = picked[r]
     return means, ordered, fast.sum(), not bad.any()
 
 

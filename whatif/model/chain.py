@@ -90,7 +90,7 @@ INPUTS = INPUT_NAMES  # names of theta's columns
 OUTPUTS = OUTPUT_NAMES  # names of the outputs' columns
 
 CHUNK = 256  # samples per parallel task (scratch arrays are allocated once per task)
-TILE = 16  # samples whose daily series are gathered before they are written out
+TILE = 64  # samples whose daily series are gathered before they are written out
 SITE = 0  # the struck plant: the one site of Shared's site axis
 #: sub-stream of a sample's key for the trend path's month scatter (salvos use 0, 1, …)
 SCATTER_STREAM = 1 << 40
@@ -315,6 +315,18 @@ def run_samples(theta, shared, record, series=None):
     return _run_samples_into(input_columns(theta), shared, bool(record), series)
 
 
+@njit(**JIT_OPTIONS)
+def _tile_out(tile, series, first, last):
+    """Copy samples ``first … last - 1``'s series from ``tile`` (day-major like ``series``,
+    sample ``first`` in its column 0) into ``series``: a run of contiguous values per
+    series and day."""
+    count = last - first
+    for k in range(tile.shape[0]):
+        for t in range(tile.shape[1]):
+            for j in range(count):
+                series[k, t, first + j] = tile[k, t, j]
+
+
 @njit(parallel=True, **JIT_OPTIONS)
 def _run_samples_into(columns, shared, record, series):
     """:func:`run_samples` on :func:`input_columns` with the series array given."""
@@ -327,19 +339,16 @@ def _run_samples_into(columns, shared, record, series):
         work = scratch(shared, max_salvos, max_days)
         # a few samples' series at a time, each sample's contiguous, then copied out
         # day-major (whole cache lines written at once, not one value per line)
-        tile = np.empty((TILE if record else 1, N_SERIES, days if record else 1))
+        tile = np.empty((N_SERIES, days if record else 1, TILE if record else 1))
         for first in range(chunk * CHUNK, min(n, (chunk + 1) * CHUNK), TILE):
             last = min(n, first + TILE, (chunk + 1) * CHUNK)
             for s in range(first, last):
                 row = columns[:, s]
-                target = tile[s - first] if record else tile[0]
+                target = tile[:, :, s - first] if record else tile[:, :, 0]
                 sample_outcome(row, int(row[MISSILES]), shared, sub_key(shared.key, s), work,
                                outputs[s], target, record)
             if record:
-                for k in range(N_SERIES):
-                    for t in range(days):
-                        for s in range(first, last):
-                            series[k, t, s] = tile[s - first, k, t]
+                _tile_out(tile, series, first, last)
     return outputs, series
 
 
