@@ -194,3 +194,26 @@ def test_a_series_the_kernel_copies_takes_the_bands_of_its_original():
         fast = series_frame(daily, copies=COPIES)
         full = series_frame(daily)
         pd.testing.assert_frame_equal(fast, full, check_exact=True)
+
+
+@pytest.mark.parametrize("kind", ["normal", "ties", "zeros", "jumps"])
+def test_days_without_a_usable_bracket_are_bracketed_from_a_subsample(kind):
+    # independent days (normal, ties, zeros) leave the day before's bracket useless; with
+    # at least SEED_MIN samples each such day is bracketed from a subsample, and the
+    # order statistics stay exactly the sorted values
+    n = bands.SEED_MIN + 1001
+    daily = daily_data(kind, n, days=24, seed=9)
+    ranks = ranks_for(n)
+    banded = np.ones(N_SERIES, dtype=bool)
+    _, ordered, fast, _ = bands.daily_bands(day_major(daily), banded, ranks, 2)
+    assert np.array_equal(ordered, np.sort(daily, axis=0)[ranks].transpose(1, 0, 2))
+    groups = bands._groups(ranks, n)
+    column = np.ascontiguousarray(daily[:, 2, 5])
+    brackets = np.zeros((len(groups), 4))
+    bands._seed_brackets(column, np.empty(n), ranks, groups, brackets,
+                         np.ones(len(groups), dtype=bool))
+    assert (brackets[:, 2] == 1.0).all()
+    ordered_day = np.sort(column)
+    for g, (first, end) in enumerate(groups):  # the subsample's bracket holds the ranks
+        assert brackets[g, 0] <= ordered_day[ranks[first]]
+        assert ordered_day[ranks[end - 1]] <= brackets[g, 1]

@@ -14,8 +14,10 @@ order, in parallel over (series, part of the days); for each day:
   (a few percent); the flagged ones are sorted into their brackets (ties with ``lo`` or
   ``hi`` only counted). If a group's ranks fall inside its bracket, they are selected
   among the kept values (quickselect, Hoare 1961), with tomorrow's bracket ends.
-- Otherwise (a part's first day, a jump, a bracket grown too wide) the ranks are
-  selected from (a copy of) the whole day.
+- Otherwise (a part's first day, a jump, a bracket grown too wide) the day is bracketed
+  afresh from every 8th sample (a few standard deviations of rank either side) and
+  counted again; if that misses too, or there are few samples, the ranks are selected
+  from (a copy of) the whole day.
 
 The bracket only decides how fast the answer comes: the values returned are always the
 samples' own values at the wanted ranks, exact order statistics. Each mean is the day's
@@ -35,6 +37,10 @@ _OPTIONS = {"cache": True}
 DAY_BLOCK = 32
 #: days summed together (four running sums at once), then ranked while still in cache
 SUM_DAYS = 4
+#: from this many samples, a day without a usable bracket gets one from every
+#: SEED_STRIDE-th sample before its ranks are selected from all of them
+SEED_MIN = 2048
+SEED_STRIDE = 8
 #: brackets are followed day to day along at most this many parts of a series (the
 #: parts run in parallel; each starts without a bracket)
 PARTS = 2
@@ -248,6 +254,55 @@ def _inside3(column, brackets, counts, held, flags, g0, n_groups):
 
 
 @njit(**_OPTIONS)
+def _fits(counts, brackets, g, k_first, k_last, cap):
+    """Whether group ``g``'s bracket (counted by :func:`_inside3`) holds ranks
+    ``k_first … k_last`` with at most ``cap`` values strictly inside."""
+    below, at_lo, at_hi, inside = counts[g, 0], counts[g, 1], counts[g, 2], counts[g, 3]
+    if brackets[g, 1] == brackets[g, 0]:
+        at_hi = 0
+    total = at_lo + inside + at_hi
+    return (brackets[g, 2] != 0.0 and below <= k_first and k_last < below + total
+            and inside <= cap)
+
+
+@njit(**_OPTIONS)
+def _seed_brackets(column, sub, ranks, groups, brackets, seed):
+    """Bracket each group ``g`` with ``seed[g]`` from every :data:`SEED_STRIDE`-th value of
+    ``column`` (copied to ``sub`` and reordered there): the values of the subsample a few
+    of its standard deviations of rank either side of the group's ranks."""
+    n = column.shape[0]
+    m = (n + SEED_STRIDE - 1) // SEED_STRIDE
+    for i in range(m):
+        sub[i] = column[i * SEED_STRIDE]
+    n_groups = groups.shape[0]
+    ends = np.empty((n_groups, 2), dtype=np.int64)
+    wanted = np.empty(2 * n_groups, dtype=np.int64)
+    count = 0
+    for g in range(n_groups):
+        if not seed[g]:
+            continue
+        p_first = ranks[groups[g, 0]] / max(n - 1, 1)
+        p_last = ranks[groups[g, 1] - 1] / max(n - 1, 1)
+        spread = math.sqrt(m * max(p_first * (1.0 - p_first), p_last * (1.0 - p_last)))
+        margin = int(4.0 * spread) + 2
+        ends[g, 0] = max(0, int(math.floor(p_first * (m - 1))) - margin)
+        ends[g, 1] = min(m - 1, int(math.ceil(p_last * (m - 1))) + margin)
+        wanted[count] = ends[g, 0]
+        wanted[count + 1] = ends[g, 1]
+        count += 2
+    if count == 0:
+        return
+    _sort_small(wanted[:count])
+    count = _unique_sorted(wanted[:count])
+    select_ranks(sub[:m], wanted[:count])
+    for g in range(n_groups):
+        if seed[g]:
+            brackets[g, 0] = sub[ends[g, 0]]
+            brackets[g, 1] = sub[ends[g, 1]]
+            brackets[g, 2] = 1.0
+
+
+@njit(**_OPTIONS)
 def ranks_of_day(column, scratch, ranks, groups, brackets, held, counts, wanted, flags, out):
     """``out[r]`` = the value of rank ``ranks[r]`` of ``column`` (0 = smallest), every ``r``.
 
@@ -258,21 +313,45 @@ def ranks_of_day(column, scratch, ranks, groups, brackets, held, counts, wanted,
     ``counts`` (groups × 4, int64), ``wanted`` (len(ranks) + 4, int64), ``flags`` (uint8,
     len(column) rounded up to a multiple of 8, zero past len(column)). ``column`` is only
     read; ``scratch`` (len(column)) takes a copy where a whole day must be reordered.
-    Returns how many groups were found within their bracket (the fast way).
+    Returns how many groups were found within the day before's bracket (the fast way).
+
+    With at least :data:`SEED_MIN` values, a group without a bracket (a part's first
+    day) or whose bracket missed (a jump) is first bracketed from a subsample
+    (:func:`_seed_brackets`) and counted again; only if that misses too are its ranks
+    selected from the whole day.
     """
     n = column.shape[0]
     n_groups = groups.shape[0]
     slack = max(4, n // 256)  # ranks kept either side of the wanted ones
-    cap = max(64, n // 16)  # the most values kept within a bracket
+    cap = max(64, n // 16)  # the most values kept within a bracket from the day before
+    seeded = np.zeros(n_groups, dtype=np.bool_)
+    if n >= SEED_MIN:
+        for g in range(n_groups):
+            seeded[g] = brackets[g, 2] == 0.0
+        if seeded.any():
+            _seed_brackets(column, scratch, ranks, groups, brackets, seeded)
     # 1. how many below each bracket, and 2. what is inside, three brackets at a time
     for g0 in range(0, n_groups, 3):
         _inside3(column, brackets, counts, held, flags, g0, n_groups)
+    if n >= SEED_MIN:  # brackets from the day before that missed: bracket them afresh
+        missed = np.zeros(n_groups, dtype=np.bool_)
+        for g in range(n_groups):
+            missed[g] = not seeded[g] and not _fits(
+                counts, brackets, g, ranks[groups[g, 0]], ranks[groups[g, 1] - 1], cap)
+        if missed.any():
+            _seed_brackets(column, scratch, ranks, groups, brackets, missed)
+            for g0 in range(0, n_groups, 3):
+                if missed[g0:g0 + 3].any():
+                    _inside3(column, brackets, counts, held, flags, g0, n_groups)
+            for g in range(n_groups):
+                seeded[g] = seeded[g] or missed[g]
     # 3. read the ranks off each bracket, or select them from the whole day
     fast = 0
     copied = False  # whether ``scratch`` holds the day's values (reordered)
     for g in range(n_groups):
         first, end = groups[g, 0], groups[g, 1]
         k_first, k_last = ranks[first], ranks[end - 1]
+        cap_g = max(64, n // 4) if seeded[g] else cap  # a subsample's bracket is wider
         # without a drift yet (the first days), tomorrow's bracket is made wider
         reach = slack if brackets[g, 3] == brackets[g, 3] else 4 * slack
         rank_lo, rank_hi = k_first - reach, k_last + reach
@@ -282,9 +361,8 @@ def ranks_of_day(column, scratch, ranks, groups, brackets, held, counts, wanted,
             at_hi = 0
         total = at_lo + inside + at_hi
         kept = held[g, :inside]
-        if (brackets[g, 2] != 0.0 and below <= k_first and k_last < below + total
-                and inside <= cap):
-            fast += 1
+        if _fits(counts, brackets, g, k_first, k_last, cap_g):
+            fast += not seeded[g]
             # put in place just the kept values read below (not a sort of them all): the
             # bracket's bottom and top, tomorrow's ends and the wanted ranks
             wanted[0] = 0
