@@ -25,7 +25,7 @@ import math
 import numpy as np
 from numba import njit
 
-from whatif.model._compile import JIT_OPTIONS
+from whatif.model._compile import JIT_OPTIONS, scalar
 from whatif.model.layout import (
     ENERGY_HITS_BASELINE,
     ENERGY_HITS_STRIKE,
@@ -36,6 +36,7 @@ from whatif.model.layout import (
     PLANT_CAPACITY_LOST,
     PRODUCTION_BASELINE,
     PRODUCTION_PATH_TARGET,
+    PRODUCTION_PATH_TREND,
     PRODUCTION_STRIKE,
     SERIES_NAMES,
     SERIES_UNITS,
@@ -51,7 +52,7 @@ from whatif.model.production import (
     plant_lost_share,
 )
 
-#: Daily series written by :func:`daily_chain`, in this order (axis 1 of the series array);
+#: Daily series written by :func:`daily_chain`, in this order (axis 0 of the series array);
 #: their units are :data:`SERIES_UNITS` (both from :mod:`whatif.model.layout`).
 SERIES = SERIES_NAMES
 
@@ -67,6 +68,24 @@ def energy_hits(launches, energy_share, defeat_rate):
     75.0
     """
     return np.asarray(launches, dtype=float) * energy_share * (1.0 - defeat_rate)
+
+
+@scalar
+def _sum_of(values, start, stop):
+    """``values[start:stop].sum()`` as four running sums (every 4th value each) added in a
+    fixed order: the same number every time, its additions overlapping."""
+    a = b = c = d = 0.0
+    t = start
+    while t + 4 <= stop:
+        a += values[t]
+        b += values[t + 1]
+        c += values[t + 2]
+        d += values[t + 3]
+        t += 4
+    while t < stop:
+        a += values[t]
+        t += 1
+    return (a + b) + (c + d)
 
 
 @njit(**JIT_OPTIONS)
@@ -174,6 +193,8 @@ def daily_chain(inputs, path, salvo_day, salvo_loss, series, record):
             baseline_launches += (horizon - settled) * x.production_now
         elif path.code == PRODUCTION_PATH_TARGET and x.ramp_days <= settled:  # ramp over
             baseline_launches += (horizon - settled) * x.production_target
+        elif path.code == PRODUCTION_PATH_TREND:  # the filled path, four sums at a time
+            baseline_launches += _sum_of(path.daily, settled, horizon)
         else:
             for rest in range(settled, horizon):
                 baseline_launches += path_production(rest, x, path)

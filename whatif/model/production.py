@@ -129,7 +129,9 @@ def trend_path_into(daily, level, start_level, end_level, midpoint_day, growth_r
     ``t = 0 … len(daily) - 1`` into ``daily`` [drones/day].
 
     The logistic's ``exp(-r (t - midpoint))`` is stepped by a factor ``exp(-r)`` a day (one
-    multiplication instead of an exponential); where that could overflow, each day is
+    multiplication instead of an exponential), written out first, then turned into the
+    path month by month (a loop without a carried value, which the compiler vectorises:
+    the divisions run several at a time); where that could overflow, each day is
     computed directly. Agrees with :func:`trend_factor` to ~1e-13 relative.
     """
     n = daily.shape[0]
@@ -137,10 +139,14 @@ def trend_path_into(daily, level, start_level, end_level, midpoint_day, growth_r
     if abs(growth_rate * midpoint_day) < 300.0 and abs(growth_rate) * n < 300.0:
         w = math.exp(growth_rate * midpoint_day)  # exp(-r (t - midpoint)) at t = 0
         step = math.exp(-growth_rate)
-        for t in range(n):  # (start w + end) / (1 + w): no overflow for |log w| < 600
-            daily[t] = scale * (start_level * w + end_level) / (1.0 + w) * month_factor[
-                t // TREND_MONTH_DAYS]
+        for t in range(n):
+            daily[t] = w
             w *= step
+        for month in range((n + TREND_MONTH_DAYS - 1) // TREND_MONTH_DAYS):
+            factor = month_factor[month]
+            for t in range(month * TREND_MONTH_DAYS, min(n, (month + 1) * TREND_MONTH_DAYS)):
+                w = daily[t]  # (start w + end) / (1 + w): no overflow for |log w| < 600
+                daily[t] = scale * (start_level * w + end_level) / (1.0 + w) * factor
     else:
         for t in range(n):
             daily[t] = scale * _logistic_level(
