@@ -19,7 +19,7 @@ LAYERS = {
     "model": ("whatif.model.",),
     "base": ("whatif.errors", "whatif.formatting", "whatif.resources",
              "whatif.inputs"),
-    "inputs": ("whatif.params", "whatif.sampling", "whatif.scenario"),
+    "inputs": ("whatif.params", "whatif.sampling", "whatif.scenario", "whatif.sites"),
     "analysis": ("whatif", "whatif.engine", "whatif.outputs", "whatif.sensitivity",
                  "whatif.calibrate", "whatif.record", "whatif.backtest"),
     "presentation": ("whatif.presentation", "whatif.figures"),

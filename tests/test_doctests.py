@@ -9,7 +9,8 @@ import pytest
 
 MODULES = ["whatif", "whatif.formatting", "whatif.presentation", "whatif.views.controls",
            "whatif.views.scenarios", "whatif.model.strike", "whatif.model.production",
-           "whatif.model.campaign", "whatif.model.cost", "whatif.sampling"]
+           "whatif.model.campaign", "whatif.model.cost", "whatif.model.system",
+           "whatif.sampling"]
 
 
 @pytest.mark.parametrize("name", MODULES)
