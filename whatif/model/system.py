@@ -60,11 +60,11 @@ def national_lost_share(lost, share, suppliers: Sequence[Sequence[int]],
 
     Examples
     --------
-    Two assembly lines (60 % and 30 % of output) fed by one engine maker that loses all:
+    Two assembly lines (50 % and 25 % of output) fed by one engine maker that loses all:
 
-    >>> float(national_lost_share([1.0, 0.0, 0.0], [0.0, 0.6, 0.3], ((), (0,), (0,)),
+    >>> float(national_lost_share([1.0, 0.0, 0.0], [0.0, 0.5, 0.25], ((), (0,), (0,)),
     ...                           (0, 1, 2)))
-    0.9
+    0.75
     """
     available = available_share(lost, suppliers, order)
     # summed site by site in order: the same number alone or among other samples
