@@ -238,8 +238,7 @@ def compile_scenario(scenario: Scenario, samples: int = 0, seed: int | None = 0)
 
 
 def _run(c: CompiledScenario, theta: np.ndarray | None = None, record: bool = False):
-    return chain.run_samples(np.asfortranarray(c.theta if theta is None else theta), c.shared,
-                             record)
+    return chain.run_samples(c.theta if theta is None else theta, c.shared, record)
 
 
 class _ReusedArray:
@@ -385,7 +384,7 @@ def simulate(scenario: Scenario, samples: int = 10_000, seed: int | None = 0, se
     compiled, inputs = compile_scenario(scenario, samples, seed)
     table = None
     if series:
-        theta = np.asfortranarray(compiled.theta)
+        theta = compiled.theta
         shape = (len(SERIES), int(theta[:, layout.HORIZON_DAYS].max()), theta.shape[0])
         with _SERIES_BUFFER.borrow(shape) as buffer:
             values, daily = chain.run_samples(theta, compiled.shared, True, buffer)
@@ -476,7 +475,7 @@ def missiles_needed(scenario: Scenario, objective: str = "capacity_loss", at_lea
         values, _ = _run(compiled, theta)
         probability = (values[:, index] >= at_least).astype(float)
     else:
-        needed = chain.salvo_needed(np.asfortranarray(compiled.theta), compiled.shared, index,
+        needed = chain.salvo_needed(compiled.theta, compiled.shared, index,
                                     float(at_least), max_missiles)
         counts = np.bincount(needed, minlength=max_missiles + 2)[: max_missiles + 1]
         probability = np.cumsum(counts) / needed.size

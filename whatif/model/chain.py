@@ -337,8 +337,9 @@ def _run_samples_into(columns, shared, record, series):
     days = series.shape[1]
     for chunk in prange((n + CHUNK - 1) // CHUNK):
         work = scratch(shared, max_salvos, max_days)
-        # a few samples' series at a time, each sample's contiguous, then copied out
-        # day-major (whole cache lines written at once, not one value per line)
+        # TILE samples' series gathered in a small day-major tile (it stays in cache),
+        # then copied out as runs of TILE contiguous values per series and day (not one
+        # value per cache line of the large array)
         tile = np.empty((N_SERIES, days if record else 1, TILE if record else 1))
         for first in range(chunk * CHUNK, min(n, (chunk + 1) * CHUNK), TILE):
             last = min(n, first + TILE, (chunk + 1) * CHUNK)
