@@ -251,6 +251,17 @@ class Parameter:
 _STAGE_TEXT = re.compile(r"^\s*([A-Za-z0-9_\- ]+?)\s*:\s*(\S+)\s*$")
 
 
+def as_name(value: Any) -> str | None:
+    """``value`` as the name of a stage or a site (a whole number becomes text), or None if
+    it is not text of 1 to :data:`MAX_STAGE_NAME_CHARS` printable characters."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        value = str(value)
+    if (not isinstance(value, str) or not value.strip() or len(value) > MAX_STAGE_NAME_CHARS
+            or not value.isprintable()):
+        return None
+    return value
+
+
 def parse_stages(value: Any, parameter: Parameter | None = None) -> tuple[Stage, ...]:
     """Parse stages from ``"a:8;b:4"``, ``[{name: a, aimpoints: 8}, ...]`` or Stage objects.
 
@@ -286,12 +297,11 @@ def parse_stages(value: Any, parameter: Parameter | None = None) -> tuple[Stage,
     if not items:
         raise param.error(value, "has no stages")
     stages = []
-    for name, count in items:
-        if isinstance(name, (int, np.integer)) and not isinstance(name, bool):
-            name = str(name)
-        if (not isinstance(name, str) or not name.strip() or len(name) > MAX_STAGE_NAME_CHARS
-                or not name.isprintable()):
-            raise param.error(name, f"is not a stage name (text of 1 to {MAX_STAGE_NAME_CHARS} "
+    for raw, count in items:
+        name = as_name(raw)
+        if name is None:  # (a whole number is shown as the text it was taken as)
+            shown = str(raw) if is_number(raw) and not isinstance(raw, (bool, float)) else raw
+            raise param.error(shown, f"is not a stage name (text of 1 to {MAX_STAGE_NAME_CHARS} "
                               "printable characters)")
         if isinstance(count, str) and len(count) <= 20 and re.fullmatch(r"\d+", count.strip()):
             count = int(count)

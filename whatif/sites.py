@@ -31,6 +31,7 @@ from whatif.params import (
     MAX_STAGE_NAME_CHARS,
     MAX_TOTAL_AIMPOINTS,
     Stage,
+    as_name,
     is_number,
     lookup,
     parse_stages,
@@ -80,13 +81,11 @@ def _error(message: str) -> ParameterError:
 
 
 def _site_name(value: Any, where: str) -> str:
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        value = str(value)
-    if (not isinstance(value, str) or not value.strip() or len(value) > MAX_STAGE_NAME_CHARS
-            or not value.isprintable()):
+    name = as_name(value)
+    if name is None:
         raise _error(f"{where}: {show(value)} is not a site name (text of 1 to "
                      f"{MAX_STAGE_NAME_CHARS} printable characters)")
-    return value.strip()
+    return name.strip()
 
 
 def parse_site(value: Any, position: int) -> Site:

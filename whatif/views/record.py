@@ -16,12 +16,13 @@ from whatif.presentation import INSIDE, SCENARIO
 def intro_html(calibration: Calibration) -> str:
     """The tab's opening paragraph, with the record's months and the fits' windows as
     they are in the record in use (they move with ``whatif record update``)."""
+    def month(value) -> str:
+        return pd.Period(value, freq="M").strftime("%b %Y")
+
     months = calibration.record["month"]
-    first, last = (pd.Period(m, freq="M").strftime("%b %Y") for m in (months.min(),
-                                                                       months.max()))
-    production = pd.Period(calibration.production.window[0], freq="M").strftime("%b %Y")
-    defeat = " – ".join(pd.Period(m, freq="M").strftime("%b %Y")
-                        for m in calibration.defeat_rate_window)
+    first, last = month(months.min()), month(months.max())
+    production = month(calibration.production.window[0])
+    defeat = " – ".join(month(m) for m in calibration.defeat_rate_window)
     return ("<p style='max-width:60em'>The Ukrainian Air Force's monthly record "
             f"({escape(first)} – {escape(last)}, every month cited in "
             "<code>data/historical/</code>) and the fits of <code>whatif.calibrate</code>: "
