@@ -11,6 +11,7 @@ from conftest import fixed_scenario, run_chain, simple_scenario
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
+from scipy import stats
 
 from whatif.calibrate import calibrate, production_fit
 from whatif.engine import simulate
@@ -59,10 +60,11 @@ def test_custom_production_interpolates_and_is_flat_beyond_the_ends(day, expecte
 
 def test_fit_draws_are_centred_on_the_fit_and_stable_in_the_sample_count():
     fit = production_fit()
-    few = fit.draw(300, np.random.default_rng(4))
-    many = fit.draw(600, np.random.default_rng(4))
+    few = fit.draw(300, 4)
+    many = fit.draw(600, 4)
     np.testing.assert_array_equal(few, many[:300])
-    draws = fit.draw(40_000, np.random.default_rng(1))
+    assert not np.array_equal(fit.draw(300, 5), few)  # another key, other draws
+    draws = fit.draw(40_000, 1)
     central = fit.central()
     logged = np.column_stack([np.log(draws[:, 0]), np.log(draws[:, 1]), draws[:, 2],
                               np.log(draws[:, 3])])
@@ -71,8 +73,65 @@ def test_fit_draws_are_centred_on_the_fit_and_stable_in_the_sample_count():
     # multivariate t: the spread is the covariance's, times dof / (dof - 2) in variance
     inflation = math.sqrt(fit.dof / (fit.dof - 2))
     assert_allclose(logged.std(axis=0), se * inflation, rtol=0.05)
+    # ... and the correlations are the covariance's
+    assert_allclose(np.corrcoef(logged.T), fit.covariance / np.outer(se, se), atol=0.03)
     assert central[2] == pytest.approx(fit.parameters["midpoint_day"])
     assert fit.central(origin_day=-10.0)[2] == pytest.approx(central[2] + 10.0)
+    shifted = fit.draw(300, 4, origin_day=-10.0)
+    assert_allclose(shifted[:, 2], few[:, 2] + 10.0, rtol=1e-13)
+
+
+@pytest.mark.parametrize("shape", [0.5, 1.0, 2.5, 10.0])
+def test_standard_gamma_draws_follow_the_gamma_distribution(shape):
+    from numba import njit
+
+    from whatif.model.rng import standard_gamma
+
+    @njit
+    def draws(key, n, shape):
+        out = np.empty(n)
+        for s in range(n):
+            out[s], _ = standard_gamma(np.uint64(key + s), 0, shape)
+        return out
+
+    values = draws(12345, 20_000, shape)
+    assert stats.kstest(values, stats.gamma(shape).cdf).pvalue > 1e-3
+    assert values.mean() == pytest.approx(shape, rel=0.03)
+
+
+def test_normal_pairs_are_independent_standard_normals():
+    from numba import njit
+
+    from whatif.model.rng import normal_pair
+
+    @njit
+    def draws(n):
+        out = np.empty((2, n))
+        for s in range(n):
+            out[0, s], out[1, s], _ = normal_pair(np.uint64(s), 0)
+        return out
+
+    first, second = draws(20_000)
+    for values in (first, second):
+        assert stats.kstest(values, "norm").pvalue > 1e-3
+    assert abs(np.corrcoef(first, second)[0, 1]) < 0.03
+
+
+def test_monte_carlo_rows_carry_the_fits_draws_from_the_seeds_key():
+    """One truth: the trend parameters a Monte Carlo run uses are ProductionFit.draw's from
+    the run's outcome key, sample by sample; another seed draws others."""
+    from whatif.engine import TREND_COLUMNS, compile_scenario
+    from whatif.sampling import outcome_key
+
+    scenario = Scenario.default()
+    compiled, _ = compile_scenario(scenario, samples=500, seed=7)
+    fit = production_fit()
+    np.testing.assert_array_equal(compiled.theta[:, TREND_COLUMNS],
+                                  fit.draw(500, outcome_key(7)))
+    other, _ = compile_scenario(scenario, samples=500, seed=8)
+    assert not np.any(other.theta[:, TREND_COLUMNS[0]] == compiled.theta[:, TREND_COLUMNS[0]])
+    central, _ = compile_scenario(scenario, samples=0, seed=7)
+    np.testing.assert_array_equal(central.theta[0, TREND_COLUMNS], fit.central())
 
 
 # --- through the daily chain -------------------------------------------------------------

@@ -429,7 +429,7 @@ def _project(past: pd.DataFrame, origin: str, paths: tuple[str, ...], months: pd
         level = ppf(assumption, level_rng.random(samples), REGISTRY["production_now"])
         draws, skipped = {}, []
         if "trend" in paths:
-            parameters = fit.draw(samples, trend_rng)
+            parameters = fit.draw(samples, trend_rng.integers(1 << 63, dtype=np.uint64))
             z = scatter_rng.standard_normal((samples, SCATTER_BLOCKS))
             values = project_trend(level, parameters, z, fit.sigma, months)
             if np.all(np.isfinite(values)):

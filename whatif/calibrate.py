@@ -40,7 +40,7 @@ import pandas as pd
 from scipy import optimize, special, stats
 
 from whatif.errors import ParameterError, WhatifError
-from whatif.model.production import baseline_production, trend_factor
+from whatif.model.production import baseline_production, trend_factor, trend_parameters_into
 from whatif.record import RECORD_PARTS, record_end
 from whatif.resources import data_file
 
@@ -263,32 +263,34 @@ class ProductionFit:
         """The fitted climb's length in the model's terms, ``10 / growth_rate`` [days]."""
         return LOGISTIC_STEEPNESS / self.parameters["growth_rate"]
 
-    def draw(self, samples: int, rng: np.random.Generator,
-             origin_day: float = 0.0) -> np.ndarray:
+    @property
+    def covariance_root(self) -> np.ndarray:
+        """A square root ``R`` of :attr:`covariance` (``R @ R.T``), from its eigenvectors."""
+        values, vectors = np.linalg.eigh(self.covariance)
+        return vectors * np.sqrt(np.clip(values, 0.0, None))
+
+    def draw(self, samples: int, key: int | np.uint64, origin_day: float = 0.0) -> np.ndarray:
         """Draws of the path's parameters for the ``trend`` production path.
 
         Returns ``(samples, 4)``: start level, end level [UAVs/day], midpoint [days from
         ``origin_day``, the projection's day 0] and growth rate [1/day], the fitted
         ``x`` plus multivariate Student-t noise of :attr:`covariance` (``dof`` degrees of
-        freedom, as the fit's intervals). ``samples = 0`` gives no rows; use
-        :meth:`central` for the fitted values. Pass them to
-        :func:`whatif.model.production.trend_factor`.
+        freedom, as the fit's intervals). Row ``s`` draws from the counter-based stream of
+        ``key`` and ``s`` (:func:`whatif.model.production.trend_parameters_into`, as Monte
+        Carlo runs do), so the first rows are the same whatever ``samples``.
+        ``samples = 0`` gives no rows; use :meth:`central` for the fitted values. Pass
+        them to :func:`whatif.model.production.trend_factor`.
         """
-        if samples <= 0:
-            return np.empty((0, 4))
-        # a child stream per normal column and one for the scale, so that the first n
-        # draws are the same whatever the samples (and each column is contiguous)
-        *normal_rngs, scale_rng = rng.spawn(5)
-        values, vectors = np.linalg.eigh(self.covariance)
-        root = vectors * np.sqrt(np.clip(values, 0.0, None))
-        z = np.stack([g.standard_normal(samples) for g in normal_rngs])  # (4, samples)
-        scale = np.sqrt(self.dof / scale_rng.chisquare(self.dof, size=samples))
-        x = root @ z  # (4, samples): rows contiguous
-        x *= scale
-        x += (self.x - np.array([0.0, 0.0, origin_day, 0.0]))[:, None]
-        for row in (0, 1, 3):  # the logged ones
-            np.exp(x[row], out=x[row])
-        return x.T
+        out = np.empty((4, max(int(samples), 0)))
+        if samples > 0:
+            trend_parameters_into(np.uint64(key), self.center(origin_day),
+                                  self.covariance_root, float(self.dof), out)
+        return out.T
+
+    def center(self, origin_day: float = 0.0) -> np.ndarray:
+        """The fitted ``x`` (log start, log end, midpoint, log rate) with the midpoint in
+        days from ``origin_day`` [log UAVs/day, days, log 1/day]."""
+        return np.ascontiguousarray(self.x - np.array([0.0, 0.0, origin_day, 0.0]))
 
     def central(self, origin_day: float = 0.0) -> np.ndarray:
         """The fitted path's parameters as one row of :meth:`draw` (shape (4,))."""

@@ -20,9 +20,10 @@ import pandas as pd
 from whatif.errors import ParameterError, show
 from whatif.model import chain, layout
 from whatif.model.campaign import SERIES
+from whatif.model.production import trend_parameters_into
 from whatif.outputs import COPIES, OBJECTIVES, OUTPUTS, series_frame, summarise
 from whatif.params import NUMERIC, REGISTRY, is_number
-from whatif.sampling import column_generator, draw_matrix, outcome_key
+from whatif.sampling import draw_matrix, outcome_key
 from whatif.scenario import Scenario
 
 MAX_SAMPLES = 2_000_000
@@ -161,9 +162,11 @@ if layout.INPUT_NAMES != NUMERIC + CHOICES + layout.DERIVED_INPUTS or any(
     raise RuntimeError("whatif.model.layout.INPUTS must list the numeric registry in order, "
                        "then its choices with the registry's values, then DERIVED_INPUTS")
 
-#: the trend path's draws come from their own stream (see whatif.sampling.column_generator)
-TREND_STREAM = 1 << 20
+#: theta's columns of the trend path's parameters (drawn by
+#: whatif.model.production.trend_parameters_into, from each sample's outcome key)
 TREND_COLUMNS = [layout.CONSTANTS[name.upper()] for name in layout.DERIVED_INPUTS]
+if TREND_COLUMNS != list(range(TREND_COLUMNS[0], TREND_COLUMNS[0] + 4)):
+    raise RuntimeError("whatif.model.layout.DERIVED_INPUTS must be four adjacent columns")
 
 
 def trend_fit():
@@ -229,9 +232,10 @@ def compile_scenario(scenario: Scenario, samples: int = 0, seed: int | None = 0)
     seed = _check_seed(seed)
     theta = kernel_rows(scenario, _draw(scenario, samples, seed))
     if samples and uses_trend(scenario):  # the fit's parameter uncertainty
-        draws = trend_fit().draw(samples, column_generator(seed, TREND_STREAM))
-        for i, column in enumerate(TREND_COLUMNS):
-            theta[:, column] = draws[:, i]
+        # drawn in parallel straight into theta's trend columns, from each sample's key
+        fit = trend_fit()
+        trend_parameters_into(outcome_key(seed), fit.center(), fit.covariance_root,
+                              float(fit.dof), theta.T[TREND_COLUMNS[0]:TREND_COLUMNS[-1] + 1])
     inputs = pd.DataFrame(theta[:, : len(NUMERIC)], columns=list(NUMERIC), copy=False)
     shared = shared_inputs(scenario, seed, samples > 0)
     return CompiledScenario(theta=theta, shared=shared), inputs

@@ -32,7 +32,7 @@ import numpy as np
 from numba import njit, prange
 
 #: comparisons, and sums in sample order: no fastmath, so nothing is reassociated
-_OPTIONS = {"cache": True}
+_OPTIONS = {"cache": True, "error_model": "numpy"}  # IEEE division, as JIT_OPTIONS
 #: a series' days are split into parts of at least this many days
 DAY_BLOCK = 32
 #: days summed together (four running sums at once), then ranked while still in cache

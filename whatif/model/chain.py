@@ -15,8 +15,6 @@ results do not depend on threads or on how many samples are run.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import njit, prange
 
@@ -83,7 +81,7 @@ from whatif.model.layout import (
     Work,
 )
 from whatif.model.production import TREND_MONTH_DAYS, _scatter_factor, trend_path_into
-from whatif.model.rng import sub_key, uniform_pair
+from whatif.model.rng import normal_pair, sub_key
 from whatif.model.strike import expected_salvo_loss, sampled_salvo_loss_into
 
 INPUTS = INPUT_NAMES  # names of theta's columns
@@ -169,14 +167,9 @@ def production_path(row, shared, month_factor, daily):
 @scalar
 def month_scatter_into(key, sigma, stochastic, month_factor):
     """Each 30-day block's scatter about the trend path, written into ``month_factor``:
-    :func:`~whatif.model.production.scatter_factor` of standard normals drawn from
-    sub-stream :data:`SCATTER_STREAM` of ``key``, or 1 if not ``stochastic``.
-
-    Normals come in pairs from Marsaglia's polar method: draw ``(x, y)`` uniform on the
-    square ``[-1, 1)²`` (pair ``i`` of the stream) until ``0 < s = x² + y² < 1``; then
-    ``x f`` and ``y f`` with ``f = sqrt(-2 ln s / s)`` are independent standard normals
-    (no trigonometry; ~1.27 pairs per two normals).
-    """
+    :func:`~whatif.model.production.scatter_factor` of standard normals drawn
+    (:func:`~whatif.model.rng.normal_pair`) from sub-stream :data:`SCATTER_STREAM` of
+    ``key``, or 1 if not ``stochastic``."""
     if not stochastic or sigma == 0.0:
         month_factor[:] = 1.0
         return
@@ -185,18 +178,11 @@ def month_scatter_into(key, sigma, stochastic, month_factor):
     m = 0
     i = 0
     while m < months:
-        u, v = uniform_pair(stream, i)
-        i += 1
-        x = 2.0 * u - 1.0
-        y = 2.0 * v - 1.0
-        square = x * x + y * y
-        if square >= 1.0 or square == 0.0:
-            continue
-        f = math.sqrt(-2.0 * math.log(square) / square)
-        month_factor[m] = _scatter_factor(x * f, sigma)
+        x, y, i = normal_pair(stream, i)
+        month_factor[m] = _scatter_factor(x, sigma)
         m += 1
         if m < months:
-            month_factor[m] = _scatter_factor(y * f, sigma)
+            month_factor[m] = _scatter_factor(y, sigma)
             m += 1
 
 

@@ -15,14 +15,19 @@ from __future__ import annotations
 import math
 
 import numpy as np  # noqa: F401  (the doctests' arrays)
+from numba import njit, prange
 
-from whatif.model._compile import scalar, ufunc
+from whatif.model._compile import JIT_OPTIONS, scalar, ufunc
 from whatif.model.layout import PRODUCTION_PATH_CUSTOM, PRODUCTION_PATH_TREND
+from whatif.model.rng import normal_pair, standard_gamma, sub_key
 
 LOGISTIC_STEEPNESS = 10.0  # logistic ramp: 1/(1+exp(-k(x-1/2))), rescaled to run 0→1 over the ramp
 EXPONENTIAL_TIME_CONSTANT = 1.0 / 3.0  # exponential recovery: time constant = repair_days / 3
 DISRUPTED_BELOW = 0.9  # a day is disrupted while national output < 90 % of baseline
 TREND_MONTH_DAYS = 30  # the trend path's month-to-month scatter changes every 30 days
+#: sub-stream of a sample's key for the trend path's parameters (salvos use 0, 1, …; the
+#: month scatter 2**40)
+TREND_PARAMETERS_STREAM = (1 << 40) + 1
 
 @scalar
 def _ramp_fraction(day, ramp_days, logistic):
@@ -99,6 +104,30 @@ def _scatter_factor(z, sigma):
     return math.exp(sigma * z - 0.5 * sigma * sigma)
 
 
+@njit(parallel=True, **JIT_OPTIONS)
+def trend_parameters_into(key, center, root, dof, out):
+    """Draws of the trend path's parameters, one column of ``out`` ``(4, samples)`` per
+    sample: start level, end level [drones/day], midpoint [days], growth rate [1/day].
+
+    ``center`` holds the fit's (log start, log end, midpoint, log rate), ``root`` a square
+    root of its covariance (``root @ root.T``), ``dof`` its degrees of freedom: each
+    column is ``center + root z sqrt(dof / χ²)`` (multivariate Student t; four standard
+    normals ``z`` and ``χ² = 2 Gamma(dof / 2)``), the logged ones exponentiated. Sample
+    ``s`` draws from sub-stream :data:`TREND_PARAMETERS_STREAM` of ``sub_key(key, s)``
+    (its strike-outcome key), so its draws do not depend on how many samples are run.
+    """
+    for s in prange(out.shape[1]):
+        stream = sub_key(sub_key(key, s), TREND_PARAMETERS_STREAM)
+        z0, z1, i = normal_pair(stream, 0)
+        z2, z3, i = normal_pair(stream, i)
+        chi_square, _ = standard_gamma(stream, i, 0.5 * dof)
+        scale = math.sqrt(dof / (2.0 * chi_square))
+        for r in range(4):
+            value = center[r] + scale * (((root[r, 0] * z0 + root[r, 1] * z1)
+                                          + root[r, 2] * z2) + root[r, 3] * z3)
+            out[r, s] = value if r == 2 else math.exp(value)  # (all but the midpoint logged)
+
+
 @scalar
 def custom_production(day, days, rates):
     """The custom path on ``day`` [drones/day]: ``rates`` interpolated linearly between
@@ -162,9 +191,11 @@ def trend_path_into(daily, level, start_level, end_level, midpoint_day, growth_r
             t += 1
         for month in range((n + TREND_MONTH_DAYS - 1) // TREND_MONTH_DAYS):
             factor = month_factor[month]
-            for t in range(month * TREND_MONTH_DAYS, min(n, (month + 1) * TREND_MONTH_DAYS)):
-                w = daily[t]  # (start w + end) / (1 + w): no overflow for |log w| < 600
-                daily[t] = scale * (start_level * w + end_level) / (1.0 + w) * factor
+            first = month * TREND_MONTH_DAYS
+            # (indexed first + j, j from 0: the compiler then vectorises the divisions)
+            for j in range(min(n - first, TREND_MONTH_DAYS)):
+                w = daily[first + j]  # (start w + end) / (1 + w): no overflow for |log w| < 600
+                daily[first + j] = scale * (start_level * w + end_level) / (1.0 + w) * factor
     else:
         for t in range(n):
             daily[t] = scale * _logistic_level(

@@ -1,4 +1,4 @@
-"""Counter-based random numbers for the strike outcome (numba-compiled).
+"""Counter-based random numbers for the strike outcome and the trend path (numba-compiled).
 
 A uniform is a hash of (key, sample, salvo, missile, purpose), so every missile's
 draw is fixed by its index: adding a missile to a salvo leaves the others' draws
@@ -7,6 +7,8 @@ and the same seed always gives the same outcome.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from numba import njit
@@ -59,3 +61,51 @@ def below(key, index, n):
     """A whole number in ``[0, n)``: the high 32 bits of a hash scaled by ``n``."""
     z = mix64(key + np.uint64(index) * _GOLDEN)
     return int(((z >> _S32) * np.uint64(n)) >> _S32)
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def normal_pair(key, index):
+    """Two independent standard normals from pairs ``index, index + 1, …`` of stream ``key``,
+    and the index of the next unused pair: ``(z1, z2, next_index)``.
+
+    Marsaglia's polar method: draw ``(x, y)`` uniform on the square ``[-1, 1)²`` until
+    ``0 < s = x² + y² < 1``; then ``x f`` and ``y f`` with ``f = sqrt(-2 ln s / s)`` are
+    independent standard normals (no trigonometry; ~1.27 pairs per two normals).
+    """
+    while True:
+        u, v = uniform_pair(key, index)
+        index += 1
+        x = 2.0 * u - 1.0
+        y = 2.0 * v - 1.0
+        square = x * x + y * y
+        if 0.0 < square < 1.0:
+            f = math.sqrt(-2.0 * math.log(square) / square)
+            return x * f, y * f, index
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def standard_gamma(key, index, shape):
+    """A Gamma(``shape``, 1) draw from pairs ``index, …`` of stream ``key`` (``shape > 0``),
+    and the index of the next unused pair: ``(value, next_index)``.
+
+    Marsaglia & Tsang (2000), "A simple method for generating gamma variables": with
+    ``d = a - 1/3`` and ``c = 1/sqrt(9d)``, accept ``d (1 + c z)³`` for a standard normal
+    ``z`` and uniform ``u`` when ``ln u < z²/2 + d - d v + d ln v``; for ``a < 1`` the
+    draw for ``a + 1`` times ``u^(1/a)``.
+    """
+    a = shape if shape >= 1.0 else shape + 1.0
+    d = a - 1.0 / 3.0
+    c = 1.0 / math.sqrt(9.0 * d)
+    while True:
+        z, _, index = normal_pair(key, index)
+        v = 1.0 + c * z
+        if v <= 0.0:
+            continue
+        v = v * v * v
+        u, boost_u = uniform_pair(key, index)
+        index += 1
+        if u > 0.0 and math.log(u) < 0.5 * z * z + d - d * v + d * math.log(v):
+            value = d * v
+            if shape < 1.0:
+                value *= (1.0 - boost_u) ** (1.0 / shape)  # (1 - u in (0, 1]: never 0)
+            return value, index
