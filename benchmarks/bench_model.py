@@ -630,11 +630,22 @@ intervals ({sensitivity.SOBOL_RESAMPLES} resamples of the N points, `scipy.stats
 ### Production paths
 
 The baseline follows the trend fitted to the launch record: each sample draws the fit's
-four parameters (in `compile_scenario`) and one scatter factor per 30 days (in the
-kernel, from the sample's own stream). Timed alternately against the same scenario on
-the stated climb (`production_path: target`), which draws neither.
+four parameters (`whatif.model.production.trend_parameters_into`, in parallel, from the
+sample's own counter-based stream) and one scatter factor per 30 days (in the kernel, from
+the same stream), and its daily path is filled once (a vectorised loop of divisions).
+Timed alternately against the same scenario on the stated climb
+(`production_path: target`), which draws neither.
 
 {paths_table(paths)}
+
+Against the code before issue 10 (b2212dd, 26 Nov), the same target-path run is slower:
+that code was compiled with `fastmath`, which let the compiler contract and reassociate
+floating-point arithmetic differently wherever a function was inlined, so that a summary
+run, a run with series and the solver disagreed in the last digit (a CI failure). The
+model now compiles without it (bit-for-bit agreement is tested in
+`tests/test_determinism.py`). Timed alternately on 30 Nov (100,000 samples, target path,
+kernel alone): b2212dd 137–141 ms; b2212dd without fastmath 185–209 ms; this code
+180–223 ms. The cost is that of exact, repeatable figures, not of the new paths.
 
 ## Targets
 
