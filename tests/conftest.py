@@ -12,7 +12,7 @@ import pytest
 
 from whatif.engine import choice_code
 from whatif.model.campaign import SERIES, daily_chain
-from whatif.model.layout import DailyInputs, ProductionPath, StrikeParams
+from whatif.model.layout import DailyInputs, ProductionPath, StrikeParams, no_sites
 from whatif.model.production import trend_path_into
 from whatif.model.rng import sub_key
 from whatif.model.strike import sampled_salvo_loss
@@ -149,7 +149,7 @@ def run_chain(
         np.ascontiguousarray(table[:, 1]))
     salvo_day = np.arange(len(salvo_losses)) * float(restrike_interval_days)
     result = daily_chain(inputs, production_path, salvo_day,
-                         np.asarray(salvo_losses, dtype=float), series, bool(record))
+                         np.asarray(salvo_losses, dtype=float), series, bool(record), no_sites())
     names = ("drones_denied", "days_disrupted", "launches_denied", "baseline_launches",
              "grid_mw_days", "stock_shortfall_end")
     return dict(zip(names, result, strict=True)), (series if record else None)

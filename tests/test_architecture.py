@@ -22,7 +22,7 @@ LAYERS = {
     "inputs": ("whatif.params", "whatif.sampling", "whatif.scenario", "whatif.sites",
                "whatif.plans"),
     "analysis": ("whatif", "whatif.engine", "whatif.outputs", "whatif.sensitivity",
-                 "whatif.calibrate", "whatif.record", "whatif.backtest"),
+                 "whatif.calibrate", "whatif.record", "whatif.backtest", "whatif.optimise"),
     "presentation": ("whatif.presentation", "whatif.figures"),
     "front ends": ("whatif.views.", "whatif.brief", "whatif.cli", "whatif.reference",
                    "whatif.launch", "whatif.__main__"),

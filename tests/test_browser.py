@@ -581,3 +581,42 @@ def test_sobol_whiskers_sit_on_their_bars(page):
     for y in strokes:  # each whisker through the middle of a bar (the nearest one)
         nearest = min(bars, key=lambda b: abs(b["centre"] - y))
         assert nearest["height"] > 5 and abs(nearest["centre"] - y) <= 1.5, (y, nearest)
+
+
+def test_plan_tab_loads_a_system_optimises_and_takes_the_best_plan(page):
+    """Pick the two-line system: the Plan tab shows its sites and salvo, the headline
+    counts the plan's missiles; Optimise reports the best plan, which can be taken; a
+    refused table shows its message beside it and the page keeps working."""
+    picker = page.locator(".widget-dropdown", has_text="Scenario").locator("select")
+    picker.select_option(label="system-two-lines.yaml")
+    expect(page.locator(".whatif-status")).to_contain_text("Loaded system-two-lines.yaml")
+    expect(page.locator(card_selector("missiles_needed"))).to_have_text("30")
+    page.get_by_role("tab", name="Plan").click()
+    panel = page.locator(".whatif-plan")
+    names = panel.locator(".widget-text input").evaluate_all("els => els.map(e => e.value)")
+    assert {"line-a", "line-b", "engines"} <= set(names)
+    # the per-site chart: one line per site and national output
+    labels = page.evaluate("""() => {
+      const title = [...document.querySelectorAll('svg text.mainheading')]
+          .find(t => t.textContent.startsWith('Capacity in action by site'));
+      return [...title.closest('.bqplot.figure').querySelectorAll('text.curve_label')]
+          .map(t => t.textContent); }""")
+    assert labels[:3] == ["line-a", "line-b", "engines"] and len(labels) == 4
+    # optimise 12 missiles on the point estimate
+    panel.locator(".widget-inline-hbox", has_text="Missiles").locator("input").first.fill("12")
+    panel.locator(".widget-inline-hbox", has_text="Samples").locator("input").first.fill("0")
+    panel.get_by_role("button", name="Optimise").click()
+    report = panel.locator("table.whatif-table")
+    expect(report).to_contain_text("Best", timeout=60_000)
+    before = card(page, "capacity_loss")
+    panel.get_by_role("button", name="Use the best plan").click()
+    expect(page.locator(card_selector("missiles_needed"))).to_have_text("12")
+    assert wait_for_card_change(page, "capacity_loss", before) != before
+    # a refused table: a supplier that is not listed
+    supplies = panel.locator("input[placeholder='share (0–1) or supplied sites']").nth(2)
+    supplies.fill("line-a, nowhere")
+    panel.get_by_role("button", name="Apply plan").click()
+    expect(panel.locator(".whatif-plan-message")).to_contain_text(
+        "supplies nowhere, which is not a listed site")
+    expect(page.locator(card_selector("missiles_needed"))).to_have_text("12")
+    assert page.page_errors == []

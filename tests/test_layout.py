@@ -106,9 +106,15 @@ def test_salvos_are_day_and_missiles_arrays():
     row = _distinct_row()
     row[layout.RESTRIKES], row[layout.RESTRIKE_INTERVAL_DAYS] = 2.0, 30.0
     day, missiles = np.full(5, -1.0), np.full(5, -1, dtype=np.int64)
-    assert chain.salvo_schedule(row, 25, day, missiles) == 3
+    shared = compile_scenario(Scenario.default(), 0)[0].shared
+    assert chain.salvo_schedule(row, 25, shared, day, missiles) == 3
     assert day[:3].tolist() == [0.0, 30.0, 60.0]
     assert missiles[:3].tolist() == [25, 25, 25]
+    # a plan gives the days and the missiles instead
+    planned = compile_scenario(Scenario.default().with_plan(plan=[
+        {"day": 3, "missiles": {"plant": 7}}, {"day": 40, "missiles": {"plant": 2}}]), 0)
+    assert chain.salvo_schedule(row, 25, planned[0].shared, day, missiles) == 2
+    assert day[:2].tolist() == [3.0, 40.0] and missiles[:2].tolist() == [7, 2]
 
 
 def test_compiled_scenario_carries_choices_horizon_and_stages():

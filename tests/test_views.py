@@ -218,7 +218,7 @@ def test_title_is_escaped():
 def test_scenario_files_and_picker_options(tmp_path):
     (tmp_path / "mine.yaml").write_text("title: Mine\n")
     files = scenarios.scenario_files(tmp_path)
-    assert list(files)[:4] == ["baseline.yaml", "dispersal-restrikes.yaml",
+    assert list(files)[:5] == ["baseline.yaml", "campaign.yaml", "dispersal-restrikes.yaml",
                                "kagan-25-30.yaml", "kagan-optimistic.yaml"]
     assert files["saved/mine.yaml"] == tmp_path / "mine.yaml"
     options = scenarios.picker_options(tmp_path)

@@ -69,7 +69,7 @@ class Brief:
     samples: int
     seed: int
     result: SimulationResult
-    solve: SolveResult
+    solve: SolveResult | None  # None: the scenario's plan fixes its missiles
     sensitivity: pd.DataFrame
     sobol: pd.DataFrame | None  # None: no assumption is uncertain
     created: str
@@ -81,8 +81,9 @@ class Brief:
         if not isinstance(scenario, Scenario):
             scenario = Scenario.from_yaml(resources.scenario_path(scenario))  # or a bundled name
         result = simulate(scenario, samples=samples, seed=seed, series=True)
-        solve = missiles_needed(scenario, *GOAL, samples=samples, seed=seed,
-                                max_missiles=SOLVE_MAX_MISSILES)
+        # a plan fixes its missiles: there is no salvo size to solve for
+        solve = None if scenario.plan else missiles_needed(
+            scenario, *GOAL, samples=samples, seed=seed, max_missiles=SOLVE_MAX_MISSILES)
         sensitivity = tornado(scenario, MAIN_OUTPUT)
         uncertain = any(not scenario.values[n].is_fixed for n in NUMERIC)
         # nothing uncertain: no variance to apportion (any other error is the caller's)
@@ -96,6 +97,8 @@ class Brief:
     def bottom_line(self) -> str:
         """One paragraph generated from the numbers (plain text)."""
         s, out = self.scenario, self.result.outputs
+        if self.solve is None:
+            return self._plan_bottom_line()
         salvo = s.values["missiles"]
         missiles = (f"{salvo.central:.0f}" if salvo.is_fixed or not self.samples
                     else f"{salvo.low:.0f}–{salvo.high:.0f}")
@@ -128,6 +131,91 @@ class Brief:
             f"{look.POLICY_TEXT[s.central('stock_policy')]}."
         )
 
+    def _range(self, name: str) -> str:
+        """An output's P50 with its P10–P90, as the bottom line writes it."""
+        row = self.result.summary.loc[name]
+        unit = OUTPUTS[name].unit
+        if row["p10"] == row["p90"]:
+            return format_value(row["p50"], unit)
+        return (f"{format_value(row['p50'], unit)} (P10–P90 {format_value(row['p10'], unit)}"
+                f"–{format_value(row['p90'], unit)})")
+
+    def _plan_bottom_line(self) -> str:
+        """The bottom line of a scenario with a plan (no salvo size to solve for)."""
+        s, rng = self.scenario, self._range
+        fired = sum(salvo.total for salvo in s.plan)
+        target = ("the listed sites' combined output" if s.system is not None
+                  else "the plant's output")
+        horizon = int(s.central("horizon_days"))
+        return (
+            f"With these assumptions the plan fires {fired:,} missiles in "
+            f"{look.plan_summary(s)}. The first salvo cuts {target} by "
+            f"{rng('capacity_loss')}. National output stays below 90% of the no-strike path "
+            f"for {rng('days_disrupted')} days. Over the {horizon}-day horizon the plan denies "
+            f"{rng('drones_denied')} drones, {rng('target_share_denied')} of the target output, "
+            f"and averts {rng('energy_hits_averted')} hits on energy infrastructure "
+            f"({rng('energy_hit_reduction')} fewer), worth {rng('grid_gw_days_averted')} GW·days "
+            f"of grid outage; the stock is still {rng('stock_shortfall_end')} drones short at the "
+            f"end, which defers {rng('energy_hits_deferred')} more hits past the horizon. Each "
+            f"dollar of missiles denies {rng('cost_exchange_ratio')} dollars of drones and "
+            f"defence. Assumed: {look.path_text(s)}; "
+            f"{look.POLICY_TEXT[s.central('stock_policy')]}.")
+
+    def plan_html(self) -> str:
+        """The target system, the plan's salvos and each site's capacity over time."""
+        s = self.scenario
+        if not s.plan:
+            return ""
+        names = s.site_names
+        if s.system is not None:
+            site_rows = []
+            for site in s.system.sites:
+                feeds = (f"{site.share:.0%} of national output" if site.role == "assembly"
+                         else "supplies " + ", ".join(site.supplies))
+                own = "; ".join(f"{k} {assumption_text(v)}"
+                                for k, v in site.overrides.items()) or "the scenario's"
+                site_rows.append(
+                    f"<tr><td>{escape(site.name)}</td><td>{escape(site.role)}</td>"
+                    f"<td>{escape(feeds)}</td>"
+                    f"<td>{escape('; '.join(str(st) for st in site.stages))}</td>"
+                    f"<td>{escape(own)}</td></tr>")
+            unlisted = 1.0 - float(s.system.share.sum())
+            sites = ("<table class='brief-table'><tr><th>Site</th><th>Role</th><th>Share or "
+                     "supplies</th><th>Stages (aimpoints)</th><th>Own assumptions</th></tr>"
+                     + "".join(site_rows) + "</table>"
+                     f"<p>Output made at no listed site ({unlisted:.0%}) is not struck. A site "
+                     "makes no more than its own surviving capacity and no more than each "
+                     "supplier can feed it.</p>")
+        else:
+            sites = (f"<p>The single plant (<code>plant</code>): "
+                     f"{escape('; '.join(str(st) for st in s.stages))}, "
+                     f"{float(s.central('site_share')):.0%} of national output.</p>")
+        head = "".join(f"<th>{escape(name)}</th>" for name in names)
+        salvo_rows = "".join(
+            f"<tr><td>{salvo.day}</td>"
+            + "".join(f"<td>{salvo.missiles.get(name, 0):,}</td>" for name in names)
+            + f"<td>{salvo.total:,}</td></tr>" for salvo in s.plan)
+        inventory = ""
+        if s.inventory is not None:
+            inventory = (f"<p>Inventory: {s.inventory.on_hand:,} missiles in hand on day 0, "
+                         f"{s.inventory.delivered_per_30_days:,} delivered every 30 days; every "
+                         "salvo fires only what is in hand on its day.</p>")
+        salvos = ("<table class='brief-table'><tr><th>Day</th>" + head + "<th>All</th></tr>"
+                  + salvo_rows + "</table>")
+        losses = ""
+        if self.result.sites is not None:
+            rows = "".join(
+                f"<tr><th>{escape(str(name))}</th>"
+                + "".join(f"<td>{escape(format_value(row[k], 'share'))}</td>"
+                          for k in ("p10", "p50", "p90", "mean")) + "</tr>"
+                for name, row in self.result.sites.iterrows())
+            losses = ("<p>Each site's output lost right after the first salvo (its own loss, or "
+                      "a supplier's if larger):</p><table class='brief-table'><tr><th></th>"
+                      "<th>P10</th><th>P50</th><th>P90</th><th>mean</th></tr>" + rows
+                      + "</table>")
+        chart = f'<figure class="brief-chart">{sites_svg(self.result)}</figure>'
+        return "<h2>The plan</h2>" + sites + salvos + inventory + losses + chart
+
     # --- sections (escaped HTML) -----------------------------------------------------
     def header_html(self) -> str:
         s = self.scenario
@@ -145,18 +233,21 @@ class Brief:
             unit = OUTPUTS[name].unit
             cells = "".join(f"<td>{escape(format_value(row[k], unit))}</td>"
                             for k in ("p10", "p50", "p90", "mean"))
-            rows.append(f"<tr><th>{escape(OUTPUTS[name].label)}</th>{cells}</tr>")
+            label = look.output_label(name, self.scenario)
+            rows.append(f"<tr><th>{escape(label)}</th>{cells}</tr>")
         return ("<h2>Headline figures</h2><table class='brief-table'><tr><th></th><th>P10</th>"
                 "<th>P50</th><th>P90</th><th>mean</th></tr>" + "".join(rows) + "</table>")
 
     def charts_html(self) -> str:
-        goal = look.goal_text(self.solve.objective, self.solve.at_least, self.solve.confidence)
         other = look.other_path(self.scenario)
         charts = [(production_svg(self.result, other),
-                   f"Faint: the {other.name} path without a strike, for comparison."),
-                  (success_svg(self.solve), f"Goal: {goal}."),
-                  (hits_svg(self.result), ""), (grid_svg(self.result), ""),
-                  (tornado_svg(self.sensitivity), "")]
+                   f"Faint: the {other.name} path without a strike, for comparison.")]
+        if self.solve is not None:
+            goal = look.goal_text(self.solve.objective, self.solve.at_least,
+                                  self.solve.confidence)
+            charts.append((success_svg(self.solve), f"Goal: {goal}."))
+        charts += [(hits_svg(self.result), ""), (grid_svg(self.result), ""),
+                   (tornado_svg(self.sensitivity), "")]
         return "<h2>Charts</h2>" + "".join(
             f'<figure class="brief-chart">{chart}'
             + (f"<figcaption>{escape(caption)}</figcaption>" if caption else "") + "</figure>"
@@ -270,10 +361,7 @@ class Brief:
         for name, p in REGISTRY.items():
             value = self.scenario.values[name]
             if isinstance(value, Assumption):
-                shown = format_number(value.central)
-                if value.dist != "fixed":
-                    shown += (f" ({value.dist} {format_number(value.low)}–"
-                              f"{format_number(value.high)})")
+                shown = assumption_text(value)
             elif p.kind == "stages":
                 shown = "; ".join(str(stage) for stage in value)
             else:
@@ -297,8 +385,20 @@ class Brief:
                 "same numbers.</p>")
 
     def sections(self) -> list[str]:
-        return [self.header_html(), self.headline_table_html(), self.charts_html(),
-                self.sobol_html(), self.record_html(), self.assumptions_html(), self.footer_html()]
+        sections = [self.header_html(), self.headline_table_html(), self.plan_html(),
+                    self.charts_html(), self.sobol_html(), self.record_html(),
+                    self.assumptions_html(), self.footer_html()]
+        return [section for section in sections if section]
+
+
+def assumption_text(value: Assumption | str) -> str:
+    """An assumption as the brief shows it: ``60 (triangular 30–365)``; a choice as is."""
+    if not isinstance(value, Assumption):
+        return str(value)
+    shown = format_number(value.central)
+    if value.dist != "fixed":
+        shown += f" ({value.dist} {format_number(value.low)}–{format_number(value.high)})"
+    return shown
 
 
 def format_number(x: float) -> str:
@@ -346,6 +446,22 @@ def hits_svg(result: SimulationResult) -> str:
            label=look.NO_STRIKE_MEAN)
     ax.bar(weeks + 0.2, weekly["strike"], width=0.4, color=look.STRIKE, label=look.STRIKE_MEAN)
     ax.legend(fontsize=8)
+    return svg(fig)
+
+
+def sites_svg(result: SimulationResult) -> str:
+    """Each site's capacity in action over time beside national output
+    (:func:`whatif.presentation.site_lines`, as the app's Plan tab)."""
+    days = result.series.index.to_numpy()
+    fig, ax = new_axes(look.SITES)
+    for i, (label, values) in enumerate(look.site_lines(result)):
+        if label == look.NATIONAL_LABEL:
+            ax.plot(days, values, color="black", linewidth=2, label=label)
+        else:
+            ax.plot(days, values, color=look.SITE_COLORS[i % len(look.SITE_COLORS)],
+                    label=label)
+    ax.set_ylim(0, 1.02)
+    ax.legend(fontsize=8, loc="lower right")
     return svg(fig)
 
 
@@ -462,7 +578,8 @@ def check_brief(scenario: Scenario, samples: int, seed: int) -> None:
     _check_seed(seed)
     check_series_samples(scenario, samples)
     check_work(samples, work_per_run(scenario))
-    check_solve_work(scenario, samples, SOLVE_MAX_MISSILES)
+    if not scenario.plan:  # (a plan fixes its missiles: nothing to solve for)
+        check_solve_work(scenario, samples, SOLVE_MAX_MISSILES)
     if any(not scenario.values[n].is_fixed for n in NUMERIC):
         check_sobol_work(scenario, SOBOL_SAMPLES)
 

@@ -167,6 +167,31 @@ def _parser() -> argparse.ArgumentParser:
                       help="draws per origin, 100 to 20,000 (default 4000)")
     back.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     back.add_argument("--json", action="store_true")
+    plan = sub.add_parser("plan", help="strike plans: `whatif plan optimise SCENARIO --missiles N`")
+    plan_commands = plan.add_subparsers(dest="plan_command", required=True,
+                                        parser_class=_Parser)
+    opt = plan_commands.add_parser(
+        "optimise", help="the best split of N missiles over the scenario's sites (and days)",
+        description="Search the plans that fire N missiles in K salvos (days on a weekly grid, "
+                    "within the horizon and the scenario's inventory) for the one that "
+                    "maximises the objective's mean, or with --at-least the chance of "
+                    "reaching it. Plans are compared on the same random draws.")
+    opt.add_argument("scenario", help=SCENARIO_HELP)
+    opt.add_argument("--missiles", type=int, required=True, help="missiles the plan fires")
+    opt.add_argument("--salvos", type=int, default=1, help="salvos (default 1)")
+    opt.add_argument("--objective", default="capacity_loss",
+                     help=f"one of {', '.join(OBJECTIVES)} (default capacity_loss)")
+    opt.add_argument("--at-least", type=float, default=None,
+                     help="maximise the chance that the objective reaches this")
+    opt.add_argument("--confidence", type=float, default=None,
+                     help="with --at-least: report whether the best plan reaches it with this "
+                          "probability (0-1]")
+    opt.add_argument("--samples", type=int, default=2_000,
+                     help="Monte Carlo samples per plan; 0 = deterministic (default 2000)")
+    opt.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    opt.add_argument("--set", dest="overrides", action="append", default=[],
+                     metavar="NAME=VALUE", help="override an assumption")
+    opt.add_argument("--json", action="store_true", help="print JSON instead of text")
     params = sub.add_parser("params",
                             help="list every assumption with unit, range, default, source")
     params.add_argument("--json", action="store_true")
@@ -224,6 +249,12 @@ def _cmd_run(args: argparse.Namespace) -> None:
         cells = " ".join(f"{format_value(row[k], spec.unit):>10}"
                          for k in ("mean", "p10", "p50", "p90"))
         print(f"{spec.label:<{width}}  {cells}")
+    if result.sites is not None:
+        print("\nOutput lost right after the first salvo, by site (own loss or a supplier's):")
+        for name, row in result.sites.iterrows():
+            cells = " ".join(f"{format_value(row[k], 'share'):>10}"
+                             for k in ("mean", "p10", "p50", "p90"))
+            print(f"{escape_controls(str(name)):<{width}}  {cells}")
 
 
 def _cmd_solve(args: argparse.Namespace) -> None:
@@ -456,6 +487,58 @@ def _cmd_backtest(args: argparse.Namespace) -> None:
     print("\n".join(result.lines()))
 
 
+def _cmd_plan(args: argparse.Namespace) -> None:
+    from whatif.optimise import optimise_plan
+
+    result = optimise_plan(_load(args), args.missiles, salvos=args.salvos,
+                           objective=args.objective, at_least=args.at_least,
+                           confidence=args.confidence, samples=args.samples, seed=args.seed)
+    if args.json:
+        _print_json(result.to_dict())
+        return
+    for line in plan_lines(result):
+        print(escape_controls(line))
+
+
+def plan_lines(result) -> list[str]:
+    """The optimiser's report as text lines."""
+    spec = OUTPUTS[result.objective]
+    if result.at_least is None:
+        what = f"mean {spec.label.lower()}"
+        value = lambda v: format_value(v, spec.unit)  # noqa: E731
+    else:
+        what = f"P({spec.label.lower()} >= {format_value(result.at_least, spec.unit)})"
+        value = lambda v: f"{v:.1%}"  # noqa: E731
+    mode = ("deterministic" if result.samples == 0
+            else f"{result.samples:,} samples, seed {result.seed}")
+
+    def salvos(plan) -> str:
+        return "; ".join(f"day {s['day']}: " + ", ".join(f"{n} at {site}" for site, n in
+                                                          s["missiles"].items())
+                         for s in plan.salvos(result.sites))
+
+    best = result.best
+    lines = [f"{result.scenario.title}", f"Best plan ({result.method}, {result.evaluations:,} "
+             f"plans run, {mode}), maximising {what}:",
+             f"  {salvos(best.plan)}",
+             f"  {value(best.value)}   ({spec.label}: P10 {format_value(best.p10, spec.unit)}, "
+             f"P90 {format_value(best.p90, spec.unit)})"]
+    if result.confidence is not None:
+        met = "meets" if best.value >= result.confidence else "does not meet"
+        lines.append(f"  {met} the required confidence {result.confidence:.0%}")
+    lines.append(f"The obvious plan ({salvos(result.obvious.plan)}): "
+                 f"{value(result.obvious.value)}")
+    if result.alternatives:
+        lines.append("Next best plans:")
+        for other in result.alternatives:
+            if result.at_least is None:
+                worse = format_value(best.value - other.value, spec.unit)
+            else:
+                worse = f"{best.value - other.value:.1%}"
+            lines.append(f"  {salvos(other.plan)}: {value(other.value)} (worse by {worse})")
+    return lines
+
+
 def _cmd_params(args: argparse.Namespace) -> None:
     if args.json:
         rows = []
@@ -582,7 +665,8 @@ def main(argv: list[str] | None = None) -> int:
         {"run": _cmd_run, "solve": _cmd_solve, "tornado": _cmd_tornado, "sobol": _cmd_sobol,
          "brief": _cmd_brief, "sensitivity": _cmd_sensitivity, "explain": _cmd_explain,
          "calibrate": _cmd_calibrate, "record": _cmd_record, "backtest": _cmd_backtest,
-         "params": _cmd_params, "scenarios": _cmd_scenarios, "app": _cmd_app}[args.command](args)
+         "plan": _cmd_plan, "params": _cmd_params, "scenarios": _cmd_scenarios,
+         "app": _cmd_app}[args.command](args)
     except WhatifError as exc:
         print(f"whatif: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

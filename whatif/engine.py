@@ -23,7 +23,7 @@ from whatif.model.campaign import SERIES
 from whatif.model.production import trend_parameters_into
 from whatif.outputs import COPIES, OBJECTIVES, OUTPUTS, series_frame, summarise
 from whatif.params import NUMERIC, REGISTRY, is_number
-from whatif.sampling import draw_matrix, outcome_key
+from whatif.sampling import column_generator, draw_matrix, outcome_key, ppf
 from whatif.scenario import Scenario
 
 MAX_SAMPLES = 2_000_000
@@ -92,15 +92,26 @@ def work_per_run(scenario: Scenario, stochastic: bool = True, missiles: int | No
 
     A run costs :data:`RUN_OVERHEAD` plus, per salvo, its days on the horizon and, when
     the strike outcome is drawn (``stochastic``), its missiles and aimpoints. ``missiles``
-    replaces the scenario's largest salvo (the solver's ``max_missiles``).
+    replaces the scenario's largest salvo (the solver's ``max_missiles``). A system of
+    sites follows each site every day: its days count once per site; a plan gives the
+    salvos and their missiles.
     """
-    salvos = 1 + int(_highest(scenario, "restrikes"))
-    days = int(scenario.central("horizon_days"))
+    system = scenario.system
+    sites = len(system.sites) if system is not None else 1
+    days = int(scenario.central("horizon_days")) * sites
+    if scenario.plan:
+        salvos = len(scenario.plan)
+        planned = max(salvo.total for salvo in scenario.plan)
+    else:
+        salvos = 1 + int(_highest(scenario, "restrikes"))
+        planned = int(_highest(scenario, "missiles"))
     if not stochastic:
         return RUN_OVERHEAD + salvos * days
     if missiles is None:
-        missiles = int(_highest(scenario, "missiles"))
-    aimpoints = sum(stage.aimpoints for stage in scenario.stages)
+        missiles = planned
+    stages = (scenario.stages if system is None
+              else [stage for site in system.sites for stage in site.stages])
+    aimpoints = sum(stage.aimpoints for stage in stages)
     return RUN_OVERHEAD + salvos * (missiles + aimpoints + days)
 
 
@@ -208,17 +219,80 @@ def custom_path(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
 
 def shared_inputs(scenario: Scenario, seed: int | None, stochastic: bool) -> layout.Shared:
     """What every kernel row of ``scenario`` shares (:class:`~whatif.model.layout.Shared`)."""
-    aimpoints = [s.aimpoints for s in scenario.stages]
     custom_days, custom_rates = custom_path(scenario)
+    system = scenario.system
+    if system is None:  # the single plant
+        stages = [[s.aimpoints for s in scenario.stages]]
+        share = np.zeros(1)
+        suppliers: list[tuple[int, ...]] = [()]
+        order = [0]
+        own = np.zeros((1, layout.N_SITE_INPUTS), dtype=np.bool_)
+    else:
+        stages = [[s.aimpoints for s in site.stages] for site in system.sites]
+        share = system.share
+        suppliers = list(system.suppliers)
+        order = list(system.order)
+        own = np.array([[name in site.overrides for name in layout.SITE_INPUTS]
+                        for site in system.sites], dtype=np.bool_)
+    sites = len(stages)
+    stage_aimpoints = np.zeros((sites, max(len(s) for s in stages)), dtype=np.int64)
+    for i, counts in enumerate(stages):
+        stage_aimpoints[i, :len(counts)] = counts
+    site_suppliers = np.zeros((sites, sites), dtype=np.int64)
+    for i, feeding in enumerate(suppliers):
+        site_suppliers[i, :len(feeding)] = feeding
+    names = scenario.site_names
+    plan_missiles = np.array([[salvo.missiles.get(name, 0) for name in names]
+                              for salvo in scenario.plan], dtype=np.int64).reshape(-1, sites)
     return layout.Shared(
-        stage_aimpoints=np.array([aimpoints], dtype=np.int64),  # one site: the plant
-        stage_count=np.array([len(aimpoints)], dtype=np.int64),
+        stage_aimpoints=stage_aimpoints,
+        stage_count=np.array([len(s) for s in stages], dtype=np.int64),
         custom_days=custom_days,
         custom_rates=custom_rates,
         trend_sigma=float(trend_fit().sigma),
         key=outcome_key(seed),
         stochastic=stochastic,
+        system=system is not None,
+        site_share=np.ascontiguousarray(share, dtype=np.float64),
+        site_suppliers=site_suppliers,
+        supplier_count=np.array([len(f) for f in suppliers], dtype=np.int64),
+        site_order=np.array(order, dtype=np.int64),
+        site_own=own,
+        planned=bool(scenario.plan),
+        plan_day=np.array([float(salvo.day) for salvo in scenario.plan], dtype=np.float64),
+        plan_missiles=np.ascontiguousarray(plan_missiles),
     )
+
+
+#: the sites' own assumptions draw from streams after the scenario's (one per site and input)
+SITE_STREAM = 1 << 16
+
+
+def with_site_columns(scenario: Scenario, theta: np.ndarray, samples: int,
+                      seed: int | None) -> np.ndarray:
+    """``theta`` with each site's own assumptions appended (:func:`layout.site_column`):
+    drawn from their own streams (Monte Carlo) or central; columns a site does not set
+    stay 0 (the kernel reads the scenario's column for those)."""
+    system = scenario.system
+    if system is None:
+        return theta
+    n = theta.shape[0]
+    wide = np.zeros((layout.N_INPUTS + len(system.sites) * layout.N_SITE_INPUTS, n)).T
+    wide[:, : layout.N_INPUTS] = theta
+    for i, site in enumerate(system.sites):
+        for j, name in enumerate(layout.SITE_INPUTS):
+            if name not in site.overrides:
+                continue
+            value = site.overrides[name]
+            column = layout.site_column(i, j)
+            if isinstance(value, str):  # a choice
+                wide[:, column] = choice_code(name, value)
+            elif samples:
+                unit = column_generator(seed, SITE_STREAM + column).random(n)
+                wide[:, column] = ppf(value, unit, REGISTRY[name])
+            else:
+                wide[:, column] = value.central
+    return wide
 
 
 def compile_scenario(scenario: Scenario, samples: int = 0, seed: int | None = 0) -> tuple[
@@ -230,6 +304,10 @@ def compile_scenario(scenario: Scenario, samples: int = 0, seed: int | None = 0)
     """
     samples = _check_samples(samples)
     seed = _check_seed(seed)
+    if scenario.system is not None and not scenario.plan:
+        raise ParameterError("plan", "the scenario lists sites but no plan: say which sites "
+                             "each salvo strikes ({day, missiles: {site: n}}), or find the "
+                             "best plan with `whatif plan optimise`")
     theta = kernel_rows(scenario, _draw(scenario, samples, seed))
     if samples and uses_trend(scenario):  # the fit's parameter uncertainty
         # drawn in parallel straight into theta's trend columns, from each sample's key
@@ -237,6 +315,7 @@ def compile_scenario(scenario: Scenario, samples: int = 0, seed: int | None = 0)
         trend_parameters_into(outcome_key(seed), fit.center(), fit.covariance_root,
                               float(fit.dof), theta.T[TREND_COLUMNS[0]:TREND_COLUMNS[-1] + 1])
     inputs = pd.DataFrame(theta[:, : len(NUMERIC)], columns=list(NUMERIC), copy=False)
+    theta = with_site_columns(scenario, theta, samples, seed)
     shared = shared_inputs(scenario, seed, samples > 0)
     return CompiledScenario(theta=theta, shared=shared), inputs
 
@@ -335,7 +414,12 @@ class SimulationResult:
     summary : DataFrame
         Index: outputs; columns: mean, p10, p50, p90.
     series : DataFrame or None
-        Daily series with bands: index ``day``; columns ``(series, stat)``.
+        Daily series with bands: index ``day``; columns ``(series, stat)``. A system adds
+        each site's capacity in action [share] as ``site:<name>``.
+    sites : DataFrame or None
+        A system's per-site ``capacity_loss``: the share of each site's output lost right
+        after the first salvo (its own loss, or its suppliers' if larger) [share]. Index:
+        sites; columns: mean, p10, p50, p90. None for the single plant.
     """
 
     scenario: Scenario
@@ -345,10 +429,13 @@ class SimulationResult:
     inputs: pd.DataFrame
     summary: pd.DataFrame
     series: pd.DataFrame | None
+    sites: pd.DataFrame | None = None
 
     def to_dict(self) -> dict:
-        """JSON-ready: title, samples, seed, outputs {name: {mean, p10, p50, p90}}, assumptions."""
-        return {
+        """JSON-ready: title, samples, seed, outputs {name: {mean, p10, p50, p90}}, assumptions;
+        with sites, "sites" {name: {"capacity_loss": {mean, p10, p50, p90}}}; with a plan,
+        "plan" (and "inventory") as the scenario gives them."""
+        out = {
             "title": self.scenario.title,
             "samples": self.samples,
             "seed": self.seed,
@@ -356,6 +443,14 @@ class SimulationResult:
                         self.summary.iterrows()},
             "assumptions": self.scenario.assumptions_dict(),
         }
+        if self.sites is not None:
+            out["sites"] = {str(name): {"capacity_loss": {k: float(v) for k, v in row.items()}}
+                            for name, row in self.sites.iterrows()}
+        plan = self.scenario.plan_dict()
+        for key in ("plan", "inventory"):
+            if key in plan:
+                out[key] = plan[key]
+        return out
 
 
 def simulate(scenario: Scenario, samples: int = 10_000, seed: int | None = 0, series: bool = False,
@@ -387,21 +482,42 @@ def simulate(scenario: Scenario, samples: int = 10_000, seed: int | None = 0, se
                              f"unknown series {sorted(unknown)}; allowed {', '.join(SERIES)}")
     compiled, inputs = compile_scenario(scenario, samples, seed)
     table = None
+    sites = site_series_names(scenario)
     if series:
         theta = compiled.theta
-        shape = (len(SERIES), int(theta[:, layout.HORIZON_DAYS].max()), theta.shape[0])
+        shape = (len(SERIES) + len(sites), int(theta[:, layout.HORIZON_DAYS].max()),
+                 theta.shape[0])
         with _SERIES_BUFFER.borrow(shape) as buffer:
             values, daily = chain.run_samples(theta, compiled.shared, True, buffer)
-            table = series_frame(daily, bands, copies=COPIES)  # the buffer is free after
+            # (the buffer is free after)
+            table = series_frame(daily, bands, copies=COPIES, site_series=sites)
     else:
         values, _ = _run(compiled)
     if not np.isfinite(values).all():  # a model defect, never user input: fail loudly
         raise FloatingPointError("the model produced a non-finite output")
-    outputs = pd.DataFrame(values, columns=list(chain.OUTPUTS))
-    summary = pd.DataFrame(summarise(values), index=list(chain.OUTPUTS))
+    n_outputs = len(chain.OUTPUTS)
+    outputs = pd.DataFrame(values[:, :n_outputs], columns=list(chain.OUTPUTS))
+    summary = pd.DataFrame(summarise(values[:, :n_outputs]), index=list(chain.OUTPUTS))
     summary.index.name = "output"
+    site_summary = None
+    if sites:
+        site_summary = pd.DataFrame(summarise(values[:, n_outputs:]),
+                                    index=list(scenario.site_names))
+        site_summary.index.name = "site"
     return SimulationResult(scenario, compiled.theta.shape[0] if samples else 0, seed, outputs,
-                            inputs, summary, table)
+                            inputs, summary, table, site_summary)
+
+
+#: a system's per-site series are named after their site
+SITE_SERIES_PREFIX = "site:"
+
+
+def site_series_names(scenario: Scenario) -> tuple[str, ...]:
+    """The names of a system's per-site daily series (capacity in action [share]); none for
+    the single plant."""
+    if scenario.system is None:
+        return ()
+    return tuple(SITE_SERIES_PREFIX + name for name in scenario.site_names)
 
 
 @dataclass(frozen=True)
@@ -468,6 +584,10 @@ def missiles_needed(scenario: Scenario, objective: str = "capacity_loss", at_lea
     ``missiles`` value is ignored: it is what is being solved for.
     """
     check_objective(objective, at_least, confidence, max_missiles)
+    if scenario.plan:
+        raise ParameterError("plan", "missiles needed solves for the size of one salvo at the "
+                             "plant; this scenario's plan fixes its missiles (to split N "
+                             "missiles over sites and days, use `whatif plan optimise`)")
     samples = _check_samples(samples)
     check_solve_work(scenario, samples, max_missiles)
     compiled, _ = compile_scenario(scenario, samples, seed)

@@ -12,6 +12,7 @@ import pandas as pd
 from whatif.model import chain
 from whatif.model.bands import daily_bands
 from whatif.model.campaign import SERIES, SERIES_UNITS
+from whatif.model.layout import SITE_SERIES_UNIT
 
 STATS = ("mean", "p10", "p50", "p90")
 #: the salvo of the public debate (F. Kagan, ISW, podcast of 24 Feb 2026), marked on charts
@@ -90,7 +91,8 @@ COPIES = {"launches_baseline": "production_baseline"}
 
 
 def series_frame(daily: np.ndarray, bands=SERIES, q=(10, 50, 90),
-                 copies: dict[str, str] | None = None) -> pd.DataFrame:
+                 copies: dict[str, str] | None = None,
+                 site_series: tuple[str, ...] = ()) -> pd.DataFrame:
     """Daily series ``(series, days, samples)`` (day-major, as the kernel writes them) →
     DataFrame indexed by day.
 
@@ -98,18 +100,22 @@ def series_frame(daily: np.ndarray, bands=SERIES, q=(10, 50, 90),
     ``p90`` (percentiles across samples, as ``np.percentile``; the levels are ``q``).
     Columns are ``(series, stat)``; units are in ``frame.attrs["units"]``. ``copies``
     names series known to hold exactly another's values (the model's :data:`COPIES`),
-    whose bands are then taken from that one instead of computed again.
+    whose bands are then taken from that one instead of computed again. ``site_series``
+    names the rows after :data:`SERIES` (a system's sites' capacity in action [share]),
+    which always get bands.
     """
-    if daily.ndim != 3 or daily.shape[0] != len(SERIES):
-        raise ValueError(f"daily series must be (series, days, samples) with {len(SERIES)} "
+    names = (*SERIES, *site_series)
+    if daily.ndim != 3 or daily.shape[0] != len(names):
+        raise ValueError(f"daily series must be (series, days, samples) with {len(names)} "
                          f"series, got shape {daily.shape}")
     copies = copies or {}
     levels = interpolation_ranks(daily.shape[-1], q)
     ranks = np.unique([rank for lo, hi, _ in levels for rank in (lo, hi)]).astype(np.int64)
     where = {int(rank): i for i, rank in enumerate(ranks)}
-    banded = np.array([name in bands for name in SERIES])
+    banded = np.array([name in bands for name in SERIES] + [True] * len(site_series))
     # a series the kernel writes as a copy of another takes that one's order statistics
-    source = {k: SERIES.index(copies.get(name, name)) for k, name in enumerate(SERIES)}
+    source = {k: names.index(copies.get(name, name)) if k < len(SERIES) else k
+              for k, name in enumerate(names)}
     selected = banded.copy()
     for k, origin in source.items():
         if origin != k and banded[k]:
@@ -119,7 +125,7 @@ def series_frame(daily: np.ndarray, bands=SERIES, q=(10, 50, 90),
     if not finite:  # a model defect, never user input: fail loudly
         raise FloatingPointError("the model produced a non-finite daily series")
     columns: dict[tuple[str, str], np.ndarray] = {}
-    for k, name in enumerate(SERIES):
+    for k, name in enumerate(names):
         columns[(name, "mean")] = means[k]
         if banded[k]:
             for level, (lo, hi, frac) in zip(q, levels, strict=True):
@@ -128,7 +134,8 @@ def series_frame(daily: np.ndarray, bands=SERIES, q=(10, 50, 90),
     frame = pd.DataFrame(columns)
     frame.columns.names = ["series", "stat"]
     frame.index.name = "day"
-    frame.attrs["units"] = dict(zip(SERIES, SERIES_UNITS, strict=True))
+    frame.attrs["units"] = {**dict(zip(SERIES, SERIES_UNITS, strict=True)),
+                            **{name: SITE_SERIES_UNIT for name in site_series}}
     return frame
 
 

@@ -100,6 +100,32 @@ GRID = BandChartSpec(
 OTHER_PATH_OPACITY = 0.45  # the production path not chosen, drawn faintly beside it
 BAND_SERIES = (PRODUCTION.base, PRODUCTION.strike, GRID.base, GRID.strike)
 
+SITES = ChartText("Capacity in action by site (mean), and national output", DAY_AXIS,
+                  axis_label("share of capacity / of no-strike output", "share"))
+NATIONAL_LABEL = "national output (share of no-strike)"
+#: one colour per site line (cycled), national output in black
+SITE_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+               "#bcbd22")
+
+
+def site_lines(result) -> list[tuple[str, np.ndarray]]:
+    """The lines of the per-site chart (app and brief): each site's mean capacity in action
+    [share] day by day (the single plant's is 1 − its mean loss), then national output as a
+    share of the no-strike output (ratio of the means). Days are ``result.series.index``."""
+    series = result.series
+    scenario = result.scenario
+    if scenario.system is not None:
+        lines = [(name, series[(f"site:{name}", "mean")].to_numpy())
+                 for name in scenario.site_names]
+    else:
+        lines = [(scenario.site_names[0],
+                  1.0 - series[("plant_capacity_lost", "mean")].to_numpy())]
+    base = series[("production_baseline", "mean")].to_numpy()
+    strike = series[("production_strike", "mean")].to_numpy()
+    national = np.divide(strike, base, out=np.ones_like(base), where=base > 0)
+    return [*lines, (NATIONAL_LABEL, national)]
+
+
 HITS = ChartText("Weekly hits on energy infrastructure (mean)", "week after the strike",
                  axis_label("hits on energy infrastructure", "hits/week"))
 SUCCESS = ChartText("Chance of reaching the goal vs missiles per salvo", "missiles per salvo",
@@ -230,6 +256,23 @@ POLICY_TEXT = {
     "hold": "the stock is held back: launches fall with output",
     "rebuild": "the stock is drawn down, then rebuilt from a share of output",
 }
+
+
+SYSTEM_CAPACITY_LABEL = "Listed sites' output lost (first salvo)"
+
+
+def output_label(name: str, scenario: Scenario) -> str:
+    """An output's label for ``scenario``: a system's capacity loss is its listed sites'."""
+    if name == "capacity_loss" and scenario.system is not None:
+        return SYSTEM_CAPACITY_LABEL
+    return OUTPUTS[name].label
+
+
+def plan_summary(scenario: Scenario) -> str:
+    """A scenario's plan in words: "3 salvos: day 0 (24), day 35 (12), day 70 (12)"."""
+    salvos = scenario.plan
+    days = ", ".join(f"day {s.day} ({s.total:,})" for s in salvos)
+    return f"{len(salvos)} salvo{'s' if len(salvos) != 1 else ''}: {days}"
 
 
 def path_text(scenario: Scenario) -> str:

@@ -10,7 +10,22 @@ A scenario file is YAML::
       allocation: bottleneck
       stages: [{name: airframes, aimpoints: 4}, {name: engines, aimpoints: 2}]
 
-Scenarios are immutable; :meth:`Scenario.with_values` returns a changed copy.
+A scenario may also describe a target system and a strike plan (MODEL.md §6; see
+:mod:`whatif.sites` and :mod:`whatif.plans`)::
+
+    sites:
+      - {name: line-a, role: assembly, share: 0.5, stages: [{name: assembly, aimpoints: 4}]}
+      - {name: engines, role: component, supplies: [line-a], stages: "engines:2"}
+    plan:
+      - {day: 0, missiles: {engines: 12, line-a: 8}}
+    inventory: {on_hand: 30, delivered_per_30_days: 10}
+
+Without ``sites`` a plan aims at the single plant, named ``plant``. With ``sites`` the
+scenario's ``stages`` and ``site_share`` are the sites'; with a ``plan``, its salvos replace
+``missiles``, ``restrikes`` and ``restrike_interval_days``.
+
+Scenarios are immutable; :meth:`Scenario.with_values` and :meth:`Scenario.with_plan` return
+a changed copy.
 """
 
 from __future__ import annotations
@@ -23,11 +38,25 @@ from typing import Any
 
 import yaml
 
-from whatif.errors import ScenarioError, show, show_path, show_text
+from whatif.errors import ParameterError, ScenarioError, show, show_path, show_text
 from whatif.inputs import MAX_SCALAR_CHARS, decode_text, load_yaml, read_text
 from whatif.params import REGISTRY, Assumption, Stage, lookup
+from whatif.plans import (
+    Inventory,
+    Salvo,
+    check_inventory,
+    parse_inventory,
+    parse_plan,
+)
+from whatif.sites import Site, System, system_of
 
-TOP_LEVEL_KEYS = ("title", "note", "assumptions")
+TOP_LEVEL_KEYS = ("title", "note", "assumptions", "sites", "plan", "inventory")
+#: the single plant's name in a plan of a scenario without sites
+PLANT = "plant"
+#: what sites replace, and what a plan replaces
+SITE_REPLACES = ("stages", "site_share")
+PLAN_REPLACES = ("missiles", "restrikes", "restrike_interval_days")
+_KEEP = object()
 MAX_TITLE_CHARS = 200
 MAX_NOTE_CHARS = MAX_SCALAR_CHARS
 
@@ -66,6 +95,9 @@ class Scenario:
     note: str = ""
     values: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType(_defaults()))
     overrides: tuple[str, ...] = ()
+    system: System | None = None  # the sites, checked together; None: the single plant
+    plan: tuple[Salvo, ...] = ()  # empty: missiles, restrikes and their interval
+    inventory: Inventory | None = None
 
     # --- construction ------------------------------------------------------------------
     @classmethod
@@ -101,7 +133,11 @@ class Scenario:
                     f"{where}: assumption name {show(name)} is not a parameter name; "
                     "see `whatif params`"
                 )
-        return cls(title=title.strip(), note=note.strip()).with_values(**assumptions)
+        scenario = cls(title=title.strip(), note=note.strip()).with_values(**assumptions)
+        if any(key in data for key in ("sites", "plan", "inventory")):
+            scenario = scenario.with_plan(sites=data.get("sites"), plan=data.get("plan"),
+                                          inventory=data.get("inventory"))
+        return scenario
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> Scenario:
@@ -133,7 +169,78 @@ class Scenario:
             values[name] = lookup(str(name)).parse(value)
             if name not in overrides:
                 overrides.append(name)
-        return replace(self, values=MappingProxyType(values), overrides=tuple(overrides))
+        changed = replace(self, values=MappingProxyType(values), overrides=tuple(overrides))
+        if self.system is not None or self.plan:
+            changed._check_structure()  # e.g. a shorter horizon than a salvo's day
+        return changed
+
+    def without(self, *names: str) -> Scenario:
+        """A copy with ``names`` back at their defaults (no longer set by the scenario)."""
+        defaults = _defaults()
+        values = dict(self.values)
+        for name in names:
+            values[name] = defaults[name]
+        return replace(self, values=MappingProxyType(values),
+                       overrides=tuple(n for n in self.overrides if n not in names))
+
+    def with_plan(self, sites: Any = _KEEP, plan: Any = _KEEP, inventory: Any = _KEEP
+                  ) -> Scenario:
+        """A copy with other ``sites`` (a list of site mappings, or None for the single plant),
+        ``plan`` (a list of salvos, or None) and/or ``inventory`` (a mapping, or None),
+        checked together (:mod:`whatif.sites`, :mod:`whatif.plans`); the rest is kept."""
+        system = self.system if sites is _KEEP else (
+            None if sites is None else system_of(sites))
+        names = system.names if system is not None else (PLANT,)
+        if plan is _KEEP:
+            plan = [{"day": salvo.day, "missiles": dict(salvo.missiles)} for salvo in self.plan]
+        salvos = parse_plan(plan, names, self.shortest_horizon) if plan else ()
+        if inventory is _KEEP:
+            stock = self.inventory
+        else:
+            stock = None if inventory is None else (
+                inventory if isinstance(inventory, Inventory) else parse_inventory(inventory))
+        changed = replace(self, system=system, plan=salvos, inventory=stock)
+        changed._check_structure()
+        return changed
+
+    @property
+    def shortest_horizon(self) -> float:
+        """The shortest horizon a run may draw [days] (a plan's salvos must land within it)."""
+        value = self.values["horizon_days"]
+        return float(min(value.low, value.central))
+
+    @property
+    def replaced(self) -> tuple[str, ...]:
+        """Assumptions this scenario's sites and plan replace (they have no effect on it)."""
+        return ((SITE_REPLACES if self.system is not None else ())
+                + (PLAN_REPLACES if self.plan else ()))
+
+    @property
+    def site_names(self) -> tuple[str, ...]:
+        """The names a plan aims at: the sites', or the single plant's."""
+        return self.system.names if self.system is not None else (PLANT,)
+
+    def _check_structure(self) -> None:
+        """Sites, plan and inventory against the assumptions (a ParameterError if not)."""
+        if self.system is not None:
+            clash = [name for name in SITE_REPLACES if name in self.overrides]
+            if clash:
+                raise ParameterError("sites", f"the scenario sets {clash[0]}, which its sites "
+                                     "replace (each site has its own stages; each assembly "
+                                     "site its share)")
+        if self.plan:
+            clash = [name for name in PLAN_REPLACES if name in self.overrides]
+            if clash:
+                raise ParameterError("plan", f"the scenario sets {clash[0]}, which its plan "
+                                     "replaces (the plan's salvos say how many missiles fly "
+                                     "and when)")
+            last = self.plan[-1]
+            if last.day >= self.shortest_horizon:
+                raise ParameterError("plan", f"salvo {len(self.plan)} (day {last.day}) lands "
+                                     "after the horizon (day "
+                                     f"{int(self.shortest_horizon) - 1} is the last)")
+            if self.inventory is not None:
+                check_inventory(self.plan, self.inventory)
 
     def with_text(self, title: str | None = None, note: str | None = None) -> Scenario:
         """A copy with a new title and/or note (text of at most MAX_TITLE_CHARS /
@@ -171,8 +278,38 @@ class Scenario:
                 out[name] = value
         return out
 
+    def plan_dict(self) -> dict[str, Any]:
+        """``sites``, ``plan`` and ``inventory`` as a scenario file writes them (those set)."""
+        out: dict[str, Any] = {}
+        if self.system is not None:
+            out["sites"] = [site_dict(site) for site in self.system.sites]
+        if self.plan:
+            out["plan"] = [{"day": salvo.day, "missiles": dict(salvo.missiles)}
+                           for salvo in self.plan]
+        if self.inventory is not None:
+            out["inventory"] = {"on_hand": self.inventory.on_hand,
+                                "delivered_per_30_days": self.inventory.delivered_per_30_days}
+        return out
+
     def to_yaml(self, only_overrides: bool = False) -> str:
         """The scenario as a YAML file that :meth:`from_yaml` reads back to the same values."""
-        data = {"title": self.title, "note": self.note,
-                "assumptions": self.assumptions_dict(only_overrides)}
+        assumptions = self.assumptions_dict(only_overrides)
+        for name in self.replaced:  # what the sites and the plan give instead
+            if name not in self.overrides:
+                assumptions.pop(name, None)
+        data = {"title": self.title, "note": self.note, "assumptions": assumptions,
+                **self.plan_dict()}
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def site_dict(site: Site) -> dict[str, Any]:
+    """One site as a scenario file writes it."""
+    out: dict[str, Any] = {"name": site.name, "role": site.role}
+    if site.role == "assembly":
+        out["share"] = _plain(site.share)
+    else:
+        out["supplies"] = list(site.supplies)
+    out["stages"] = [{"name": s.name, "aimpoints": s.aimpoints} for s in site.stages]
+    for key, value in site.overrides.items():
+        out[key] = value.to_yaml_value() if isinstance(value, Assumption) else value
+    return out

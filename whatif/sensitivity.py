@@ -38,6 +38,8 @@ def _tornado_ends(scenario: Scenario) -> list[tuple[str, object, object, list[ob
     """
     ends = []
     for name, p in REGISTRY.items():
+        if name in scenario.replaced:  # the sites or the plan give it instead
+            continue
         value = scenario.values[name]
         if p.is_numeric and value.low < value.high:
             ends.append((name, value.low, value.high, [value.high]))
@@ -128,7 +130,8 @@ def _check_sobol_samples(samples: int) -> int:
 
 def check_sobol_work(scenario: Scenario, samples: int) -> None:
     """Refuse Sobol runs of the deterministic chain beyond the engine's work limit."""
-    inputs = sum(1 for n in NUMERIC if not scenario.values[n].is_fixed)
+    inputs = sum(1 for n in NUMERIC
+                 if not scenario.values[n].is_fixed and n not in scenario.replaced)
     per_sample = (inputs + 2) * work_per_run(scenario, stochastic=False)
     if samples * per_sample > MAX_WORK:
         most = 1 << max(0, (MAX_WORK // per_sample).bit_length() - 1)
@@ -313,7 +316,8 @@ def sobol(scenario: Scenario, output: str = "drones_denied", samples: int = 1024
     check_sobol_work(scenario, samples)
     _check_confidence_level(confidence_level)
     _check_resamples(n_resamples)
-    names = [n for n in NUMERIC if not scenario.values[n].is_fixed]
+    names = [n for n in NUMERIC
+             if not scenario.values[n].is_fixed and n not in scenario.replaced]
     if not names:
         raise ParameterError("assumptions", "no assumption is uncertain; nothing to apportion")
     compiled, _ = compile_scenario(scenario, 0, 0)

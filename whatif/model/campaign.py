@@ -33,6 +33,7 @@ from whatif.model.layout import (
     GRID_DAMAGED_STRIKE,
     LAUNCHES_BASELINE,
     LAUNCHES_STRIKE,
+    N_SERIES,
     PLANT_CAPACITY_LOST,
     PRODUCTION_BASELINE,
     PRODUCTION_PATH_TARGET,
@@ -51,6 +52,7 @@ from whatif.model.production import (
     path_production,
     plant_lost_share,
 )
+from whatif.model.system import site_lost_into, system_available_into, system_national_lost
 
 #: Daily series written by :func:`daily_chain`, in this order (axis 0 of the series array);
 #: their units are :data:`SERIES_UNITS` (both from :mod:`whatif.model.layout`).
@@ -88,8 +90,24 @@ def _sum_of(values, start, stop):
     return (a + b) + (c + d)
 
 
+@scalar
+def _system_settled(salvo_day, sites, refill_share, horizon):
+    """The first day from which a system loses nothing more (every site with a loss repaired,
+    all recovering linearly and the stock not rebuilt); the horizon otherwise."""
+    if refill_share != 0.0:
+        return horizon
+    settled = 0
+    for s in range(sites.share.shape[0]):
+        for k in range(salvo_day.shape[0]):
+            if sites.salvo_loss[k, s] > 0.0:
+                if sites.exponential[s] != 0:
+                    return horizon
+                settled = max(settled, int(math.ceil(salvo_day[k] + sites.repair_days[s])))
+    return min(horizon, settled)
+
+
 @njit(**JIT_OPTIONS)
-def daily_chain(inputs, path, salvo_day, salvo_loss, series, record):
+def daily_chain(inputs, path, salvo_day, salvo_loss, series, record, sites):
     """Run one sample's production → launches → grid chain over its horizon.
 
     Parameters
@@ -100,13 +118,21 @@ def daily_chain(inputs, path, salvo_day, salvo_loss, series, record):
     path : ProductionPath
         The row's no-strike production path (:class:`whatif.model.layout.ProductionPath`).
     salvo_day, salvo_loss : float64 arrays (salvos,)
-        The day each salvo lands [days] and the share of the plant it knocks out [share].
-    series : float64 array (len(SERIES), days)
+        The day each salvo lands [days] and the share of the plant it knocks out [share]
+        (a system of sites reads ``sites.salvo_loss`` instead).
+    series : float64 array (len(SERIES) [+ sites], days)
         Where the daily values go when ``record`` is true; ``days`` may exceed the row's
         horizon (rows of one run share the longest horizon): the chain then runs on to the
-        series' end, and only the outputs stop at the row's horizon.
+        series' end, and only the outputs stop at the row's horizon. A system also writes
+        each site's capacity in action [share] after :data:`SERIES`.
     record : bool
         Write the daily series.
+    sites : SiteDays
+        The row's system of sites (:class:`whatif.model.layout.SiteDays`); with
+        ``sites.system`` false the single plant: national output loses ``site_share × the
+        plant's loss``. With a system it loses ``Σ share × (1 - available)`` across the sites
+        (:mod:`whatif.model.system`), and ``plant_capacity_lost`` is the listed sites'
+        combined loss.
 
     Returns
     -------
@@ -138,19 +164,34 @@ def daily_chain(inputs, path, salvo_day, salvo_loss, series, record):
     # the series are recorded (the series then run on), so they never differ between
     # the two.
     settled = horizon
-    if x.exponential == 0 and refill_share == 0.0:
-        last_salvo = salvo_day.max()
-        settled = min(horizon, int(math.ceil(last_salvo + x.repair_days)))
-    if salvo_loss.max() == 0.0:  # nothing lost: nothing to follow day by day
-        settled = 0
+    system = sites.system
+    listed_share = 0.0
+    if system:
+        for i in range(sites.share.shape[0]):
+            listed_share += sites.share[i]
+        settled = _system_settled(salvo_day, sites, refill_share, horizon)
+    else:
+        if x.exponential == 0 and refill_share == 0.0:
+            last_salvo = salvo_day.max()
+            settled = min(horizon, int(math.ceil(last_salvo + x.repair_days)))
+        if salvo_loss.max() == 0.0:  # nothing lost: nothing to follow day by day
+            settled = 0
     days = series.shape[1] if record else settled
     for t in range(days):  # (no early break in this loop: it keeps it fast)
         day = float(t)
         base = path_production(t, x, path)
-        lost = plant_lost_share(day, salvo_day, salvo_loss, x.repair_days, x.exponential)
-        shortfall = _production_shortfall(
-            base, x.site_share, lost, _dispersal_makeup(day, x.dispersal_share, x.dispersal_days)
-        )
+        makeup = _dispersal_makeup(day, x.dispersal_share, x.dispersal_days)
+        if system:  # the sites' own losses, then what their suppliers let them make
+            site_lost_into(day, salvo_day, sites.salvo_loss, sites.repair_days,
+                           sites.exponential, sites.lost)
+            system_available_into(sites.lost, sites.suppliers, sites.supplier_count,
+                                  sites.order, sites.available)
+            national = system_national_lost(sites.available, sites.share)
+            lost = national / listed_share
+            shortfall = _production_shortfall(base, 1.0, national, makeup)
+        else:
+            lost = plant_lost_share(day, salvo_day, salvo_loss, x.repair_days, x.exponential)
+            shortfall = _production_shortfall(base, x.site_share, lost, makeup)
         # the stock: covers the shortfall (drawdown, rebuild), is refilled from a share of
         # output while below its start (rebuild), or is kept whole (hold)
         deficit = shortfall  # launches below the no-strike launches [drones/day]
@@ -184,6 +225,9 @@ def daily_chain(inputs, path, salvo_day, salvo_loss, series, record):
             series[ENERGY_HITS_STRIKE, t] = (base - deficit) * got_through
             series[GRID_DAMAGED_BASELINE, t] = grid_base
             series[GRID_DAMAGED_STRIKE, t] = grid_base - grid_gap
+            if system:
+                for i in range(sites.available.shape[0]):
+                    series[N_SERIES + i, t] = sites.available[i]
             grid_base = grid_base * keep + base * got_through * x.mw_per_hit
         grid_gap = grid_gap * keep + deficit * got_through * x.mw_per_hit
         if t + 1 == settled:

@@ -48,8 +48,10 @@ from whatif.model.layout import (
     MISSILE_UNIT_COST,
     MISSILES,
     MW_PER_HIT,
+    N_INPUTS,
     N_OUTPUTS,
     N_SERIES,
+    N_SITE_INPUTS,
     OUTPUT_NAMES,
     PRODUCTION_NOW,
     PRODUCTION_PATH,
@@ -76,6 +78,7 @@ from whatif.model.layout import (
     TREND_START_LEVEL,
     DailyInputs,
     ProductionPath,
+    SiteDays,
     StrikeParams,
     StrikeWork,
     Work,
@@ -83,6 +86,7 @@ from whatif.model.layout import (
 from whatif.model.production import TREND_MONTH_DAYS, _scatter_factor, trend_path_into
 from whatif.model.rng import normal_pair, sub_key
 from whatif.model.strike import expected_salvo_loss, sampled_salvo_loss_into
+from whatif.model.system import system_available_into, system_national_lost
 
 INPUTS = INPUT_NAMES  # names of theta's columns
 OUTPUTS = OUTPUT_NAMES  # names of the outputs' columns
@@ -92,6 +96,8 @@ TILE = 64  # samples whose daily series are gathered before they are written out
 SITE = 0  # the struck plant: the one site of Shared's site axis
 #: sub-stream of a sample's key for the trend path's month scatter (salvos use 0, 1, …)
 SCATTER_STREAM = 1 << 40
+#: a salvo's sub-streams for sites 1, 2, … of a system (site 0 takes the salvo's own)
+SITE_STREAM = 1 << 32
 
 
 @njit(**JIT_OPTIONS)
@@ -108,8 +114,11 @@ def scratch(shared, max_salvos, max_days):
                         np.empty(most_aimpoints, dtype=np.bool_),
                         np.empty(shared.stage_aimpoints.shape[1]))
     months = max_days // TREND_MONTH_DAYS + 1
+    sites = shared.stage_count.shape[0]
     return Work(np.empty(max_salvos), np.empty(max_salvos, dtype=np.int64),
-                np.empty(max_salvos), np.ones(months), np.empty(max(max_days, 1)), strike)
+                np.empty(max_salvos), np.ones(months), np.empty(max(max_days, 1)), strike,
+                np.zeros((max_salvos, sites)), np.empty(sites),
+                np.empty(sites, dtype=np.int64), np.empty(sites), np.empty(sites))
 
 
 @scalar
@@ -187,18 +196,85 @@ def month_scatter_into(key, sigma, stochastic, month_factor):
 
 
 @scalar
-def salvo_schedule(row, missiles, salvo_day, salvo_missiles):
+def site_value(row, shared, site, j, scenario_column):
+    """Site ``site``'s ``SITE_INPUTS[j]`` in row ``row``: its own column if it sets it, else
+    the scenario's (``scenario_column``)."""
+    if shared.site_own[site, j]:
+        return row[N_INPUTS + site * N_SITE_INPUTS + j]
+    return row[scenario_column]
+
+
+@scalar
+def site_strike_params(row, shared, site):
+    """Site ``site``'s strike assumptions in row ``row`` (a :class:`StrikeParams`)."""
+    return StrikeParams(
+        launch_reliability=site_value(row, shared, site, 0, LAUNCH_RELIABILITY),
+        defense_engagements=site_value(row, shared, site, 1, DEFENSE_ENGAGEMENTS),
+        intercept_probability=site_value(row, shared, site, 2, INTERCEPT_PROBABILITY),
+        aimpoint_kill_probability=site_value(row, shared, site, 3, AIMPOINT_KILL_PROBABILITY),
+        bottleneck=site_value(row, shared, site, 4, ALLOCATION) == ALLOCATION_BOTTLENECK,
+    )
+
+
+@scalar
+def salvo_schedule(row, missiles, shared, salvo_day, salvo_missiles):
     """Write row ``row``'s salvos as (day, missiles) and return how many there are.
 
-    The first salvo lands on day 0 and ``restrikes`` follow every
-    ``restrike_interval_days``, each of ``missiles``.
+    A plan (``shared.planned``) gives the days, and the missiles at site 0 (the plant of a
+    scenario without sites). Otherwise the first salvo lands on day 0 and ``restrikes``
+    follow every ``restrike_interval_days``, each of ``missiles``.
     """
+    if shared.planned:
+        for k in range(shared.plan_day.shape[0]):
+            salvo_day[k] = shared.plan_day[k]
+            salvo_missiles[k] = shared.plan_missiles[k, SITE]
+        return shared.plan_day.shape[0]
     count = 1 + int(row[RESTRIKES])
     interval = row[RESTRIKE_INTERVAL_DAYS]
     for k in range(count):
         salvo_day[k] = k * interval
         salvo_missiles[k] = missiles
     return count
+
+
+@scalar
+def _strike_system(row, shared, key, work, out, n_salvos):
+    """Every planned salvo against every site of a system: ``work.site_loss[k, i]`` is the
+    share of site ``i`` salvo ``k`` knocks out (drawn, or expected). Writes
+    ``capacity_loss`` (the listed sites' combined output lost to the first salvo, suppliers
+    included) and each site's output lost to it after
+    :data:`OUTPUTS`; fills each site's repair and recovery. Returns the missiles fired."""
+    n_sites = shared.stage_count.shape[0]
+    fired = 0
+    for i in range(n_sites):
+        strike = site_strike_params(row, shared, i)
+        stages = shared.stage_aimpoints[i, :shared.stage_count[i]]
+        work.site_repair[i] = site_value(row, shared, i, 5, REPAIR_DAYS)
+        work.site_exponential[i] = int(site_value(row, shared, i, 6, RECOVERY)
+                                       == RECOVERY_EXPONENTIAL)
+        for k in range(n_salvos):
+            missiles = shared.plan_missiles[k, i]
+            fired += missiles
+            if missiles == 0:
+                work.site_loss[k, i] = 0.0
+            elif shared.stochastic:
+                # site 0 draws from salvo k's stream as the single plant does; the others
+                # from sub-streams of it
+                salvo_key = sub_key(key, k)
+                site_key = salvo_key if i == 0 else sub_key(salvo_key, SITE_STREAM + i)
+                work.site_loss[k, i] = sampled_salvo_loss_into(
+                    site_key, missiles, strike, stages, work.strike)
+            else:
+                work.site_loss[k, i] = expected_salvo_loss(missiles, strike, stages)
+        work.site_lost[i] = work.site_loss[0, i]
+    system_available_into(work.site_lost, shared.site_suppliers, shared.supplier_count,
+                          shared.site_order, work.site_available)
+    listed = 0.0
+    for i in range(n_sites):
+        listed += shared.site_share[i]
+        out[N_OUTPUTS + i] = 1.0 - work.site_available[i]
+    out[CAPACITY_LOSS] = system_national_lost(work.site_available, shared.site_share) / listed
+    return fired
 
 
 @njit(**JIT_OPTIONS)
@@ -210,16 +286,22 @@ def sample_outcome(row, missiles, shared, key, work, out, series, record, strike
     comes from :func:`scratch`; ``series`` (``(len(SERIES), days)``) is written when
     ``record``. ``strike_only`` writes the capacity loss alone.
     """
-    n_salvos = salvo_schedule(row, missiles, work.salvo_day, work.salvo_missiles)
-    strike = strike_params(row)
-    stages = shared.stage_aimpoints[SITE, :shared.stage_count[SITE]]
-    for k in range(n_salvos):
-        if shared.stochastic:
-            work.salvo_loss[k] = sampled_salvo_loss_into(
-                sub_key(key, k), work.salvo_missiles[k], strike, stages, work.strike)
-        else:
-            work.salvo_loss[k] = expected_salvo_loss(work.salvo_missiles[k], strike, stages)
-    out[CAPACITY_LOSS] = work.salvo_loss[0]
+    n_salvos = salvo_schedule(row, missiles, shared, work.salvo_day, work.salvo_missiles)
+    if shared.system:
+        fired = _strike_system(row, shared, key, work, out, n_salvos)
+    else:
+        strike = strike_params(row)
+        stages = shared.stage_aimpoints[SITE, :shared.stage_count[SITE]]
+        for k in range(n_salvos):
+            if shared.stochastic:
+                work.salvo_loss[k] = sampled_salvo_loss_into(
+                    sub_key(key, k), work.salvo_missiles[k], strike, stages, work.strike)
+            else:
+                work.salvo_loss[k] = expected_salvo_loss(work.salvo_missiles[k], strike, stages)
+        out[CAPACITY_LOSS] = work.salvo_loss[0]
+        fired = 0
+        for k in range(n_salvos):
+            fired += work.salvo_missiles[k]
     if strike_only:  # the capacity loss is all that is asked for: skip the daily chain
         return
     inputs = daily_inputs(row)
@@ -231,12 +313,13 @@ def sample_outcome(row, missiles, shared, key, work, out, series, record, strike
         trend_path_into(path.daily, inputs.production_now, path.trend_start_level,
                         path.trend_end_level, path.trend_midpoint_day, path.trend_growth_rate,
                         work.month_factor)
+    sites = SiteDays(shared.system, shared.site_share, shared.site_suppliers,
+                     shared.supplier_count, shared.site_order, work.site_loss[:n_salvos],
+                     work.site_repair, work.site_exponential, work.site_lost,
+                     work.site_available)
     denied, disrupted, launches_denied, baseline_launches, grid_mw_days, stock_short = (
         daily_chain(inputs, path, work.salvo_day[:n_salvos], work.salvo_loss[:n_salvos],
-                    series, record))
-    fired = 0
-    for k in range(n_salvos):
-        fired += work.salvo_missiles[k]
+                    series, record, sites))
     got_through = inputs.energy_share * (1.0 - inputs.defeat_rate)
     out[DRONES_DENIED] = denied
     out[TARGET_SHARE_DENIED] = denied / (inputs.production_target * inputs.horizon_days)
@@ -268,8 +351,21 @@ def input_columns(theta):
 
 
 @njit(**JIT_OPTIONS)
-def _most_salvos(columns):
+def _most_salvos(columns, shared):
+    if shared.planned:
+        return max(1, shared.plan_day.shape[0])
     return 1 + int(columns[RESTRIKES].max()) if columns.shape[1] else 1
+
+
+def site_rows(shared) -> int:
+    """The sites' own outputs and series after :data:`OUTPUTS` and :data:`SERIES` (one
+    each per site of a system; none for the single plant)."""
+    return int(shared.stage_count.shape[0]) if shared.system else 0
+
+
+@njit(**JIT_OPTIONS)
+def _site_rows(shared):
+    return shared.stage_count.shape[0] if shared.system else 0
 
 
 @njit(**JIT_OPTIONS)
@@ -280,8 +376,10 @@ def _most_days(columns, series):
 
 
 def run_samples(theta, shared, record, series=None):
-    """Outputs ``(samples, len(OUTPUTS))`` for every row of ``theta`` and, if ``record``,
-    daily series ``(len(SERIES), days, samples)`` with ``days`` the longest horizon.
+    """Outputs ``(samples, len(OUTPUTS) + sites)`` for every row of ``theta`` and, if
+    ``record``, daily series ``(len(SERIES) + sites, days, samples)`` with ``days`` the
+    longest horizon (``sites``: :func:`site_rows`, each site's output lost to the first
+    salvo and its capacity in action day by day, in a system run).
 
     The series are day-major: each day's samples are contiguous, as the daily bands read
     them. ``shared`` is a :class:`~whatif.model.layout.Shared`. Each row's outputs use its
@@ -291,13 +389,13 @@ def run_samples(theta, shared, record, series=None):
     """
     n = theta.shape[0]
     if record and n:
-        shape = (N_SERIES, int(np.max(theta[:, HORIZON_DAYS])), n)
+        shape = (N_SERIES + site_rows(shared), int(np.max(theta[:, HORIZON_DAYS])), n)
         if series is None:
             series = np.empty(shape)
         elif series.shape != shape or not series.flags.c_contiguous:
             raise ValueError(f"series must be a C-contiguous array of shape {shape}")
     else:
-        series = np.empty((N_SERIES, 1, 1))
+        series = np.empty((N_SERIES + site_rows(shared), 1, 1))
     return _run_samples_into(input_columns(theta), shared, bool(record), series)
 
 
@@ -317,8 +415,9 @@ def _tile_out(tile, series, first, last):
 def _run_samples_into(columns, shared, record, series):
     """:func:`run_samples` on :func:`input_columns` with the series array given."""
     n = columns.shape[1]
-    outputs = np.empty((N_OUTPUTS, n)).T  # each output contiguous (fast summaries)
-    max_salvos = _most_salvos(columns)
+    # each output contiguous (fast summaries)
+    outputs = np.empty((N_OUTPUTS + _site_rows(shared), n)).T
+    max_salvos = _most_salvos(columns, shared)
     max_days = _most_days(columns, series)
     days = series.shape[1]
     for chunk in prange((n + CHUNK - 1) // CHUNK):
@@ -326,7 +425,7 @@ def _run_samples_into(columns, shared, record, series):
         # TILE samples' series gathered in a small day-major tile (it stays in cache),
         # then copied out as runs of TILE contiguous values per series and day (not one
         # value per cache line of the large array)
-        tile = np.empty((N_SERIES, days if record else 1, TILE if record else 1))
+        tile = np.empty((series.shape[0], days if record else 1, TILE if record else 1))
         for first in range(chunk * CHUNK, min(n, (chunk + 1) * CHUNK), TILE):
             last = min(n, first + TILE, (chunk + 1) * CHUNK)
             for s in range(first, last):
@@ -357,12 +456,12 @@ def _salvo_needed(columns, shared, objective, at_least, max_missiles):
     n = columns.shape[1]
     needed = np.empty(n, dtype=np.int64)
     strike_only = objective == CAPACITY_LOSS
-    max_salvos = _most_salvos(columns)
+    max_salvos = _most_salvos(columns, shared)
     max_days = int(columns[HORIZON_DAYS].max()) if n else 1
     for chunk in prange((n + CHUNK - 1) // CHUNK):
         work = scratch(shared, max_salvos, max_days)
-        dummy = np.empty((N_SERIES, 1))
-        out = np.empty(N_OUTPUTS)
+        dummy = np.empty((N_SERIES + _site_rows(shared), 1))
+        out = np.empty(N_OUTPUTS + _site_rows(shared))
         for s in range(chunk * CHUNK, min(n, (chunk + 1) * CHUNK)):
             row = columns[:, s]
             key = sub_key(shared.key, s)
@@ -382,3 +481,25 @@ def _salvo_needed(columns, shared, objective, at_least, max_missiles):
             needed[s] = lo
     return needed
 
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def objective_values(columns, shared, objective):
+    """Per sample (column of :func:`input_columns`), ``OUTPUTS[objective]`` of the salvos
+    ``shared`` gives (a plan, or each row's ``missiles`` and restrikes): what the plan
+    optimiser compares. The capacity loss skips the daily chain."""
+    n = columns.shape[1]
+    values = np.empty(n)
+    strike_only = objective == CAPACITY_LOSS
+    max_salvos = _most_salvos(columns, shared)
+    max_days = int(columns[HORIZON_DAYS].max()) if n else 1
+    for chunk in prange((n + CHUNK - 1) // CHUNK):
+        work = scratch(shared, max_salvos, max_days)
+        dummy = np.empty((N_SERIES + _site_rows(shared), 1))
+        out = np.empty(N_OUTPUTS + _site_rows(shared))
+        for s in range(chunk * CHUNK, min(n, (chunk + 1) * CHUNK)):
+            row = columns[:, s]
+            sample_outcome(row, int(row[MISSILES]), shared, sub_key(shared.key, s), work, out,
+                           dummy, False, strike_only)
+            values[s] = out[objective]
+    return values

@@ -161,7 +161,8 @@ class Shared(NamedTuple):
     ----------
     stage_aimpoints : int64 array (sites, stages)
         Aimpoints of each serial stage of each struck site [aimpoints]; site ``i`` uses
-        ``stage_aimpoints[i, :stage_count[i]]`` (the rest is zero padding). One site today.
+        ``stage_aimpoints[i, :stage_count[i]]`` (the rest is zero padding). A scenario
+        without ``sites`` has one: the plant.
     stage_count : int64 array (sites,)
         Stages of each site.
     custom_days, custom_rates : float64 arrays (points,)
@@ -173,6 +174,25 @@ class Shared(NamedTuple):
         Key of the strike-outcome stream (:func:`whatif.sampling.outcome_key`).
     stochastic : bool
         Draw each salvo's outcome (Monte Carlo) or take its expectation.
+    system : bool
+        The scenario lists ``sites``: output follows the system (:mod:`whatif.model.system`)
+        rather than the single plant's ``site_share``.
+    site_share : float64 array (sites,)
+        Each site's share of national output [share] (0 for a component site).
+    site_suppliers : int64 array (sites, sites)
+        ``site_suppliers[i, :supplier_count[i]]``: the sites whose output site ``i`` needs.
+    supplier_count : int64 array (sites,)
+    site_order : int64 array (sites,)
+        Every site after all of its suppliers.
+    site_own : bool array (sites, len(SITE_INPUTS))
+        Whether a site sets :data:`SITE_INPUTS` ``[j]`` itself (then read from its own
+        column of ``theta``, :func:`site_column`) or takes the scenario's.
+    planned : bool
+        Salvos follow the plan below, not ``missiles``/``restrikes``/``restrike_interval_days``.
+    plan_day : float64 array (salvos,)
+        The day each planned salvo lands [days], ascending.
+    plan_missiles : int64 array (salvos, sites)
+        Missiles each planned salvo fires at each site.
     """
 
     stage_aimpoints: np.ndarray
@@ -182,6 +202,32 @@ class Shared(NamedTuple):
     trend_sigma: float
     key: np.uint64
     stochastic: bool
+    system: bool
+    site_share: np.ndarray
+    site_suppliers: np.ndarray
+    supplier_count: np.ndarray
+    site_order: np.ndarray
+    site_own: np.ndarray
+    planned: bool
+    plan_day: np.ndarray
+    plan_missiles: np.ndarray
+
+
+#: the assumptions a site may set for itself, in the order of its own columns of ``theta``
+#: (after :data:`INPUTS`: site ``i``'s ``SITE_INPUTS[j]`` is column ``site_column(i, j)``)
+SITE_INPUTS = ("launch_reliability", "defense_engagements", "intercept_probability",
+               "aimpoint_kill_probability", "allocation", "repair_days", "recovery")
+N_SITE_INPUTS = len(SITE_INPUTS)
+
+
+def site_column(site: int, j: int) -> int:
+    """The column of ``theta`` holding site ``site``'s own ``SITE_INPUTS[j]``."""
+    return N_INPUTS + site * N_SITE_INPUTS + j
+
+
+#: sites' own series follow :data:`SERIES` in a system run's series array: each site's
+#: capacity in action [share of its capacity] (its own loss and its suppliers', Leontief)
+SITE_SERIES_UNIT = "share"
 
 
 class StrikeParams(NamedTuple):
@@ -230,6 +276,29 @@ class DailyInputs(NamedTuple):
     horizon_days: int  # [days]
 
 
+class SiteDays(NamedTuple):
+    """A row's system of sites for the daily chain (``system`` false: the single plant)."""
+
+    system: bool
+    share: np.ndarray  # float64 (sites,): share of national output [share]
+    suppliers: np.ndarray  # int64 (sites, sites): see Shared.site_suppliers
+    supplier_count: np.ndarray  # int64 (sites,)
+    order: np.ndarray  # int64 (sites,): every site after its suppliers
+    salvo_loss: np.ndarray  # float64 (salvos, sites): share of each site each salvo knocks out
+    repair_days: np.ndarray  # float64 (sites,) [days]
+    exponential: np.ndarray  # int64 (sites,): recovery, 1 exponential, 0 linear
+    lost: np.ndarray  # float64 (sites,): scratch, each site's own loss on a day
+    available: np.ndarray  # float64 (sites,): scratch, each site's capacity in action
+
+
+def no_sites() -> SiteDays:
+    """The :class:`SiteDays` of a scenario without ``sites`` (the single plant)."""
+    one = np.zeros(1)
+    index = np.zeros(1, dtype=np.int64)
+    return SiteDays(False, one, np.zeros((1, 1), dtype=np.int64), index, index,
+                    np.zeros((1, 1)), one.copy(), index.copy(), one.copy(), one.copy())
+
+
 class StrikeWork(NamedTuple):
     """Scratch for one sampled salvo outcome; contents on entry do not matter."""
 
@@ -247,3 +316,8 @@ class Work(NamedTuple):
     month_factor: np.ndarray  # float64 (months,): the trend path's scatter per 30 days
     path_daily: np.ndarray  # float64 (days,): the trend path, day by day
     strike: StrikeWork
+    site_loss: np.ndarray  # float64 (salvos, sites): share of each site a salvo knocks out
+    site_repair: np.ndarray  # float64 (sites,): each site's repair_days [days]
+    site_exponential: np.ndarray  # int64 (sites,): each site's recovery (1 exponential)
+    site_lost: np.ndarray  # float64 (sites,): each site's own share out of action on a day
+    site_available: np.ndarray  # float64 (sites,): each site's capacity in action on a day

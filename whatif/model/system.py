@@ -20,6 +20,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from whatif.model._compile import scalar
+from whatif.model.production import _recovery_remaining
+
 __all__ = ["available_share", "listed_capacity_lost", "national_lost_share"]
 
 
@@ -79,3 +82,42 @@ def listed_capacity_lost(lost, share, suppliers: Sequence[Sequence[int]],
     if total <= 0.0:
         raise ValueError("the listed sites make no output (their shares sum to 0)")
     return national_lost_share(lost, share, suppliers, order) / total
+
+
+# --- the same rule inside the compiled daily loop ---------------------------------------------
+@scalar
+def system_available_into(lost, suppliers, supplier_count, order, available):
+    """:func:`available_share` for one sample: ``lost`` (S,) in, ``available`` (S,) out."""
+    for i in range(order.shape[0]):
+        s = order[i]
+        value = 1.0 - lost[s]
+        for j in range(supplier_count[s]):
+            c = suppliers[s, j]
+            if available[c] < value:
+                value = available[c]
+        available[s] = value
+
+
+@scalar
+def system_national_lost(available, share):
+    """:func:`national_lost_share` from ``available`` (S,): ``Σ_s share[s] (1 - available[s])``
+    summed site by site in order (as the NumPy version)."""
+    total = 0.0
+    for s in range(share.shape[0]):
+        total += (1.0 - available[s]) * share[s]
+    return total
+
+
+@scalar
+def site_lost_into(day, salvo_day, site_loss, site_repair, site_exponential, lost):
+    """Each site's own share out of action on ``day`` [share], into ``lost`` (S,): as
+    :func:`whatif.model.production.plant_lost_share`, with the site's repair and recovery.
+    ``site_loss[k, s]`` is what salvo ``k`` (landing on ``salvo_day[k]``) knocked out."""
+    for s in range(lost.shape[0]):
+        total = 0.0
+        for k in range(salvo_day.shape[0]):
+            since = day - salvo_day[k]
+            if since >= 0.0 and site_loss[k, s] > 0.0:
+                total += site_loss[k, s] * _recovery_remaining(since, site_repair[s],
+                                                               site_exponential[s])
+        lost[s] = min(total, 1.0)

@@ -12,7 +12,8 @@ Everything it shows comes from :func:`whatif.engine.simulate`,
 - :class:`~whatif.ui.headline.HeadlinePanel`: the headline cards
 - tabs: :class:`~whatif.ui.charts.ChartsPanel`,
   :class:`~whatif.ui.sensitivity.SensitivityPanel`,
-  :class:`~whatif.ui.scenarios.ComparePanel`, :class:`~whatif.ui.record.RecordPanel`
+  :class:`~whatif.ui.scenarios.ComparePanel`, :class:`~whatif.ui.record.RecordPanel`,
+  :class:`~whatif.ui.plan.PlanPanel`
 
 Their plain logic (what to compute, the text shown, the files offered) is in
 :mod:`whatif.views`.
@@ -31,10 +32,11 @@ from whatif.engine import SimulationResult, SolveResult
 from whatif.errors import WhatifError, one_line
 from whatif.params import Assumption
 from whatif.resources import scenario_path, user_dir
-from whatif.scenario import Scenario
+from whatif.scenario import PLAN_REPLACES, SITE_REPLACES, Scenario
 from whatif.ui.charts import ChartsPanel
 from whatif.ui.controls import ControlsPanel
 from whatif.ui.headline import HeadlinePanel, TitleLine
+from whatif.ui.plan import PlanPanel
 from whatif.ui.record import RecordPanel
 from whatif.ui.scenarios import ComparePanel, ScenarioBar, refresh_options
 from whatif.ui.sensitivity import SensitivityPanel
@@ -74,9 +76,10 @@ class WhatifApp(w.VBox):
         self.matters = SensitivityPanel(self._request_sensitivity)
         self.compare_panel = ComparePanel(self.save_dir, self.compare)
         self.record_panel = RecordPanel()  # the launch record and the fits: drawn once
+        self.plan_panel = PlanPanel(self.apply_plan, self.optimise_plan)
         self.tabs = w.Tab(children=[self.charts, self.matters, self.compare_panel,
-                                    self.record_panel.widget],
-                          titles=("Charts", "What matters most?", "Compare scenarios",
+                                    self.plan_panel, self.record_panel.widget],
+                          titles=("Charts", "What matters most?", "Compare scenarios", "Plan",
                                   "Record vs model"))
         self.tabs.observe(self._tab_changed, names="selected_index")
         self._name_widgets()
@@ -177,7 +180,42 @@ class WhatifApp(w.VBox):
         for name, control in self.controls.items():
             control.set_value(scenario.values[name])
         self.title.show(scenario)
+        self.plan_panel.show(scenario)
         self.queue.request()
+
+    def apply_plan(self, sites, plan, inventory) -> str | None:
+        """Replace the scenario's sites, plan and inventory (each None for none; what they
+        replace goes back to its default); the error message if refused, else None."""
+        scenario = self.scenario
+        if sites is not None:
+            scenario = scenario.without(*SITE_REPLACES)
+        if plan is not None:
+            scenario = scenario.without(*PLAN_REPLACES)
+        try:
+            scenario = scenario.with_plan(sites=sites, plan=plan, inventory=inventory)
+        except WhatifError as exc:
+            return str(exc)
+        if scenario.system is not None and not scenario.plan:
+            return ("plan: the sites need a plan: add salvos (a day and missiles per site), "
+                    "or find one with Optimise")
+        self.scenario = scenario
+        for name, control in self.controls.items():  # the defaults put back, shown
+            control.set_value(scenario.values[name])
+        self.title.show(scenario)
+        self.queue.request()
+        return None
+
+    def optimise_plan(self, sites, inventory, missiles: int, salvos: int, objective: str,
+                      samples: int, progress=None):
+        """The best plan for the sites shown (:func:`whatif.optimise.optimise_plan`) on the
+        current assumptions and seed."""
+        from whatif.optimise import optimise_plan
+
+        scenario = self.scenario.without(*SITE_REPLACES) if sites is not None \
+            else self.scenario
+        scenario = scenario.with_plan(sites=sites, plan=None, inventory=inventory)
+        return optimise_plan(scenario, missiles, salvos=salvos, objective=objective,
+                             samples=samples, seed=int(self.seed.value), progress=progress)
 
     def reset(self) -> None:
         """Every assumption back to its cited default."""
@@ -296,6 +334,7 @@ class WhatifApp(w.VBox):
         self.charts.update(self.result, self.solve, other_path(self.scenario),
                            day_zero_check(self.scenario))
         self.record_panel.update(self.scenario)
+        self.plan_panel.update(self.result)
         self._update_sensitivity()
         self.last_refresh_seconds = time.perf_counter() - started
 

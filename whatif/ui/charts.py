@@ -152,7 +152,13 @@ class SuccessChart:
         self.figure = _figure(look.SUCCESS, [self.debate, self.curve, self.level, self.answer],
                               x, y, ".0%", legend="bottom-right")
 
-    def update(self, solve: SolveResult) -> None:
+    def update(self, solve: SolveResult | None) -> None:
+        if solve is None:  # a plan fixes its missiles: no curve to show
+            with self.curve.hold_sync():
+                self.curve.x, self.curve.y = [], []
+            with self.answer.hold_sync():
+                self.answer.x, self.answer.y = [], []
+            return
         curve = solve.curve
         with self.curve.hold_sync():
             self.curve.x = curve["missiles"].to_numpy(dtype=float)

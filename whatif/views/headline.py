@@ -13,7 +13,7 @@ from html import escape
 from whatif.engine import SimulationResult, SolveResult, point_estimate_is_exact
 from whatif.formatting import format_value
 from whatif.outputs import OUTPUTS
-from whatif.presentation import POLICY_TEXT, goal_text
+from whatif.presentation import POLICY_TEXT, goal_text, output_label, plan_summary
 from whatif.scenario import Scenario
 
 
@@ -41,8 +41,14 @@ def _figure(result: SimulationResult, key: str, label: str | None = None, note: 
     return Figure(key, label or OUTPUTS[key].label, format_value(p50, unit), spread, note)
 
 
-def headline_figures(result: SimulationResult, solve: SolveResult) -> list[Figure]:
-    """The app's headline numbers for one run (P50 and P10–P90 of each output)."""
+def headline_figures(result: SimulationResult, solve: SolveResult | None) -> list[Figure]:
+    """The app's headline numbers for one run (P50 and P10–P90 of each output). With a
+    plan (``solve`` None) the first figure is the missiles the plan fires."""
+    if solve is None:
+        fired = sum(s.total for s in result.scenario.plan)
+        first = Figure("missiles_needed", "Missiles fired by the plan", f"{fired:,}", "",
+                       plan_summary(result.scenario) + " (the Plan tab finds the best split)")
+        return [first, *_outputs(result)]
     goal = goal_text(solve.objective, solve.at_least, solve.confidence)
     if solve.missiles_needed is None:
         needed = f"more than {solve.max_missiles}"
@@ -51,11 +57,17 @@ def headline_figures(result: SimulationResult, solve: SolveResult) -> list[Figur
     else:
         needed = f"{solve.missiles_needed}"
         note = goal
+    return [Figure("missiles_needed", "Missiles needed per salvo", needed, "", note),
+            *_outputs(result)]
+
+
+def _outputs(result: SimulationResult) -> list[Figure]:
+    """The headline outputs after the first figure."""
     target = float(result.scenario.central("production_target"))
     share = _figure(result, "target_share_denied")
     return [
-        Figure("missiles_needed", "Missiles needed per salvo", needed, "", note),
-        _figure(result, "capacity_loss", note=point_estimate_note(result)),
+        _figure(result, "capacity_loss", label=output_label("capacity_loss", result.scenario),
+                note=point_estimate_note(result)),
         _figure(result, "days_disrupted"),
         _figure(result, "drones_denied",
                 note=f"= {share.value} of the {format_value(target, 'drones')}/day target over the "
@@ -72,6 +84,9 @@ def point_estimate_note(result: SimulationResult) -> str:
     """Why a point estimate of the capacity lost is not the exact expected value of the
     strike's random outcome ("" when it is, or in Monte Carlo mode)."""
     scenario = result.scenario
+    if scenario.system is not None:
+        return ("" if result.samples else "Point estimate: each site's expected loss; "
+                "Monte Carlo gives the average.")
     if result.samples or point_estimate_is_exact(scenario, "capacity_loss"):
         return ""
     several = scenario.central("allocation") == "even" and len(scenario.stages) > 1

@@ -69,10 +69,14 @@ def day_zero_check(scenario: Scenario) -> str:
             f"interval, fitted {estimate.value:,.0f}).")
 
 
-def run(scenario: Scenario, settings: RunSettings) -> tuple[SimulationResult, SolveResult]:
-    """The model on ``scenario``: daily series for the charts and the missiles needed."""
+def run(scenario: Scenario, settings: RunSettings
+        ) -> tuple[SimulationResult, SolveResult | None]:
+    """The model on ``scenario``: daily series for the charts and the missiles needed
+    (None for a scenario with a plan, whose salvos are fixed)."""
     result = simulate(scenario, samples=settings.draws, seed=settings.seed, series=True,
                       bands=CHART_BANDS)
+    if scenario.plan:
+        return result, None
     solve = missiles_needed(scenario, settings.objective, settings.at_least,
                             settings.confidence, samples=settings.draws, seed=settings.seed,
                             max_missiles=MAX_MISSILES)
