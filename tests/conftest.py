@@ -149,7 +149,8 @@ def run_chain(
         np.ascontiguousarray(table[:, 1]))
     salvo_day = np.arange(len(salvo_losses)) * float(restrike_interval_days)
     result = daily_chain(inputs, production_path, salvo_day,
-                         np.asarray(salvo_losses, dtype=float), series, bool(record), no_sites())
+                         np.asarray(salvo_losses, dtype=float), series, bool(record),
+                         no_sites(horizon_days))
     names = ("drones_denied", "days_disrupted", "launches_denied", "baseline_launches",
              "grid_mw_days", "stock_shortfall_end")
     return dict(zip(names, result, strict=True)), (series if record else None)

@@ -269,3 +269,25 @@ def test_scenario_with_sites_round_trips_through_yaml():
     assert again.system == scenario.system
     assert again.plan == scenario.plan and again.inventory == scenario.inventory
     assert math.isclose(float(again.system.share.sum()), 0.99)
+
+
+@pytest.mark.parametrize("exponential", [0, 1])
+@pytest.mark.parametrize("repair", [0.4, 1.0, 7.5, 30.0, 64.0])
+def test_lost_days_equal_the_plants_lost_share_day_by_day(exponential, repair):
+    """One truth: the vectorised days (what the chain reads) are plant_lost_share's sums,
+    bit for bit, before its cap at 1."""
+    from whatif.model.production import lost_days_into, plant_lost_share
+
+    @njit
+    def both(days, salvo_day, salvo_loss, repair, exponential):
+        row = np.empty(days)
+        lost_days_into(days, salvo_day, salvo_loss, repair, exponential, row)
+        direct = np.empty(days)
+        for t in range(days):
+            direct[t] = plant_lost_share(float(t), salvo_day, salvo_loss, repair, exponential)
+        return row, direct
+
+    salvo_day = np.array([0.0, 3.0, 10.0, 31.0])
+    salvo_loss = np.array([0.45, 0.0, 0.8, 0.3])
+    row, direct = both(60, salvo_day, salvo_loss, repair, exponential)
+    np.testing.assert_array_equal(np.minimum(row, 1.0), direct)

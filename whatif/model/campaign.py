@@ -48,11 +48,11 @@ from whatif.model.production import (
     DISRUPTED_BELOW,
     _dispersal_makeup,
     _production_shortfall,
+    lost_days_into,
     path_level,
     path_production,
-    plant_lost_share,
 )
-from whatif.model.system import site_lost_into, system_available_into, system_national_lost
+from whatif.model.system import system_days_into
 
 #: Daily series written by :func:`daily_chain`, in this order (axis 0 of the series array);
 #: their units are :data:`SERIES_UNITS` (both from :mod:`whatif.model.layout`).
@@ -177,20 +177,24 @@ def daily_chain(inputs, path, salvo_day, salvo_loss, series, record, sites):
         if salvo_loss.max() == 0.0:  # nothing lost: nothing to follow day by day
             settled = 0
     days = series.shape[1] if record else settled
+    n_sites = sites.share.shape[0]
+    if system:  # each site's capacity and the national loss on every day the loop runs
+        system_days_into(days, salvo_day, sites.salvo_loss, sites.repair_days,
+                         sites.exponential, sites.suppliers, sites.supplier_count,
+                         sites.order, sites.share, sites.lost_days)
+    else:  # the plant's loss on every day the loop runs (before the cap at 1)
+        lost_days_into(days, salvo_day, salvo_loss, x.repair_days, x.exponential,
+                       sites.lost_days[0])
     for t in range(days):  # (no early break in this loop: it keeps it fast)
         day = float(t)
         base = path_production(t, x, path)
         makeup = _dispersal_makeup(day, x.dispersal_share, x.dispersal_days)
-        if system:  # the sites' own losses, then what their suppliers let them make
-            site_lost_into(day, salvo_day, sites.salvo_loss, sites.repair_days,
-                           sites.exponential, sites.lost)
-            system_available_into(sites.lost, sites.suppliers, sites.supplier_count,
-                                  sites.order, sites.available)
-            national = system_national_lost(sites.available, sites.share)
+        if system:  # the national share lost (the sites' losses and their suppliers')
+            national = sites.lost_days[n_sites, t]
             lost = national / listed_share
             shortfall = _production_shortfall(base, 1.0, national, makeup)
         else:
-            lost = plant_lost_share(day, salvo_day, salvo_loss, x.repair_days, x.exponential)
+            lost = min(sites.lost_days[0, t], 1.0)  # plant_lost_share, day t
             shortfall = _production_shortfall(base, x.site_share, lost, makeup)
         # the stock: covers the shortfall (drawdown, rebuild), is refilled from a share of
         # output while below its start (rebuild), or is kept whole (hold)
@@ -226,8 +230,8 @@ def daily_chain(inputs, path, salvo_day, salvo_loss, series, record, sites):
             series[GRID_DAMAGED_BASELINE, t] = grid_base
             series[GRID_DAMAGED_STRIKE, t] = grid_base - grid_gap
             if system:
-                for i in range(sites.available.shape[0]):
-                    series[N_SERIES + i, t] = sites.available[i]
+                for i in range(n_sites):
+                    series[N_SERIES + i, t] = sites.lost_days[i, t]  # capacity in action
             grid_base = grid_base * keep + base * got_through * x.mw_per_hit
         grid_gap = grid_gap * keep + deficit * got_through * x.mw_per_hit
         if t + 1 == settled:

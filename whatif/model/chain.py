@@ -118,7 +118,8 @@ def scratch(shared, max_salvos, max_days):
     return Work(np.empty(max_salvos), np.empty(max_salvos, dtype=np.int64),
                 np.empty(max_salvos), np.ones(months), np.empty(max(max_days, 1)), strike,
                 np.zeros((max_salvos, sites)), np.empty(sites),
-                np.empty(sites, dtype=np.int64), np.empty(sites), np.empty(sites))
+                np.empty(sites, dtype=np.int64), np.empty(sites), np.empty(sites),
+                np.empty((sites + 1, max(max_days, 1))))
 
 
 @scalar
@@ -287,12 +288,14 @@ def sample_outcome(row, missiles, shared, key, work, out, series, record, strike
     ``record``. ``strike_only`` writes the capacity loss alone.
     """
     n_salvos = salvo_schedule(row, missiles, shared, work.salvo_day, work.salvo_missiles)
+    # the capacity loss is the first salvo's: the others are struck only for the chain
+    struck = 1 if strike_only else n_salvos
     if shared.system:
-        fired = _strike_system(row, shared, key, work, out, n_salvos)
+        fired = _strike_system(row, shared, key, work, out, struck)
     else:
         strike = strike_params(row)
         stages = shared.stage_aimpoints[SITE, :shared.stage_count[SITE]]
-        for k in range(n_salvos):
+        for k in range(struck):
             if shared.stochastic:
                 work.salvo_loss[k] = sampled_salvo_loss_into(
                     sub_key(key, k), work.salvo_missiles[k], strike, stages, work.strike)
@@ -315,8 +318,7 @@ def sample_outcome(row, missiles, shared, key, work, out, series, record, strike
                         work.month_factor)
     sites = SiteDays(shared.system, shared.site_share, shared.site_suppliers,
                      shared.supplier_count, shared.site_order, work.site_loss[:n_salvos],
-                     work.site_repair, work.site_exponential, work.site_lost,
-                     work.site_available)
+                     work.site_repair, work.site_exponential, work.site_lost_days)
     denied, disrupted, launches_denied, baseline_launches, grid_mw_days, stock_short = (
         daily_chain(inputs, path, work.salvo_day[:n_salvos], work.salvo_loss[:n_salvos],
                     series, record, sites))

@@ -287,16 +287,19 @@ class SiteDays(NamedTuple):
     salvo_loss: np.ndarray  # float64 (salvos, sites): share of each site each salvo knocks out
     repair_days: np.ndarray  # float64 (sites,) [days]
     exponential: np.ndarray  # int64 (sites,): recovery, 1 exponential, 0 linear
-    lost: np.ndarray  # float64 (sites,): scratch, each site's own loss on a day
-    available: np.ndarray  # float64 (sites,): scratch, each site's capacity in action
+    lost_days: np.ndarray  # float64 (sites + 1, days): scratch, each site's capacity in
+    # action day by day, then the national share lost (whatif.model.system.system_days_into);
+    # for the single plant, row 0 is its loss day by day
 
 
-def no_sites() -> SiteDays:
-    """The :class:`SiteDays` of a scenario without ``sites`` (the single plant)."""
+def no_sites(days: int) -> SiteDays:
+    """The :class:`SiteDays` of a scenario without ``sites`` (the single plant), for up to
+    ``days`` days."""
     one = np.zeros(1)
     index = np.zeros(1, dtype=np.int64)
     return SiteDays(False, one, np.zeros((1, 1), dtype=np.int64), index, index,
-                    np.zeros((1, 1)), one.copy(), index.copy(), one.copy(), one.copy())
+                    np.zeros((1, 1)), one.copy(), index.copy(),
+                    np.zeros((2, max(int(days), 1))))
 
 
 class StrikeWork(NamedTuple):
@@ -321,3 +324,4 @@ class Work(NamedTuple):
     site_exponential: np.ndarray  # int64 (sites,): each site's recovery (1 exponential)
     site_lost: np.ndarray  # float64 (sites,): each site's own share out of action on a day
     site_available: np.ndarray  # float64 (sites,): each site's capacity in action on a day
+    site_lost_days: np.ndarray  # float64 (sites + 1, days)

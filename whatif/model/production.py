@@ -299,6 +299,43 @@ def plant_lost_share(day, salvo_day, salvo_loss, repair_days, exponential):
 
 
 @scalar
+def lost_days_into(days, salvo_day, salvo_loss, repair_days, exponential, row):
+    """:func:`plant_lost_share` before its cap at 1 for every day ``0 … days - 1`` at once,
+    into ``row``: the same sums in the same order (salvo by salvo), each salvo added over
+    the days it is still being repaired, in loops without a carried value that the
+    compiler vectorises. Salvo days are whole days."""
+    for t in range(days):
+        row[t] = 0.0
+    for k in range(salvo_day.shape[0]):
+        loss = salvo_loss[k]
+        if loss <= 0.0:  # (adds nothing)
+            continue
+        # the day in a local and an index known not to be negative: a load inside the loop
+        # might alias the row being written, and a negative index would wrap; either stops
+        # the loop vectorising
+        day = salvo_day[k]
+        first = max(int(day), 0)
+        if exponential:
+            for j in range(max(days - first, 0)):
+                since = float(first + j) - day
+                row[first + j] += loss * _recovery_remaining(since, repair_days, exponential)
+            continue
+        # linear: whole days before the repair ends take 1 - (since + ½)/T, as
+        # _recovery_remaining does (written out); the day the repair ends takes the
+        # general rule; nothing is out after it
+        whole = min(int(math.floor(repair_days)) if repair_days >= 1.0 else 0,
+                    max(days - first, 0))
+        inverse = 1.0 / repair_days
+        for j in range(whole):
+            since = float(first + j) - day
+            row[first + j] += loss * (1.0 - (since + 0.5) * inverse)
+        last = min(days, first + int(math.ceil(repair_days)) + 1)
+        for j in range(whole, max(last - first, 0)):
+            since = float(first + j) - day
+            row[first + j] += loss * _recovery_remaining(since, repair_days, exponential)
+
+
+@scalar
 def _production_shortfall(baseline, site_share, lost_share, makeup):
     """National output lost on a day [drones/day]: ``P_base s ℓ (1 - d)``.
 

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from whatif.model._compile import scalar
-from whatif.model.production import _recovery_remaining
+from whatif.model.production import lost_days_into
 
 __all__ = ["available_share", "listed_capacity_lost", "national_lost_share"]
 
@@ -109,15 +109,41 @@ def system_national_lost(available, share):
 
 
 @scalar
-def site_lost_into(day, salvo_day, site_loss, site_repair, site_exponential, lost):
-    """Each site's own share out of action on ``day`` [share], into ``lost`` (S,): as
-    :func:`whatif.model.production.plant_lost_share`, with the site's repair and recovery.
-    ``site_loss[k, s]`` is what salvo ``k`` (landing on ``salvo_day[k]``) knocked out."""
-    for s in range(lost.shape[0]):
-        total = 0.0
-        for k in range(salvo_day.shape[0]):
-            since = day - salvo_day[k]
-            if since >= 0.0 and site_loss[k, s] > 0.0:
-                total += site_loss[k, s] * _recovery_remaining(since, site_repair[s],
-                                                               site_exponential[s])
-        lost[s] = min(total, 1.0)
+def site_lost_days_into(days, salvo_day, site_loss, site_repair, site_exponential, out):
+    """Each site's own share out of action on days ``0 … days - 1`` before the cap at 1, into
+    ``out[s, t]``: :func:`whatif.model.production.lost_days_into` of each site's salvo
+    losses ``site_loss[:, s]`` with its repair and recovery."""
+    for s in range(out.shape[0]):
+        lost_days_into(days, salvo_day, site_loss[:, s], site_repair[s], site_exponential[s],
+                       out[s])
+
+
+@scalar
+def system_days_into(days, salvo_day, site_loss, site_repair, site_exponential, suppliers,
+                     supplier_count, order, share, out):
+    """A system's days ``0 … days - 1`` at once, into ``out`` ``(sites + 1, days)``: row ``s``
+    each site's capacity in action [share] (:func:`system_available_into` of the capped
+    :func:`site_lost_days_into`), the last row the national share of output lost
+    (:func:`system_national_lost`). Each step is a loop over days without a carried value
+    (vectorised); per day the arithmetic and its order are those of the one-day functions."""
+    sites = order.shape[0]
+    site_lost_days_into(days, salvo_day, site_loss, site_repair, site_exponential,
+                        out[:sites])
+    for i in range(sites):  # in supply order: a site's suppliers are done before it
+        s = order[i]
+        row = out[s]
+        for t in range(days):
+            row[t] = 1.0 - min(row[t], 1.0)
+        for j in range(supplier_count[s]):
+            feeding = out[suppliers[s, j]]
+            for t in range(days):
+                if feeding[t] < row[t]:
+                    row[t] = feeding[t]
+    national = out[sites]
+    for t in range(days):
+        national[t] = 0.0
+    for s in range(sites):
+        row = out[s]
+        weight = share[s]
+        for t in range(days):
+            national[t] += (1.0 - row[t]) * weight
