@@ -266,9 +266,9 @@ class _Outcomes:
             key = sub_key(sample_keys, k)
             stage = np.broadcast_to(base_stage, (n, n_slots)).copy()
             if not bottleneck:
-                order_key = sub_key(key, 1)
-                for i in range(n_slots - 1, 0, -1):
-                    j = below(order_key, i, i + 1)
+                order_key = sub_key(key, 1)  # Fisher-Yates from the front, as the kernel
+                for i in range(n_slots - 1):
+                    j = i + below(order_key, i, n_slots - i)
                     tmp = stage[:, i].copy()
                     stage[:, i] = stage[rows, j]
                     stage[rows, j] = tmp

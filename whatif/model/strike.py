@@ -258,7 +258,7 @@ def sampled_salvo_loss(key, missiles, strike, stage_aimpoints):
     return sampled_salvo_loss_into(key, missiles, strike, stage_aimpoints, work)
 
 
-@njit(**JIT_OPTIONS)
+@scalar
 def sampled_salvo_loss_into(key, missiles, strike, stage_aimpoints, work):
     """:func:`sampled_salvo_loss` with scratch supplied by the caller.
 
@@ -277,14 +277,19 @@ def sampled_salvo_loss_into(key, missiles, strike, stage_aimpoints, work):
         for _ in range(stage_aimpoints[j]):
             slot_stage[pos] = j
             pos += 1
+    # the slots the missiles reach (missile i aims at slot i mod n_slots)
+    reached = min(n_slots, int(missiles))
     if target < 0 and n_stages > 1:  # with one stage the order cannot matter
+        # Fisher-Yates from the front: step i fixes slot i for good (later steps only swap
+        # slots after it), so the first `reached` steps give the slots a salvo reaches, the
+        # same whatever its size (a larger salvo's outcome contains a smaller one's)
         order_key = sub_key(key, 1)
-        for i in range(n_slots - 1, 0, -1):
-            j = below(order_key, i, i + 1)
+        for i in range(min(reached, n_slots - 1)):
+            j = i + below(order_key, i, n_slots - i)
             tmp = slot_stage[i]
             slot_stage[i] = slot_stage[j]
             slot_stage[j] = tmp
-    destroyed[:n_slots] = False
+    destroyed[:reached] = False
     missile_key = sub_key(key, 2)
     r = strike.launch_reliability
     defense_engagements = strike.defense_engagements
@@ -304,7 +309,7 @@ def sampled_salvo_loss_into(key, missiles, strike, stage_aimpoints, work):
         intercepted = engaged & (u2 < intercept_probability)
         destroyed[slot] |= is_launched & (not intercepted) & (u1 < kill_threshold)
     lost[:n_stages] = 0.0
-    for s in range(n_slots):
+    for s in range(reached):
         if destroyed[s]:
             lost[slot_stage[s]] += 1.0
     kept = 1.0
