@@ -226,14 +226,13 @@ def shared_inputs(scenario: Scenario, seed: int | None, stochastic: bool) -> lay
         share = np.zeros(1)
         suppliers: list[tuple[int, ...]] = [()]
         order = [0]
-        own = np.zeros((1, layout.N_SITE_INPUTS), dtype=np.bool_)
+        columns = np.full((1, layout.N_SITE_INPUTS), -1, dtype=np.int64)
     else:
         stages = [[s.aimpoints for s in site.stages] for site in system.sites]
         share = system.share
         suppliers = list(system.suppliers)
         order = list(system.order)
-        own = np.array([[name in site.overrides for name in layout.SITE_INPUTS]
-                        for site in system.sites], dtype=np.bool_)
+        columns = site_columns(system)
     sites = len(stages)
     stage_aimpoints = np.zeros((sites, max(len(s) for s in stages)), dtype=np.int64)
     for i, counts in enumerate(stages):
@@ -257,7 +256,7 @@ def shared_inputs(scenario: Scenario, seed: int | None, stochastic: bool) -> lay
         site_suppliers=site_suppliers,
         supplier_count=np.array([len(f) for f in suppliers], dtype=np.int64),
         site_order=np.array(order, dtype=np.int64),
-        site_own=own,
+        site_column=columns,
         planned=bool(scenario.plan),
         plan_day=np.array([float(salvo.day) for salvo in scenario.plan], dtype=np.float64),
         plan_missiles=np.ascontiguousarray(plan_missiles),
@@ -268,27 +267,46 @@ def shared_inputs(scenario: Scenario, seed: int | None, stochastic: bool) -> lay
 SITE_STREAM = 1 << 16
 
 
+def site_columns(system) -> np.ndarray:
+    """``Shared.site_column``: where each site's own value of each of
+    :data:`layout.SITE_INPUTS` sits in ``theta`` (columns after :data:`layout.INPUTS`, in
+    site order), or -1 where the site takes the scenario's."""
+    columns = np.full((len(system.sites), layout.N_SITE_INPUTS), -1, dtype=np.int64)
+    nxt = layout.N_INPUTS
+    for i, site in enumerate(system.sites):
+        for j, name in enumerate(layout.SITE_INPUTS):
+            if name in site.overrides:
+                columns[i, j] = nxt
+                nxt += 1
+    return columns
+
+
 def with_site_columns(scenario: Scenario, theta: np.ndarray, samples: int,
                       seed: int | None) -> np.ndarray:
-    """``theta`` with each site's own assumptions appended (:func:`layout.site_column`):
-    drawn from their own streams (Monte Carlo) or central; columns a site does not set
-    stay 0 (the kernel reads the scenario's column for those)."""
+    """``theta`` with the sites' own assumptions appended (:func:`site_columns`): drawn
+    from their own streams (one per site and input: another site's change leaves them be)
+    in Monte Carlo, or central. ``theta`` itself when no site sets any."""
     system = scenario.system
     if system is None:
         return theta
+    columns = site_columns(system)
+    own = int((columns >= 0).sum())
+    if not own:
+        return theta
     n = theta.shape[0]
-    wide = np.zeros((layout.N_INPUTS + len(system.sites) * layout.N_SITE_INPUTS, n)).T
+    wide = np.empty((layout.N_INPUTS + own, n)).T  # each column contiguous, as theta
     wide[:, : layout.N_INPUTS] = theta
     for i, site in enumerate(system.sites):
         for j, name in enumerate(layout.SITE_INPUTS):
-            if name not in site.overrides:
+            if columns[i, j] < 0:
                 continue
             value = site.overrides[name]
-            column = layout.site_column(i, j)
+            column = int(columns[i, j])
             if isinstance(value, str):  # a choice
                 wide[:, column] = choice_code(name, value)
             elif samples:
-                unit = column_generator(seed, SITE_STREAM + column).random(n)
+                stream = SITE_STREAM + i * layout.N_SITE_INPUTS + j
+                unit = column_generator(seed, stream).random(n)
                 wide[:, column] = ppf(value, unit, REGISTRY[name])
             else:
                 wide[:, column] = value.central

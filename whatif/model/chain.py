@@ -48,10 +48,8 @@ from whatif.model.layout import (
     MISSILE_UNIT_COST,
     MISSILES,
     MW_PER_HIT,
-    N_INPUTS,
     N_OUTPUTS,
     N_SERIES,
-    N_SITE_INPUTS,
     OUTPUT_NAMES,
     PRODUCTION_NOW,
     PRODUCTION_PATH,
@@ -200,9 +198,8 @@ def month_scatter_into(key, sigma, stochastic, month_factor):
 def site_value(row, shared, site, j, scenario_column):
     """Site ``site``'s ``SITE_INPUTS[j]`` in row ``row``: its own column if it sets it, else
     the scenario's (``scenario_column``)."""
-    if shared.site_own[site, j]:
-        return row[N_INPUTS + site * N_SITE_INPUTS + j]
-    return row[scenario_column]
+    column = shared.site_column[site, j]
+    return row[column] if column >= 0 else row[scenario_column]
 
 
 @scalar

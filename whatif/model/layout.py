@@ -184,9 +184,10 @@ class Shared(NamedTuple):
     supplier_count : int64 array (sites,)
     site_order : int64 array (sites,)
         Every site after all of its suppliers.
-    site_own : bool array (sites, len(SITE_INPUTS))
-        Whether a site sets :data:`SITE_INPUTS` ``[j]`` itself (then read from its own
-        column of ``theta``, :func:`site_column`) or takes the scenario's.
+    site_column : int64 array (sites, len(SITE_INPUTS))
+        The column of ``theta`` holding a site's own value of ``SITE_INPUTS[j]`` (after
+        :data:`INPUTS`, one column per value a site sets), or -1: the site takes the
+        scenario's column.
     planned : bool
         Salvos follow the plan below, not ``missiles``/``restrikes``/``restrike_interval_days``.
     plan_day : float64 array (salvos,)
@@ -207,22 +208,16 @@ class Shared(NamedTuple):
     site_suppliers: np.ndarray
     supplier_count: np.ndarray
     site_order: np.ndarray
-    site_own: np.ndarray
+    site_column: np.ndarray
     planned: bool
     plan_day: np.ndarray
     plan_missiles: np.ndarray
 
 
-#: the assumptions a site may set for itself, in the order of its own columns of ``theta``
-#: (after :data:`INPUTS`: site ``i``'s ``SITE_INPUTS[j]`` is column ``site_column(i, j)``)
+#: the assumptions a site may set for itself (``Shared.site_column``'s second axis)
 SITE_INPUTS = ("launch_reliability", "defense_engagements", "intercept_probability",
                "aimpoint_kill_probability", "allocation", "repair_days", "recovery")
 N_SITE_INPUTS = len(SITE_INPUTS)
-
-
-def site_column(site: int, j: int) -> int:
-    """The column of ``theta`` holding site ``site``'s own ``SITE_INPUTS[j]``."""
-    return N_INPUTS + site * N_SITE_INPUTS + j
 
 
 #: sites' own series follow :data:`SERIES` in a system run's series array: each site's
