@@ -291,3 +291,15 @@ def test_lost_days_equal_the_plants_lost_share_day_by_day(exponential, repair):
     salvo_loss = np.array([0.45, 0.0, 0.8, 0.3])
     row, direct = both(60, salvo_day, salvo_loss, repair, exponential)
     np.testing.assert_array_equal(np.minimum(row, 1.0), direct)
+
+
+def test_cli_plan_beyond_the_inventory_is_one_line_exit_2(tmp_path, capsys):
+    path = tmp_path / "short.yaml"
+    path.write_text("plan:\n  - {day: 0, missiles: {plant: 20}}\n"
+                    "  - {day: 28, missiles: {plant: 6}}\n"
+                    "inventory: {on_hand: 24, delivered_per_30_days: 5}\n")
+    assert main(["run", str(path), "--samples", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert ("plan: salvo 2 (day 28) fires 6 missiles but 4 are in hand; 2 short (on hand 24, "
+            "5 delivered every 30 days)") in err
