@@ -238,11 +238,11 @@ def build_cases(scenario, quick: bool) -> list[Case]:
 
 
 # --- daily bands, before and after ------------------------------------------------------------
-def series_frame_before(daily, bands=outputs.SERIES, copies=None):
+def series_frame_before(daily, bands=outputs.SERIES, copies=None, site_series=()):
     """How the bands were made before ``whatif/model/bands.py``: every day's samples
     sorted (``outputs.percentiles`` on the day-major series, so without the copy to a
     day-major layout the old code also paid for); the same frame (``copies`` is ignored:
-    the old code computed every series)."""
+    the old code computed every series; the baseline has no sites' series)."""
     columns = {}
     means = daily.mean(axis=-1)
     for k, name in enumerate(outputs.SERIES):

@@ -303,3 +303,43 @@ def test_cli_plan_beyond_the_inventory_is_one_line_exit_2(tmp_path, capsys):
     assert err.count("\n") == 1
     assert ("plan: salvo 2 (day 28) fires 6 missiles but 4 are in hand; 2 short (on hand 24, "
             "5 delivered every 30 days)") in err
+
+
+def test_system_days_equal_the_one_day_rule_day_by_day():
+    """One truth: the vectorised system days (what the chain reads) are, day by day, the
+    one-day Leontief rule and national sum applied to each site's capped loss."""
+    from whatif.model.production import plant_lost_share
+    from whatif.model.system import system_days_into, system_national_lost
+
+    @njit
+    def both(days, salvo_day, site_loss, repair, exponential, suppliers, counts, order, share):
+        sites = order.shape[0]
+        out = np.empty((sites + 1, days))
+        system_days_into(days, salvo_day, site_loss, repair, exponential, suppliers, counts,
+                         order, share, out)
+        direct = np.empty((sites + 1, days))
+        lost = np.empty(sites)
+        available = np.empty(sites)
+        for t in range(days):
+            for s in range(sites):
+                lost[s] = plant_lost_share(float(t), salvo_day, site_loss[:, s].copy(),
+                                           repair[s], exponential[s])
+            system_available_into(lost, suppliers, counts, order, available)
+            direct[:sites, t] = available
+            direct[sites, t] = system_national_lost(available, share)
+        return out, direct
+
+    salvo_day = np.array([0.0, 5.0, 21.0])
+    site_loss = np.array([[0.5, 0.0, 0.7, 0.2], [0.6, 0.3, 0.0, 0.0], [0.0, 0.9, 0.4, 0.1]])
+    repair = np.array([30.0, 12.5, 45.2, 8.0])
+    exponential = np.array([0, 1, 0, 0], dtype=np.int64)
+    supplied_by = ((2, 3), (2,), (3,), ())
+    suppliers = np.zeros((4, 4), dtype=np.int64)
+    for i, row in enumerate(supplied_by):
+        suppliers[i, :len(row)] = row
+    counts = np.array([len(r) for r in supplied_by], dtype=np.int64)
+    order = np.array([3, 2, 0, 1], dtype=np.int64)
+    share = np.array([0.5, 0.3, 0.0, 0.0])
+    out, direct = both(70, salvo_day, site_loss, repair, exponential, suppliers, counts, order,
+                       share)
+    np.testing.assert_array_equal(out, direct)
