@@ -42,10 +42,11 @@ def run_once(samples: int, out: Path) -> float:
     return time.perf_counter() - started
 
 
-def write_section(text: str) -> None:
+def write_section(text: str, section: str = SECTION) -> None:
+    """Replace ``section`` of docs/BENCHMARKS.md with ``text`` (or add it after the rule)."""
     doc = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    if SECTION in doc:
-        head, rest = doc.split(SECTION, 1)
+    if section in doc:
+        head, rest = doc.split(section, 1)
         tail = rest.split("\n## ", 1)
         doc = head + text + ("\n## " + tail[1] if len(tail) > 1 else "")
     else:

@@ -23,14 +23,13 @@ import subprocess
 import time
 from pathlib import Path
 
-from bench_brief import cpu_model
+from bench_brief import cpu_model, write_section
 
 from whatif.engine import simulate
 from whatif.optimise import optimise_plan
 from whatif.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "BENCHMARKS.md"
 SECTION = "## Plans against a system of sites"
 TARGET_SIMULATE_MS, TARGET_OPTIMISE_S = 300.0, 2.0
 
@@ -60,19 +59,6 @@ def timed(f, runs: int) -> list[float]:
         f()
         out.append(time.perf_counter() - started)
     return out
-
-
-def write_section(text: str) -> None:
-    doc = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    if SECTION in doc:
-        head, rest = doc.split(SECTION, 1)
-        tail = rest.split("\n## ", 1)
-        doc = head + text + ("\n## " + tail[1] if len(tail) > 1 else "")
-    else:
-        if "\n---\n" not in doc:
-            doc += "\n---\n"
-        doc = doc.rstrip() + "\n\n" + text
-    DOC.write_text(doc.rstrip() + "\n", encoding="utf-8")
 
 
 def main() -> int:
@@ -118,7 +104,7 @@ def main() -> int:
         "split.\n")
     print(text)
     if args.write:
-        write_section(text)
+        write_section(text, SECTION)
     return 0
 
 

@@ -103,33 +103,13 @@ class Brief:
         missiles = (f"{salvo.central:.0f}" if salvo.is_fixed or not self.samples
                     else f"{salvo.low:.0f}–{salvo.high:.0f}")
         chance = float((out["capacity_loss"] >= GOAL[1]).mean())
-        horizon = int(s.central("horizon_days"))
-
-        def rng(name: str) -> str:
-            row = self.result.summary.loc[name]
-            unit = OUTPUTS[name].unit
-            if row["p10"] == row["p90"]:
-                return format_value(row["p50"], unit)
-            return (f"{format_value(row['p50'], unit)} (P10–P90 {format_value(row['p10'], unit)}"
-                    f"–{format_value(row['p90'], unit)})")
-
         needed = self.solve.missiles_needed
         needed_text = (f"{needed} missiles" if needed is not None
                        else f"more than {self.solve.max_missiles} missiles")
         return (
             f"With these assumptions a salvo of {missiles} missiles has a {chance:.0%} chance of "
             f"cutting the plant's output by at least half; {needed_text} would be needed for an "
-            f"{GOAL[2]:.0%} chance. National output stays below 90% of the no-strike path for "
-            f"{rng('days_disrupted')} days. Over the {horizon}-day horizon the strike denies "
-            f"{rng('drones_denied')} drones, {rng('target_share_denied')} of the target output, "
-            f"and averts {rng('energy_hits_averted')} hits on energy infrastructure "
-            f"({rng('energy_hit_reduction')} fewer), worth {rng('grid_gw_days_averted')} GW·days "
-            f"of grid outage; the stock is still {rng('stock_shortfall_end')} drones short at the "
-            f"end, which defers {rng('energy_hits_deferred')} more hits past the horizon. Each "
-            f"dollar of missiles denies {rng('cost_exchange_ratio')} dollars of drones and "
-            f"defence. Assumed: {look.path_text(s)}; "
-            f"{look.POLICY_TEXT[s.central('stock_policy')]}."
-        )
+            f"{GOAL[2]:.0%} chance. " + self._consequences("the strike"))
 
     def _range(self, name: str) -> str:
         """An output's P50 with its P10–P90, as the bottom line writes it."""
@@ -140,18 +120,14 @@ class Brief:
         return (f"{format_value(row['p50'], unit)} (P10–P90 {format_value(row['p10'], unit)}"
                 f"–{format_value(row['p90'], unit)})")
 
-    def _plan_bottom_line(self) -> str:
-        """The bottom line of a scenario with a plan (no salvo size to solve for)."""
+    def _consequences(self, actor: str) -> str:
+        """The bottom line from national output on: what ``actor`` (the strike, the plan)
+        denies and averts, the stock, the cost, and the path and policy assumed."""
         s, rng = self.scenario, self._range
-        fired = sum(salvo.total for salvo in s.plan)
-        target = ("the listed sites' combined output" if s.system is not None
-                  else "the plant's output")
         horizon = int(s.central("horizon_days"))
         return (
-            f"With these assumptions the plan fires {fired:,} missiles in "
-            f"{look.plan_summary(s)}. The first salvo cuts {target} by "
-            f"{rng('capacity_loss')}. National output stays below 90% of the no-strike path "
-            f"for {rng('days_disrupted')} days. Over the {horizon}-day horizon the plan denies "
+            f"National output stays below 90% of the no-strike path for "
+            f"{rng('days_disrupted')} days. Over the {horizon}-day horizon {actor} denies "
             f"{rng('drones_denied')} drones, {rng('target_share_denied')} of the target output, "
             f"and averts {rng('energy_hits_averted')} hits on energy infrastructure "
             f"({rng('energy_hit_reduction')} fewer), worth {rng('grid_gw_days_averted')} GW·days "
@@ -160,6 +136,16 @@ class Brief:
             f"dollar of missiles denies {rng('cost_exchange_ratio')} dollars of drones and "
             f"defence. Assumed: {look.path_text(s)}; "
             f"{look.POLICY_TEXT[s.central('stock_policy')]}.")
+
+    def _plan_bottom_line(self) -> str:
+        """The bottom line of a scenario with a plan (no salvo size to solve for)."""
+        s = self.scenario
+        fired = sum(salvo.total for salvo in s.plan)
+        target = ("the listed sites' combined output" if s.system is not None
+                  else "the plant's output")
+        return (f"With these assumptions the plan fires {fired:,} missiles in "
+                f"{look.plan_summary(s)}. The first salvo cuts {target} by "
+                f"{self._range('capacity_loss')}. " + self._consequences("the plan"))
 
     def plan_html(self) -> str:
         """The target system, the plan's salvos and each site's capacity over time."""

@@ -449,6 +449,14 @@ def salvo_needed(theta, shared, objective, at_least, max_missiles):
                          int(max_missiles))
 
 
+@njit(**JIT_OPTIONS)
+def _task_scratch(shared, max_salvos, max_days):
+    """A parallel task's :func:`scratch`, one row of outputs and a series stand-in, for runs
+    that keep no daily series."""
+    return (scratch(shared, max_salvos, max_days), np.empty(N_OUTPUTS + _site_rows(shared)),
+            np.empty((N_SERIES + _site_rows(shared), 1)))
+
+
 @njit(parallel=True, **JIT_OPTIONS)
 def _salvo_needed(columns, shared, objective, at_least, max_missiles):
     """:func:`salvo_needed` on :func:`input_columns`."""
@@ -458,9 +466,7 @@ def _salvo_needed(columns, shared, objective, at_least, max_missiles):
     max_salvos = _most_salvos(columns, shared)
     max_days = int(columns[HORIZON_DAYS].max()) if n else 1
     for chunk in prange((n + CHUNK - 1) // CHUNK):
-        work = scratch(shared, max_salvos, max_days)
-        dummy = np.empty((N_SERIES + _site_rows(shared), 1))
-        out = np.empty(N_OUTPUTS + _site_rows(shared))
+        work, out, dummy = _task_scratch(shared, max_salvos, max_days)
         for s in range(chunk * CHUNK, min(n, (chunk + 1) * CHUNK)):
             row = columns[:, s]
             key = sub_key(shared.key, s)
@@ -493,9 +499,7 @@ def objective_values(columns, shared, objective):
     max_salvos = _most_salvos(columns, shared)
     max_days = int(columns[HORIZON_DAYS].max()) if n else 1
     for chunk in prange((n + CHUNK - 1) // CHUNK):
-        work = scratch(shared, max_salvos, max_days)
-        dummy = np.empty((N_SERIES + _site_rows(shared), 1))
-        out = np.empty(N_OUTPUTS + _site_rows(shared))
+        work, out, dummy = _task_scratch(shared, max_salvos, max_days)
         for s in range(chunk * CHUNK, min(n, (chunk + 1) * CHUNK)):
             row = columns[:, s]
             sample_outcome(row, int(row[MISSILES]), shared, sub_key(shared.key, s), work, out,
