@@ -48,6 +48,7 @@ from whatif.formatting import explain_lines, format_value
 from whatif.inputs import check_writable, load_yaml
 from whatif.outputs import OBJECTIVES, OUTPUTS
 from whatif.params import REGISTRY, Assumption
+from whatif.presentation import output_label
 from whatif.resources import bundled_scenarios, kernel_environment, notebook, scenario_path
 from whatif.scenario import Scenario
 from whatif.sensitivity import explain, sobol, tornado
@@ -242,13 +243,14 @@ def _cmd_run(args: argparse.Namespace) -> None:
     mode = ("deterministic (central values)" if args.samples == 0
             else f"{args.samples:,} samples, seed {args.seed}")
     print(f"{_title(scenario)}\n{mode}\n")
-    width = max(len(o.label) for o in OUTPUTS.values())
+    labels = {name: output_label(name, scenario) for name in OUTPUTS}
+    width = max(len(label) for label in labels.values())
     print(f"{'output':<{width}}  {'mean':>10} {'P10':>10} {'P50':>10} {'P90':>10}")
     for name, row in result.summary.iterrows():
         spec = OUTPUTS[name]
         cells = " ".join(f"{format_value(row[k], spec.unit):>10}"
                          for k in ("mean", "p10", "p50", "p90"))
-        print(f"{spec.label:<{width}}  {cells}")
+        print(f"{labels[name]:<{width}}  {cells}")
     if result.sites is not None:
         print("\nOutput lost right after the first salvo, by site (own loss or a supplier's):")
         for name, row in result.sites.iterrows():
@@ -503,11 +505,12 @@ def _cmd_plan(args: argparse.Namespace) -> None:
 def plan_lines(result) -> list[str]:
     """The optimiser's report as text lines."""
     spec = OUTPUTS[result.objective]
+    label = output_label(result.objective, result.scenario)
     if result.at_least is None:
-        what = f"mean {spec.label.lower()}"
+        what = f"mean {label.lower()}"
         value = lambda v: format_value(v, spec.unit)  # noqa: E731
     else:
-        what = f"P({spec.label.lower()} >= {format_value(result.at_least, spec.unit)})"
+        what = f"P({label.lower()} >= {format_value(result.at_least, spec.unit)})"
         value = lambda v: f"{v:.1%}"  # noqa: E731
     mode = ("deterministic" if result.samples == 0
             else f"{result.samples:,} samples, seed {result.seed}")
@@ -521,7 +524,7 @@ def plan_lines(result) -> list[str]:
     lines = [f"{result.scenario.title}", f"Best plan ({result.method}, {result.evaluations:,} "
              f"plans run, {mode}), maximising {what}:",
              f"  {salvos(best.plan)}",
-             f"  {value(best.value)}   ({spec.label}: P10 {format_value(best.p10, spec.unit)}, "
+             f"  {value(best.value)}   ({label}: P10 {format_value(best.p10, spec.unit)}, "
              f"P90 {format_value(best.p90, spec.unit)})"]
     if result.confidence is not None:
         met = "meets" if best.value >= result.confidence else "does not meet"

@@ -18,6 +18,7 @@ from whatif.formatting import format_value
 from whatif.inputs import load_yaml
 from whatif.outputs import OUTPUTS
 from whatif.params import Assumption
+from whatif.presentation import output_label
 from whatif.scenario import PLANT, Scenario
 
 ROLES = ("assembly", "component")
@@ -120,13 +121,14 @@ def site_names(rows: list[SiteRow]) -> list[str]:
 def optimise_html(result) -> str:
     """The optimiser's report (:class:`whatif.optimise.PlanResult`) as an HTML table."""
     spec = OUTPUTS[result.objective]
+    label = output_label(result.objective, result.scenario)
     if result.at_least is None:
-        what = f"mean {spec.label.lower()}"
+        what = f"mean {label.lower()}"
 
         def value(v: float) -> str:
             return format_value(v, spec.unit)
     else:
-        what = f"P({spec.label.lower()} ≥ {format_value(result.at_least, spec.unit)})"
+        what = f"P({label.lower()} ≥ {format_value(result.at_least, spec.unit)})"
 
         def value(v: float) -> str:
             return f"{v:.1%}"
@@ -151,4 +153,4 @@ def optimise_html(result) -> str:
     return (f"<p>Maximising {escape(what)}: {escape(result.method)}, "
             f"{result.evaluations:,} plans run on the same draws ({escape(mode)}).</p>"
             "<table class='whatif-table'><tr><th></th><th>Plan</th><th>Objective</th>"
-            f"<th>{escape(spec.label)}: P10 – P90</th><th>Worse by</th></tr>{body}</table>")
+            f"<th>{escape(label)}: P10 – P90</th><th>Worse by</th></tr>{body}</table>")
