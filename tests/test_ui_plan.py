@@ -76,7 +76,6 @@ def test_optimise_then_use_the_best_plan(app):
     panel = app.plan_panel
     panel.missiles.value = 12
     panel.samples.value = 0
-    seen = []
     result = panel.optimise()
     assert result is not None and "Best" in panel.report.value
     expected = optimise_plan(app.scenario.with_plan(plan=None), 12, samples=0)
@@ -85,7 +84,6 @@ def test_optimise_then_use_the_best_plan(app):
     panel.use_best.click()
     assert app.scenario.plan_dict()["plan"] == result.best.plan.salvos(result.sites)
     assert app.result.summary.loc["capacity_loss", "p50"] == pytest.approx(result.best.value)
-    seen.append(panel.progress.value)
 
 
 def test_optimise_refusal_is_shown_beside_the_tables(app):

@@ -503,42 +503,28 @@ def _cmd_plan(args: argparse.Namespace) -> None:
 
 
 def plan_lines(result) -> list[str]:
-    """The optimiser's report as text lines."""
-    spec = OUTPUTS[result.objective]
-    label = output_label(result.objective, result.scenario)
-    if result.at_least is None:
-        what = f"mean {label.lower()}"
-        value = lambda v: format_value(v, spec.unit)  # noqa: E731
-    else:
-        what = f"P({label.lower()} >= {format_value(result.at_least, spec.unit)})"
-        value = lambda v: f"{v:.1%}"  # noqa: E731
-    mode = ("deterministic" if result.samples == 0
-            else f"{result.samples:,} samples, seed {result.seed}")
+    """The optimiser's report as text lines (the words of :mod:`whatif.views.plan`)."""
+    from whatif.views.plan import objective_value, objective_words, plan_text, run_mode
 
-    def salvos(plan) -> str:
-        return "; ".join(f"day {s['day']}: " + ", ".join(f"{n} at {site}" for site, n in
-                                                          s["missiles"].items())
-                         for s in plan.salvos(result.sites))
-
+    unit = OUTPUTS[result.objective].unit
     best = result.best
     lines = [f"{result.scenario.title}", f"Best plan ({result.method}, {result.evaluations:,} "
-             f"plans run, {mode}), maximising {what}:",
-             f"  {salvos(best.plan)}",
-             f"  {value(best.value)}   ({label}: P10 {format_value(best.p10, spec.unit)}, "
-             f"P90 {format_value(best.p90, spec.unit)})"]
+             f"plans run, {run_mode(result)}), maximising {objective_words(result)}:",
+             f"  {plan_text(best.plan, result.sites)}",
+             f"  {objective_value(result, best.value)}   "
+             f"({output_label(result.objective, result.scenario)}: P10 "
+             f"{format_value(best.p10, unit)}, P90 {format_value(best.p90, unit)})"]
     if result.confidence is not None:
         met = "meets" if best.value >= result.confidence else "does not meet"
         lines.append(f"  {met} the required confidence {result.confidence:.0%}")
-    lines.append(f"The obvious plan ({salvos(result.obvious.plan)}): "
-                 f"{value(result.obvious.value)}")
+    lines.append(f"The obvious plan ({plan_text(result.obvious.plan, result.sites)}): "
+                 f"{objective_value(result, result.obvious.value)}")
     if result.alternatives:
         lines.append("Next best plans:")
         for other in result.alternatives:
-            if result.at_least is None:
-                worse = format_value(best.value - other.value, spec.unit)
-            else:
-                worse = f"{best.value - other.value:.1%}"
-            lines.append(f"  {salvos(other.plan)}: {value(other.value)} (worse by {worse})")
+            lines.append(f"  {plan_text(other.plan, result.sites)}: "
+                         f"{objective_value(result, other.value)} (worse by "
+                         f"{objective_value(result, best.value - other.value)})")
     return lines
 
 

@@ -264,7 +264,7 @@ def shared_inputs(scenario: Scenario, seed: int | None, stochastic: bool) -> lay
 
 
 #: the sites' own assumptions draw from streams after the scenario's (one per site and input)
-SITE_STREAM = 1 << 16
+SITE_DRAW_STREAM = 1 << 16
 
 
 def site_columns(system) -> np.ndarray:
@@ -305,7 +305,7 @@ def with_site_columns(scenario: Scenario, theta: np.ndarray, samples: int,
             if isinstance(value, str):  # a choice
                 wide[:, column] = choice_code(name, value)
             elif samples:
-                stream = SITE_STREAM + i * layout.N_SITE_INPUTS + j
+                stream = SITE_DRAW_STREAM + i * layout.N_SITE_INPUTS + j
                 unit = column_generator(seed, stream).random(n)
                 wide[:, column] = ppf(value, unit, REGISTRY[name])
             else:

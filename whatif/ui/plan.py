@@ -53,7 +53,6 @@ class _SiteEditor(w.HBox):
         remove.on_click(lambda _: on_remove(self))
         for widget, label in ((self.name, "site name"), (self.feeds, "share or supplies"),
                               (self.stages, "stages"), (self.overrides, "own assumptions")):
-            widget.description_allow_html = False
             widget.tooltip = label
         super().__init__([self.name, self.role, self.feeds, self.stages, self.overrides, remove])
 

@@ -118,39 +118,52 @@ def site_names(rows: list[SiteRow]) -> list[str]:
     return names or [PLANT]
 
 
+def plan_text(plan, sites: tuple[str, ...]) -> str:
+    """A plan in words: ``day 0: 12 at engines, 8 at line-a; day 28: …``."""
+    return "; ".join(f"day {s['day']}: " + ", ".join(f"{n} at {site}" for site, n in
+                                                      s["missiles"].items())
+                     for s in plan.salvos(sites))
+
+
+def objective_words(result) -> str:
+    """What the optimiser maximised: ``mean …`` or ``P(… ≥ X)``."""
+    spec = OUTPUTS[result.objective]
+    label = output_label(result.objective, result.scenario).lower()
+    if result.at_least is None:
+        return f"mean {label}"
+    return f"P({label} ≥ {format_value(result.at_least, spec.unit)})"
+
+
+def objective_value(result, value: float) -> str:
+    """An objective value (or a difference of two) as shown: the output's unit, or a
+    chance in percent with ``--at-least``."""
+    if result.at_least is None:
+        return format_value(value, OUTPUTS[result.objective].unit)
+    return f"{value:.1%}"
+
+
+def run_mode(result) -> str:
+    """How the optimiser's plans were run: deterministic, or samples and seed."""
+    return ("deterministic" if result.samples == 0
+            else f"{result.samples:,} samples, seed {result.seed}")
+
+
 def optimise_html(result) -> str:
     """The optimiser's report (:class:`whatif.optimise.PlanResult`) as an HTML table."""
-    spec = OUTPUTS[result.objective]
+    unit = OUTPUTS[result.objective].unit
     label = output_label(result.objective, result.scenario)
-    if result.at_least is None:
-        what = f"mean {label.lower()}"
-
-        def value(v: float) -> str:
-            return format_value(v, spec.unit)
-    else:
-        what = f"P({label.lower()} ≥ {format_value(result.at_least, spec.unit)})"
-
-        def value(v: float) -> str:
-            return f"{v:.1%}"
-
-    def salvos(plan) -> str:
-        return "; ".join(f"day {s['day']}: " + ", ".join(f"{n} at {site}" for site, n in
-                                                          s["missiles"].items())
-                         for s in plan.salvos(result.sites))
-
+    best = result.best.value
     rows = [("Best", result.best, "")]
-    rows += [("Next", a, value(result.best.value - a.value)) for a in result.alternatives]
+    rows += [("Next", a, objective_value(result, best - a.value)) for a in result.alternatives]
     rows.append(("Obvious (even split)", result.obvious,
-                 value(result.best.value - result.obvious.value)))
+                 objective_value(result, best - result.obvious.value)))
     body = "".join(
-        f"<tr><th>{escape(label)}</th><td>{escape(salvos(item.plan))}</td>"
-        f"<td>{escape(value(item.value))}</td>"
-        f"<td>{escape(format_value(item.p10, spec.unit))} – "
-        f"{escape(format_value(item.p90, spec.unit))}</td><td>{escape(worse)}</td></tr>"
-        for label, item, worse in rows)
-    mode = ("deterministic" if result.samples == 0
-            else f"{result.samples:,} samples, seed {result.seed}")
-    return (f"<p>Maximising {escape(what)}: {escape(result.method)}, "
-            f"{result.evaluations:,} plans run on the same draws ({escape(mode)}).</p>"
-            "<table class='whatif-table'><tr><th></th><th>Plan</th><th>Objective</th>"
+        f"<tr><th>{escape(name)}</th><td>{escape(plan_text(item.plan, result.sites))}</td>"
+        f"<td>{escape(objective_value(result, item.value))}</td>"
+        f"<td>{escape(format_value(item.p10, unit))} – "
+        f"{escape(format_value(item.p90, unit))}</td><td>{escape(worse)}</td></tr>"
+        for name, item, worse in rows)
+    return (f"<p>Maximising {escape(objective_words(result))}: {escape(result.method)}, "
+            f"{result.evaluations:,} plans run on the same draws ({escape(run_mode(result))})."
+            "</p><table class='whatif-table'><tr><th></th><th>Plan</th><th>Objective</th>"
             f"<th>{escape(label)}: P10 – P90</th><th>Worse by</th></tr>{body}</table>")
