@@ -267,6 +267,9 @@ class PlanPanel(w.VBox):
         self.progress.value = 0
 
         def progress(done: int, most: int) -> None:
+            # about 50 updates in all: each one is a message to the page
+            if done - self.progress.value < max(most // 50, 1) and done < most:
+                return
             self.progress.max = max(most, 1)
             self.progress.value = min(done, self.progress.max)
 
