@@ -164,6 +164,23 @@ def test_draws_shape_range_and_seed():
     assert first.mean() == pytest.approx(0.5, abs=0.02)
 
 
+def test_draws_into_a_given_array_equal_fresh_draws():
+    """``out=``: the same numbers, written where the kernel's theta wants them; a wrong
+    shape or strided rows are refused."""
+    share = REGISTRY["site_share"]
+    assumptions = [Assumption(0.5, 0.0, 1.0, "uniform"), Assumption(0.3, 0.1, 0.9, "triangular"),
+                   Assumption(0.5, 0.5, 0.5, "fixed")]
+    fresh = draw_matrix(assumptions, [share] * 3, 500, 11)
+    theta = np.empty((5, 500)).T  # columns contiguous, as the kernel's
+    into = draw_matrix(assumptions, [share] * 3, 500, 11, out=theta.T[:3])
+    assert np.shares_memory(into, theta)
+    np.testing.assert_array_equal(theta[:, :3].T, fresh)
+    with pytest.raises(ValueError, match="shape"):
+        draw_matrix(assumptions, [share] * 3, 500, 11, out=np.empty((3, 499)))
+    with pytest.raises(ValueError, match="contiguous rows"):
+        draw_matrix(assumptions, [share] * 3, 500, 11, out=np.empty((500, 3)).T)
+
+
 def test_outcome_key_is_seeded():
     assert outcome_key(3) == outcome_key(3)
     assert outcome_key(3) != outcome_key(4)

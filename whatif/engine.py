@@ -146,12 +146,18 @@ def check_solve_work(scenario: Scenario, samples: int, max_missiles: int) -> Non
         check_work(samples, per_sample, f" samples × salvos of up to {max_missiles} missiles")
 
 
-def _draw(scenario: Scenario, samples: int, seed: int | None) -> np.ndarray:
-    """Numeric assumptions per sample, shape ``(len(NUMERIC), max(samples, 1))``."""
+def _draw(scenario: Scenario, samples: int, seed: int | None,
+          out: np.ndarray | None = None) -> np.ndarray:
+    """Numeric assumptions per sample, shape ``(len(NUMERIC), max(samples, 1))`` (into
+    ``out`` if given: rows contiguous)."""
     if samples == 0:
-        return np.array([[float(scenario.central(name))] for name in NUMERIC])
+        central = np.array([[float(scenario.central(name))] for name in NUMERIC])
+        if out is None:
+            return central
+        out[:] = central
+        return out
     return draw_matrix([scenario.values[n] for n in NUMERIC], [REGISTRY[n] for n in NUMERIC],
-                       samples, seed)
+                       samples, seed, out=out)
 
 
 def draw_inputs(scenario: Scenario, samples: int, seed: int | None) -> pd.DataFrame:
@@ -192,11 +198,15 @@ def choice_code(name: str, value: str) -> float:
     return float(layout.INPUTS[layout.CONSTANTS[name.upper()]].choices.index(value))
 
 
-def kernel_rows(scenario: Scenario, matrix: np.ndarray) -> np.ndarray:
-    """``theta`` for the kernel: the numeric assumptions ``matrix`` (``(len(NUMERIC),
-    samples)``) and the scenario's choices, ``(samples, len(layout.INPUTS))``, Fortran order."""
-    theta = np.empty((layout.N_INPUTS, matrix.shape[1])).T  # each input's column contiguous
-    theta.T[: len(NUMERIC)] = matrix
+def kernel_rows(scenario: Scenario, samples: int, seed: int | None,
+                extra_columns: int = 0) -> np.ndarray:
+    """``theta`` for the kernel, ``(max(samples, 1), len(layout.INPUTS) + extra_columns)`` in
+    Fortran order (each column contiguous): the numeric assumptions drawn (or central if
+    ``samples`` is 0) straight into their columns, the scenario's choices as codes and the
+    trend's central parameters; the ``extra_columns`` (a system's own site values) are left
+    for :func:`with_site_columns`."""
+    theta = np.empty((layout.N_INPUTS + extra_columns, max(samples, 1))).T
+    _draw(scenario, samples, seed, out=theta.T[: len(NUMERIC)])
     for name in CHOICES:
         theta[:, layout.CONSTANTS[name.upper()]] = choice_code(name, scenario.central(name))
     # the fitted trend's central parameters on every row, whatever the path: rows that
@@ -281,21 +291,25 @@ def site_columns(system) -> np.ndarray:
     return columns
 
 
+def site_column_count(scenario: Scenario) -> int:
+    """How many columns the sites' own assumptions take after :data:`layout.INPUTS`."""
+    if scenario.system is None:
+        return 0
+    return int((site_columns(scenario.system) >= 0).sum())
+
+
 def with_site_columns(scenario: Scenario, theta: np.ndarray, samples: int,
                       seed: int | None) -> np.ndarray:
-    """``theta`` with the sites' own assumptions appended (:func:`site_columns`): drawn
-    from their own streams (one per site and input: another site's change leaves them be)
-    in Monte Carlo, or central. ``theta`` itself when no site sets any."""
+    """Fill ``theta``'s columns after :data:`layout.INPUTS` (:func:`site_column_count` of
+    them, from :func:`kernel_rows`) with the sites' own assumptions (:func:`site_columns`):
+    drawn from their own streams (one per site and input: another site's change leaves them
+    be) in Monte Carlo, or central. Returns ``theta``."""
     system = scenario.system
     if system is None:
         return theta
     columns = site_columns(system)
-    own = int((columns >= 0).sum())
-    if not own:
-        return theta
     n = theta.shape[0]
-    wide = np.empty((layout.N_INPUTS + own, n)).T  # each column contiguous, as theta
-    wide[:, : layout.N_INPUTS] = theta
+    wide = theta
     for i, site in enumerate(system.sites):
         for j, name in enumerate(layout.SITE_INPUTS):
             if columns[i, j] < 0:
@@ -326,7 +340,7 @@ def compile_scenario(scenario: Scenario, samples: int = 0, seed: int | None = 0)
         raise ParameterError("plan", "the scenario lists sites but no plan: say which sites "
                              "each salvo strikes ({day, missiles: {site: n}}), or find the "
                              "best plan with `whatif plan optimise`")
-    theta = kernel_rows(scenario, _draw(scenario, samples, seed))
+    theta = kernel_rows(scenario, samples, seed, site_column_count(scenario))
     if samples and uses_trend(scenario):  # the fit's parameter uncertainty
         # drawn in parallel straight into theta's trend columns, from each sample's key
         fit = trend_fit()

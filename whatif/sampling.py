@@ -102,14 +102,21 @@ def _triangular_rows(matrix, rows, lows, modes, highs):
 
 
 def draw_matrix(assumptions: list[Assumption], parameters: list[Parameter], samples: int,
-                seed: int | None) -> np.ndarray:
+                seed: int | None, out: np.ndarray | None = None) -> np.ndarray:
     """Draws of every assumption, shape ``(len(assumptions), samples)``.
 
     Row ``i`` comes from stream ``i`` of ``seed`` (:func:`column_generator`) mapped through
     that assumption's inverse CDF, exactly as :func:`ppf` does; fixed values fill their row.
     Triangular rows are mapped together in one compiled pass (they are the common case).
+    ``out``: a float64 array of that shape with C-contiguous rows to draw into (returned).
     """
-    matrix = np.empty((len(assumptions), samples))
+    shape = (len(assumptions), samples)
+    if out is None:
+        matrix = np.empty(shape)
+    elif out.shape != shape or out.dtype != np.float64 or out.strides[1] != 8:
+        raise ValueError(f"out must be a float64 array of shape {shape} with contiguous rows")
+    else:
+        matrix = out
     triangular = []
     for i, (assumption, parameter) in enumerate(zip(assumptions, parameters, strict=True)):
         if assumption.is_fixed:

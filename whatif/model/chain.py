@@ -245,25 +245,28 @@ def _strike_system(row, shared, key, work, out, n_salvos):
     n_sites = shared.stage_count.shape[0]
     fired = 0
     for i in range(n_sites):
-        strike = site_strike_params(row, shared, i)
-        stages = shared.stage_aimpoints[i, :shared.stage_count[i]]
         work.site_repair[i] = site_value(row, shared, i, 5, REPAIR_DAYS)
         work.site_exponential[i] = int(site_value(row, shared, i, 6, RECOVERY)
                                        == RECOVERY_EXPONENTIAL)
-        for k in range(n_salvos):
+    for k in range(n_salvos):
+        # site 0 draws from salvo k's stream as the single plant does; the others from
+        # sub-streams of it
+        salvo_key = sub_key(key, k)
+        for i in range(n_sites):
             missiles = shared.plan_missiles[k, i]
             fired += missiles
             if missiles == 0:
                 work.site_loss[k, i] = 0.0
-            elif shared.stochastic:
-                # site 0 draws from salvo k's stream as the single plant does; the others
-                # from sub-streams of it
-                salvo_key = sub_key(key, k)
+                continue
+            strike = site_strike_params(row, shared, i)
+            stages = shared.stage_aimpoints[i, :shared.stage_count[i]]
+            if shared.stochastic:
                 site_key = salvo_key if i == 0 else sub_key(salvo_key, SITE_STREAM + i)
                 work.site_loss[k, i] = sampled_salvo_loss_into(
                     site_key, missiles, strike, stages, work.strike)
             else:
                 work.site_loss[k, i] = expected_salvo_loss(missiles, strike, stages)
+    for i in range(n_sites):
         work.site_lost[i] = work.site_loss[0, i]
     system_available_into(work.site_lost, shared.site_suppliers, shared.supplier_count,
                           shared.site_order, work.site_available)
