@@ -452,6 +452,17 @@ class SimulationResult:
         A system's per-site ``capacity_loss``: the share of each site's output lost right
         after the first salvo (its own loss, or its suppliers' if larger) [share]. Index:
         sites; columns: mean, p10, p50, p90. None for the single plant.
+    site_outputs : DataFrame or None
+        The same per-site ``capacity_loss`` per sample [share]: one row per sample, one
+        column per site (named by the site). None for the single plant.
+    trend_inputs : DataFrame or None
+        On the trend path, the four parameters of the production path each sample used
+        (:data:`whatif.model.layout.DERIVED_INPUTS`, units there): drawn from the fit to
+        the record in Monte Carlo, the fitted values when deterministic. None on other paths.
+    site_inputs : DataFrame or None
+        The sites' own numeric assumptions each sample used (drawn or central), one column
+        per site and assumption named ``<site>:<assumption>`` (the assumption's unit). None
+        when no site sets a numeric assumption of its own.
     """
 
     scenario: Scenario
@@ -462,6 +473,9 @@ class SimulationResult:
     summary: pd.DataFrame
     series: pd.DataFrame | None
     sites: pd.DataFrame | None = None
+    site_outputs: pd.DataFrame | None = None
+    trend_inputs: pd.DataFrame | None = None
+    site_inputs: pd.DataFrame | None = None
 
     def to_dict(self) -> dict:
         """JSON-ready: title, samples, seed, outputs {name: {mean, p10, p50, p90}}, assumptions;
@@ -531,13 +545,46 @@ def simulate(scenario: Scenario, samples: int = 10_000, seed: int | None = 0, se
     outputs = pd.DataFrame(values[:, :n_outputs], columns=list(chain.OUTPUTS))
     summary = pd.DataFrame(summarise(values[:, :n_outputs]), index=list(chain.OUTPUTS))
     summary.index.name = "output"
-    site_summary = None
+    site_summary = site_outputs = None
     if sites:
         site_summary = pd.DataFrame(summarise(values[:, n_outputs:]),
                                     index=list(scenario.site_names))
         site_summary.index.name = "site"
+        site_outputs = pd.DataFrame(values[:, n_outputs:], columns=list(scenario.site_names))
     return SimulationResult(scenario, compiled.theta.shape[0] if samples else 0, seed, outputs,
-                            inputs, summary, table, site_summary)
+                            inputs, summary, table, site_summary, site_outputs,
+                            _trend_inputs(scenario, compiled.theta),
+                            _site_inputs(scenario, compiled.theta))
+
+
+def site_input_columns(scenario: Scenario) -> list[tuple[str, str, int]]:
+    """The sites' own numeric assumptions as ``(site, assumption, column of theta)``, in
+    site order (a site's own choices, constant codes, are left out)."""
+    system = scenario.system
+    if system is None:
+        return []
+    columns = site_columns(system)
+    return [(site.name, name, int(columns[i, j]))
+            for i, site in enumerate(system.sites)
+            for j, name in enumerate(layout.SITE_INPUTS)
+            if columns[i, j] >= 0 and not isinstance(site.overrides[name], str)]
+
+
+def _trend_inputs(scenario: Scenario, theta: np.ndarray) -> pd.DataFrame | None:
+    """The trend path's parameters per sample (views of ``theta``), or None off the trend."""
+    if not uses_trend(scenario):
+        return None
+    return pd.DataFrame({name: theta[:, column] for name, column
+                         in zip(layout.DERIVED_INPUTS, TREND_COLUMNS, strict=True)}, copy=False)
+
+
+def _site_inputs(scenario: Scenario, theta: np.ndarray) -> pd.DataFrame | None:
+    """The sites' own numeric assumptions per sample (:func:`site_input_columns`), or None."""
+    found = site_input_columns(scenario)
+    if not found:
+        return None
+    return pd.DataFrame({f"{site}:{name}": theta[:, column] for site, name, column in found},
+                        copy=False)
 
 
 #: a system's per-site series are named after their site
