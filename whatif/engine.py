@@ -352,6 +352,50 @@ def compile_scenario(scenario: Scenario, samples: int = 0, seed: int | None = 0)
     return CompiledScenario(theta=theta, shared=shared), inputs
 
 
+def experiment_rows(scenario: Scenario) -> np.ndarray:
+    """One kernel row of ``scenario`` at its central values (site columns included), the
+    start of every experiment's rows (:func:`run_experiments`)."""
+    central = kernel_rows(scenario, 0, 0, site_column_count(scenario))
+    return with_site_columns(scenario, central, 0, 0)
+
+
+def run_experiments(scenario: Scenario, names: list[str], values: np.ndarray, samples: int,
+                    seeds: list[int], central: np.ndarray | None = None) -> np.ndarray:
+    """Outputs ``(experiments, samples, len(OUTPUTS))`` of experiments that each set
+    ``names`` to one row of ``values`` (``(experiments, len(names))``, each name's unit),
+    everything else at the scenario's central values, and run ``samples`` Monte Carlo
+    samples of what stays random (the strike's outcome, the trend path's fit) from the
+    outcome stream of ``seeds[e]``.
+
+    Experiment ``e`` is exactly :func:`simulate` of the scenario with ``names`` fixed at
+    ``values[e]`` and ``seed=seeds[e]`` (its rows, draws and numbers), but without
+    rebuilding the scenario each time. ``central``: :func:`experiment_rows` (computed if
+    not given).
+    """
+    values = np.asarray(values, dtype=np.float64).reshape(-1, len(names))
+    if central is None:
+        central = experiment_rows(scenario)
+    columns = [layout.CONSTANTS[name.upper()] for name in names]
+    trend = uses_trend(scenario)
+    fit = trend_fit() if trend else None
+    shared = shared_inputs(scenario, 0, True)
+    theta = np.empty((central.shape[1], samples)).T  # each column contiguous, as simulate's
+    out = np.empty((values.shape[0], samples, len(chain.OUTPUTS)))
+    for e in range(values.shape[0]):
+        theta[:] = central[0]
+        for column, value in zip(columns, values[e], strict=True):
+            theta[:, column] = value
+        key = outcome_key(seeds[e])
+        if trend:
+            trend_parameters_into(key, fit.center(), fit.covariance_root, float(fit.dof),
+                                  theta.T[TREND_COLUMNS[0]:TREND_COLUMNS[-1] + 1])
+        outputs, _ = _run(CompiledScenario(theta=theta, shared=shared._replace(key=key)))
+        out[e] = outputs[:, : len(chain.OUTPUTS)]
+    if not np.isfinite(out).all():  # a model defect, never user input: fail loudly
+        raise FloatingPointError("the model produced a non-finite output")
+    return out
+
+
 def _run(c: CompiledScenario, theta: np.ndarray | None = None, record: bool = False):
     return chain.run_samples(c.theta if theta is None else theta, c.shared, record)
 

@@ -20,7 +20,8 @@ from numba import njit, vectorize
 #: NumPy's error model: a float division is plain IEEE (no zero check raising
 #: ZeroDivisionError), so loops of divisions vectorise; each result rounds as before.
 #: Inputs are validated before they reach compiled code, so no division is by zero.
-JIT_OPTIONS = {"cache": True, "error_model": "numpy"}
+#: nogil: compiled code touches no Python object, so threads (a Dask worker's) run it at once.
+JIT_OPTIONS = {"cache": True, "error_model": "numpy", "nogil": True}
 
 
 def _cache_dir() -> Path:
@@ -45,6 +46,7 @@ def scalar(func):
 
 def ufunc(core, signature: str):
     """A broadcasting NumPy ufunc with ``signature`` running ``core``'s own code."""
-    # (ufuncs follow NumPy's error model already and take no error_model option)
-    options = {k: v for k, v in JIT_OPTIONS.items() if k != "error_model"}
+    # (ufuncs follow NumPy's error model already and take no error_model option; a ufunc
+    # releases the GIL as NumPy's own do)
+    options = {k: v for k, v in JIT_OPTIONS.items() if k not in ("error_model", "nogil")}
     return vectorize([signature], **options)(core.py_func)
