@@ -620,3 +620,24 @@ def test_plan_tab_loads_a_system_optimises_and_takes_the_best_plan(page):
         "supplies nowhere, which is not a listed site")
     expect(page.locator(card_selector("missiles_needed"))).to_have_text("12")
     assert page.page_errors == []
+
+
+def test_download_samples_saves_the_run_on_screen(page, tmp_path):
+    import pandas as pd
+
+    from whatif.engine import simulate
+    from whatif.scenario import Scenario
+
+    page.get_by_role("button", name="Download samples").click()
+    link = page.locator("a[download$='-samples.csv']")
+    expect(link).to_have_text("Download baseline-public-figure-defaults-samples.csv")
+    expect(page.locator(".whatif-status")).to_contain_text("Samples of the run on screen: 1 row")
+    with page.expect_download() as download:
+        link.click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    table = pd.read_csv(saved)  # the point estimate on screen: one row
+    result = simulate(Scenario.from_yaml(SCENARIOS / "baseline.yaml"), samples=0)
+    assert len(table) == 1 and table.loc[0, "missiles"] == 30
+    assert table[list(result.outputs)].iloc[0].tolist() == result.outputs.iloc[0].tolist()
+    assert f"{table.loc[0, 'capacity_loss']:.1%}" == card(page, "capacity_loss") == "66.1%"

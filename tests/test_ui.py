@@ -6,12 +6,17 @@ what the model says for the same scenario.
 
 from __future__ import annotations
 
+import base64
+import io
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
 from whatif.engine import missiles_needed, simulate
+from whatif.exports import samples_table
 from whatif.params import GROUPS, REGISTRY
 from whatif.scenario import Scenario
 from whatif.sensitivity import sobol
@@ -336,3 +341,52 @@ def test_path_control_faint_other_path_and_day_zero_note(app):
     control.input.value = "0:5;0:6"
     assert "given twice" in control.error.value
     assert app.scenario.central("production_points") == ((0.0, 150.0), (90.0, 150.0))
+
+
+def _linked_file(html: str) -> tuple[str, bytes]:
+    """The file name and bytes of a download link (a data: URL)."""
+    match = re.search(r'download="([^"]+)" href="data:[^;]+;base64,([^"]+)"', html)
+    return match.group(1), base64.b64decode(match.group(2))
+
+
+def test_download_samples_offers_the_run_on_screen(app):
+
+    app.mode.value = "mc"
+    app.samples.value = 500
+    app.samples_button.click()
+    name, data = _linked_file(app.download.value)
+    assert name == "baseline-public-figure-defaults-samples.csv"
+    table = pd.read_csv(io.BytesIO(data))
+    pd.testing.assert_frame_equal(table, samples_table(app.result), check_exact=True)
+    expected = simulate(app.scenario, samples=500, seed=0)
+    np.testing.assert_array_equal(table[list(expected.outputs)], expected.outputs)
+    np.testing.assert_array_equal(table[list(expected.inputs)], expected.inputs)
+    assert "500 rows" in app.status.value and "kB" in app.status.value
+    app.samples_format.value = ".xlsx"
+    app.set_value("missiles", 44)  # the link follows the run on screen
+    app.samples_button.click()
+    name, data = _linked_file(app.download.value)
+    assert name.endswith("-samples.xlsx")
+    sheet = pd.read_excel(io.BytesIO(data), sheet_name="samples")
+    assert len(sheet) == 500 and (sheet["missiles"] == 44).all()
+
+
+def test_compare_table_export(app):
+    assert app.compare_export_button.disabled  # nothing compared yet
+    app.compare_a.value = "baseline.yaml"
+    app.compare_b.value = "kagan-optimistic.yaml"
+    app.compare()
+    assert not app.compare_export_button.disabled
+    app.compare_export_button.click()
+    name, data = _linked_file(app.compare_download.value)
+    assert name.startswith("compare-baseline-") and name.endswith(".csv")
+    table = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+    assert len(table) == app.compare_table.value.count("<tr>") - 1
+    for shown in table[table.columns[3]]:  # "A: <title>": the values on screen
+        assert f"<b>{shown}</b>" in app.compare_table.value
+    assert table.columns[5].startswith("B: ") and "favourable" in table.columns[5]
+    app.compare_export_format.value = ".xlsx"
+    app.compare_export_button.click()
+    name, data = _linked_file(app.compare_download.value)
+    sheet = pd.read_excel(io.BytesIO(data), sheet_name="compare")
+    assert sheet["output"].tolist() == table["output"].tolist()

@@ -1,6 +1,7 @@
 """The ``whatif`` command.
 
     whatif run SCENARIO.yaml [--samples N] [--seed S] [--set name=value ...] [--json]
+                             [--samples-out FILE.csv|.parquet|.xlsx]   (every sample's row)
     whatif solve SCENARIO.yaml --objective capacity_loss --at-least 0.5 --confidence 0.8 [--json]
     whatif tornado SCENARIO.yaml [--output drones_denied] [--json]
     whatif sobol SCENARIO.yaml [--output drones_denied] [--samples 1024] [--json]
@@ -93,6 +94,9 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="simulate a scenario and print the summary")
     scenario_args(run, 10_000)
+    run.add_argument("--samples-out", default=None, metavar="FILE",
+                     help="also write every sample (its inputs and outputs, one row each) to "
+                          "FILE; the format follows the extension: .csv, .parquet or .xlsx")
     solve = sub.add_parser("solve", help="missiles needed for an objective at a confidence")
     scenario_args(solve, 10_000)
     solve.add_argument("--objective", default="capacity_loss",
@@ -236,8 +240,15 @@ def _print_json(data: Any) -> None:
 
 def _cmd_run(args: argparse.Namespace) -> None:
     scenario = _load(args)
+    if args.samples_out is not None:  # refused before the run: no work is lost
+        from whatif.exports import check_samples_out
+
+        check_samples_out(args.samples_out, scenario, _check_samples(args.samples))
     result = simulate(scenario, samples=args.samples, seed=args.seed)
+    written = _write_samples(result, args.samples_out) if args.samples_out is not None else ""
     if args.json:
+        if written:  # stderr: the JSON on stdout stays clean
+            print(written, file=sys.stderr)
         _print_json(result.to_dict())
         return
     mode = ("deterministic (central values)" if args.samples == 0
@@ -257,6 +268,18 @@ def _cmd_run(args: argparse.Namespace) -> None:
             cells = " ".join(f"{format_value(row[k], 'share'):>10}"
                              for k in ("mean", "p10", "p50", "p90"))
             print(f"{escape_controls(str(name)):<{width}}  {cells}")
+    if written:
+        print(f"\n{written}")
+
+
+def _write_samples(result, path: str) -> str:
+    """Write ``result``'s samples to ``path`` (:mod:`whatif.exports`); the line saying so."""
+    from whatif.exports import write_samples
+
+    out = write_samples(result, path)
+    rows = max(result.samples, 1)
+    return (f"samples: {rows:,} row{'s' if rows != 1 else ''} (inputs and outputs) written "
+            f"to {escape_controls(str(out))}")
 
 
 def _cmd_solve(args: argparse.Namespace) -> None:

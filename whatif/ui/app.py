@@ -8,7 +8,8 @@ Everything it shows comes from :func:`whatif.engine.simulate`,
 :class:`WhatifApp` lays out the panels and passes changes between them:
 
 - :class:`~whatif.ui.controls.ControlsPanel` (left): the assumptions and the settings
-- :class:`~whatif.ui.scenarios.ScenarioBar`: pick, upload, reset, save, export, status
+- :class:`~whatif.ui.scenarios.ScenarioBar`: pick, upload, reset, save, export, download
+  the samples, status
 - :class:`~whatif.ui.headline.HeadlinePanel`: the headline cards
 - tabs: :class:`~whatif.ui.charts.ChartsPanel`,
   :class:`~whatif.ui.sensitivity.SensitivityPanel`,
@@ -88,6 +89,7 @@ class WhatifApp(w.VBox):
         self.reset_button.on_click(lambda _: self.reset())
         self.save_button.on_click(lambda _: self.save())
         self.export_button.on_click(lambda _: self.export_brief())
+        self.samples_button.on_click(lambda _: self.download_samples())
 
         right = w.VBox([self.title, self.scenario_bar, self.headline, self.tabs],
                        layout=w.Layout(flex="1 1 auto"))
@@ -114,6 +116,8 @@ class WhatifApp(w.VBox):
         self.save_name = bar.save_name
         self.save_button = bar.save_button
         self.export_button = bar.export_button
+        self.samples_button = bar.samples_button
+        self.samples_format = bar.samples_format
         self.download = bar.download
         self.status = bar.status
         self.production_chart = self.charts.production_chart
@@ -124,6 +128,9 @@ class WhatifApp(w.VBox):
         self.compare_a = compare.a
         self.compare_b = compare.b
         self.compare_table = compare.table
+        self.compare_export_button = compare.export_button
+        self.compare_export_format = compare.export_format
+        self.compare_download = compare.download
         self.compare_chart = compare.chart
         self.sensitivity_output = matters.output
         self.sobol_samples = matters.sobol_samples
@@ -302,6 +309,24 @@ class WhatifApp(w.VBox):
         self.download.value = download_html(path.name, html, "text/html")
         self._say(f"Brief written to {path}.")
         return path
+
+    def download_samples(self) -> str | None:
+        """Offer every sample of the run on screen (inputs and outputs, one row each) as a
+        file in the chosen format; its file name, or None if refused (said why)."""
+        if self.result is None:
+            return None
+        self._say("Preparing the samples file…")  # an Excel file of 10,000 samples: ~5 s
+        try:
+            name, data, mime = scenarios.samples_download(self.result,
+                                                          self.samples_format.value)
+        except WhatifError as exc:
+            self._say(f"No samples file: {one_line(str(exc))}", error=True)
+            return None
+        self.download.value = download_html(name, data, mime)
+        rows = len(self.result.outputs)
+        self._say(f"Samples of the run on screen: {rows:,} row{'s' if rows != 1 else ''}, "
+                  f"{scenarios.size_text(len(data))}; use the link to save them.")
+        return name
 
     def compare(self) -> None:
         """Headline figures of two scenarios side by side, and their production curves."""

@@ -1,6 +1,6 @@
-"""The scenario bar (pick, upload, reset, save, export brief, status line) and the
-"Compare scenarios" tab. What they offer and write is decided in
-:mod:`whatif.views.scenarios`."""
+"""The scenario bar (pick, upload, reset, save, export brief, download the samples,
+status line) and the "Compare scenarios" tab (with its table's export). What they offer
+and write is decided in :mod:`whatif.views.scenarios`."""
 
 from __future__ import annotations
 
@@ -16,16 +16,27 @@ from whatif.views.headline import headline_figures
 from whatif.views.run import RunSettings, run
 from whatif.views.scenarios import (
     CURRENT,
+    DOWNLOAD_FORMATS,
+    compare_download,
+    compare_table,
     compare_table_html,
+    download_html,
     picked_scenario,
     picker_options,
 )
 
 
+def format_picker() -> w.Dropdown:
+    """The file format of a download (:data:`~whatif.views.scenarios.DOWNLOAD_FORMATS`)."""
+    return w.Dropdown(options=list(DOWNLOAD_FORMATS.items()), value=".csv",
+                      layout=w.Layout(width="90px"), tooltip="file format")
+
+
 class ScenarioBar(w.VBox):
-    """Scenario picker, upload, reset; save name, save, export; the download link and the
-    status line. ``on_pick(name)`` is called with the file name chosen in the picker,
-    which then shows :data:`~whatif.views.scenarios.CURRENT` again."""
+    """Scenario picker, upload, reset; save name, save, export, download the samples (and
+    their format); the download link and the status line. ``on_pick(name)`` is called with
+    the file name chosen in the picker, which then shows
+    :data:`~whatif.views.scenarios.CURRENT` again."""
 
     def __init__(self, save_dir: Path, on_pick: Callable[[str], None]):
         self._on_pick = on_pick
@@ -39,12 +50,17 @@ class ScenarioBar(w.VBox):
                                 layout=w.Layout(width="220px"))
         self.save_button = w.Button(description="Save as YAML", icon="save")
         self.export_button = w.Button(description="Export brief", icon="file")
+        self.samples_button = w.Button(
+            description="Download samples", icon="download",
+            tooltip="every sample of the run on screen (inputs and outputs, one row each)")
+        self.samples_format = format_picker()
         self.download = w.HTML("")
         self.status = w.HTML("")
         self.status.add_class("whatif-status")
         super().__init__([
             w.HBox([self.picker, self.upload, self.reset_button]),
-            w.HBox([self.save_name, self.save_button, self.export_button, self.download]),
+            w.HBox([self.save_name, self.save_button, self.export_button,
+                    self.samples_button, self.samples_format, self.download]),
             self.status,
         ])
 
@@ -64,7 +80,8 @@ class ScenarioBar(w.VBox):
 
 
 class ComparePanel(w.VBox):
-    """Two scenarios (A, B) side by side: their headline figures and production curves."""
+    """Two scenarios (A, B) side by side: their headline figures and production curves;
+    the table can be exported (:meth:`export`, offered as a link in ``download``)."""
 
     def __init__(self, save_dir: Path, on_compare: Callable[[], None]):
         options = picker_options(save_dir)
@@ -75,8 +92,16 @@ class ComparePanel(w.VBox):
         self.button = w.Button(description="Compare", icon="columns")
         self.button.on_click(lambda _: on_compare())
         self.table = w.HTML("")
+        self.export_button = w.Button(description="Export table", icon="download",
+                                      disabled=True, tooltip="the table above as a file")
+        self.export_button.on_click(lambda _: self.export())
+        self.export_format = format_picker()
+        self.download = w.HTML("")
         self.chart = CompareChart()
-        super().__init__([w.HBox([self.a, self.b, self.button]), self.table, self.chart.figure])
+        self.compared = None  # (A, B, the table as data) of the last comparison
+        super().__init__([w.HBox([self.a, self.b, self.button]), self.table,
+                          w.HBox([self.export_button, self.export_format, self.download]),
+                          self.chart.figure])
 
     def compare(self, current: Scenario, settings: RunSettings, save_dir: Path) -> None:
         """Run the two picked scenarios with ``settings`` and show them.
@@ -89,6 +114,18 @@ class ComparePanel(w.VBox):
         figures = [headline_figures(result, solve) for result, solve in runs]
         self.table.value = compare_table_html(a, b, *figures)
         self.chart.update(runs[0][0], runs[1][0], label_a, label_b)
+        self.compared = (a, b, compare_table(a, b, runs))
+        self.export_button.disabled = False
+        self.download.value = ""  # a link to the previous table would mislead
+
+    def export(self) -> str | None:
+        """Offer the shown table as a file in the chosen format (a download link); its file
+        name, or None before any comparison."""
+        if self.compared is None:
+            return None
+        name, data, mime = compare_download(*self.compared, self.export_format.value)
+        self.download.value = download_html(name, data, mime)
+        return name
 
 
 def refresh_options(pickers, save_dir: Path) -> None:
