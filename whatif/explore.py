@@ -315,11 +315,6 @@ def run_chunk(task: Mapping[str, Any]) -> pd.DataFrame:
     ``seed`` (the ensemble's), ``fingerprint`` (:func:`fingerprint` where the ensemble
     was designed), ``threads`` (the model's threads here; None: all).
     """
-    threads = task.get("threads")
-    if threads:
-        import numba
-
-        numba.set_num_threads(min(int(threads), numba.config.NUMBA_NUM_THREADS))
     scenario = Scenario.from_text(task["scenario"], origin="explore scenario")
     central = experiment_rows(scenario)
     here = fingerprint(scenario)
@@ -333,7 +328,9 @@ def run_chunk(task: Mapping[str, Any]) -> pd.DataFrame:
     first = int(task["first"])
     experiments = values.shape[0]
     seeds = [experiment_seed(int(task["seed"]), first + e) for e in range(experiments)]
-    outputs = run_experiments(scenario, names, values, samples, seeds, central)
+    threads = task.get("threads")
+    outputs = run_experiments(scenario, names, values, samples, seeds, central,
+                              int(threads) if threads else None)
     stats = summarise(outputs, axis=1)
     index = np.arange(first, first + experiments, dtype=np.int64)
     columns: dict[str, np.ndarray] = {"future": index // int(task["policies"]),
