@@ -270,6 +270,8 @@ def shared_inputs(scenario: Scenario, seed: int | None, stochastic: bool) -> lay
         planned=bool(scenario.plan),
         plan_day=np.array([float(salvo.day) for salvo in scenario.plan], dtype=np.float64),
         plan_missiles=np.ascontiguousarray(plan_missiles),
+        experiment_keys=np.zeros(0, dtype=np.uint64),
+        experiment_samples=0,
     )
 
 
@@ -360,8 +362,7 @@ def experiment_rows(scenario: Scenario) -> np.ndarray:
 
 
 def run_experiments(scenario: Scenario, names: list[str], values: np.ndarray, samples: int,
-                    seeds: list[int], central: np.ndarray | None = None,
-                    threads: int | None = None) -> np.ndarray:
+                    seeds: list[int], central: np.ndarray | None = None) -> np.ndarray:
     """Outputs ``(experiments, samples, len(OUTPUTS))`` of experiments that each set
     ``names`` to one row of ``values`` (``(experiments, len(names))``, each name's unit),
     everything else at the scenario's central values, and run ``samples`` Monte Carlo
@@ -369,47 +370,31 @@ def run_experiments(scenario: Scenario, names: list[str], values: np.ndarray, sa
     outcome stream of ``seeds[e]``.
 
     Experiment ``e`` is exactly :func:`simulate` of the scenario with ``names`` fixed at
-    ``values[e]`` and ``seed=seeds[e]`` (its rows, draws and numbers), but without
-    rebuilding the scenario each time. ``central``: :func:`experiment_rows` (computed if
-    not given). The experiments are shared out over ``threads`` threads (default: the
-    model's), each running the compiled model on one core: many small runs then cost no
-    more than one large one.
+    ``values[e]`` and ``seed=seeds[e]`` (its rows, draws and numbers), but all run at
+    once, without rebuilding the scenario (the kernel's rows carry each experiment's key:
+    ``Shared.experiment_keys``). ``central``: :func:`experiment_rows` (computed if not
+    given).
     """
-    import numba
-
     values = np.asarray(values, dtype=np.float64).reshape(-1, len(names))
+    experiments = values.shape[0]
     if central is None:
         central = experiment_rows(scenario)
-    columns = [layout.CONSTANTS[name.upper()] for name in names]
-    fit = trend_fit() if uses_trend(scenario) else None
-    shared = shared_inputs(scenario, 0, True)
-    out = np.empty((values.shape[0], samples, len(chain.OUTPUTS)))
-    threads = max(1, min(threads or numba.get_num_threads(), values.shape[0]))
-
-    def run_share(first: int) -> None:
-        numba.set_num_threads(1)  # (this thread's own setting)
-        theta = np.empty((central.shape[1], samples)).T  # columns contiguous, as simulate's
-        for e in range(first, values.shape[0], threads):
-            theta[:] = central[0]
-            for column, value in zip(columns, values[e], strict=True):
-                theta[:, column] = value
-            key = outcome_key(seeds[e])
-            if fit is not None:
-                trend_parameters_into(key, fit.center(), fit.covariance_root, float(fit.dof),
-                                      theta.T[TREND_COLUMNS[0]:TREND_COLUMNS[-1] + 1])
-            outputs, _ = _run(CompiledScenario(theta=theta, shared=shared._replace(key=key)))
-            out[e] = outputs[:, : len(chain.OUTPUTS)]
-
-    if threads == 1:
-        run_share(0)
-    else:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(threads) as pool:
-            list(pool.map(run_share, range(threads)))  # (re-raises a thread's error)
-    if not np.isfinite(out).all():  # a model defect, never user input: fail loudly
+    rows = experiments * samples
+    theta = np.empty((central.shape[1], rows)).T  # each column contiguous, as simulate's
+    theta[:] = central[0]
+    for i, name in enumerate(names):
+        theta[:, layout.CONSTANTS[name.upper()]] = np.repeat(values[:, i], samples)
+    keys = np.array([outcome_key(seed) for seed in seeds], dtype=np.uint64)
+    if rows and uses_trend(scenario):
+        fit = trend_fit()
+        trend_parameters_into(0, fit.center(), fit.covariance_root, float(fit.dof),
+                              theta.T[TREND_COLUMNS[0]:TREND_COLUMNS[-1] + 1], keys, samples)
+    shared = shared_inputs(scenario, 0, True)._replace(experiment_keys=keys,
+                                                       experiment_samples=int(samples))
+    outputs, _ = _run(CompiledScenario(theta=theta, shared=shared))
+    if not np.isfinite(outputs).all():  # a model defect, never user input: fail loudly
         raise FloatingPointError("the model produced a non-finite output")
-    return out
+    return outputs[:, : len(chain.OUTPUTS)].reshape(experiments, samples, len(chain.OUTPUTS))
 
 
 def _run(c: CompiledScenario, theta: np.ndarray | None = None, record: bool = False):

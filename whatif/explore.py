@@ -329,8 +329,11 @@ def run_chunk(task: Mapping[str, Any]) -> pd.DataFrame:
     experiments = values.shape[0]
     seeds = [experiment_seed(int(task["seed"]), first + e) for e in range(experiments)]
     threads = task.get("threads")
-    outputs = run_experiments(scenario, names, values, samples, seeds, central,
-                              int(threads) if threads else None)
+    if threads:  # (this thread's own setting)
+        import numba
+
+        numba.set_num_threads(min(int(threads), numba.config.NUMBA_NUM_THREADS))
+    outputs = run_experiments(scenario, names, values, samples, seeds, central)
     stats = summarise(outputs, axis=1)
     index = np.arange(first, first + experiments, dtype=np.int64)
     columns: dict[str, np.ndarray] = {"future": index // int(task["policies"]),

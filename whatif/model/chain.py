@@ -82,7 +82,7 @@ from whatif.model.layout import (
     Work,
 )
 from whatif.model.production import TREND_MONTH_DAYS, _scatter_factor, trend_path_into
-from whatif.model.rng import normal_pair, sub_key
+from whatif.model.rng import normal_pair, row_key, sub_key
 from whatif.model.strike import expected_salvo_loss, sampled_salvo_loss_into
 from whatif.model.system import system_available_into, system_national_lost
 
@@ -118,6 +118,12 @@ def scratch(shared, max_salvos, max_days):
                 np.zeros((max_salvos, sites)), np.empty(sites),
                 np.empty(sites, dtype=np.int64), np.empty(sites), np.empty(sites),
                 np.empty((sites + 1, max(max_days, 1))))
+
+
+@scalar
+def _row_key(shared, s):
+    """Row ``s``'s outcome key (:func:`~whatif.model.rng.row_key`)."""
+    return row_key(shared.key, shared.experiment_keys, shared.experiment_samples, s)
 
 
 @scalar
@@ -433,7 +439,7 @@ def _run_samples_into(columns, shared, record, series):
             for s in range(first, last):
                 row = columns[:, s]
                 target = tile[:, :, s - first] if record else tile[:, :, 0]
-                sample_outcome(row, int(row[MISSILES]), shared, sub_key(shared.key, s), work,
+                sample_outcome(row, int(row[MISSILES]), shared, _row_key(shared, s), work,
                                outputs[s], target, record)
             if record:
                 _tile_out(tile, series, first, last)
@@ -472,7 +478,7 @@ def _salvo_needed(columns, shared, objective, at_least, max_missiles):
         work, out, dummy = _task_scratch(shared, max_salvos, max_days)
         for s in range(chunk * CHUNK, min(n, (chunk + 1) * CHUNK)):
             row = columns[:, s]
-            key = sub_key(shared.key, s)
+            key = _row_key(shared, s)
             sample_outcome(row, max_missiles, shared, key, work, out, dummy, False, strike_only)
             if out[objective] < at_least:
                 needed[s] = max_missiles + 1
@@ -505,7 +511,7 @@ def objective_values(columns, shared, objective):
         work, out, dummy = _task_scratch(shared, max_salvos, max_days)
         for s in range(chunk * CHUNK, min(n, (chunk + 1) * CHUNK)):
             row = columns[:, s]
-            sample_outcome(row, int(row[MISSILES]), shared, sub_key(shared.key, s), work, out,
+            sample_outcome(row, int(row[MISSILES]), shared, _row_key(shared, s), work, out,
                            dummy, False, strike_only)
             values[s] = out[objective]
     return values

@@ -194,6 +194,13 @@ class Shared(NamedTuple):
         The day each planned salvo lands [days], ascending.
     plan_missiles : int64 array (salvos, sites)
         Missiles each planned salvo fires at each site.
+    experiment_keys : uint64 array (experiments,)
+        For a run of experiments (``experiment_samples > 0``), each experiment's outcome
+        key: row ``s`` is sample ``s mod S`` of experiment ``s // S`` and draws as sample
+        ``s mod S`` of a run keyed by that experiment's key would (see
+        :func:`whatif.model.rng.row_key`). Empty otherwise.
+    experiment_samples : int
+        Rows per experiment ``S``; 0: every row draws from sub-stream ``s`` of ``key``.
     """
 
     stage_aimpoints: np.ndarray
@@ -212,6 +219,8 @@ class Shared(NamedTuple):
     planned: bool
     plan_day: np.ndarray
     plan_missiles: np.ndarray
+    experiment_keys: np.ndarray
+    experiment_samples: int
 
 
 #: the assumptions a site may set for itself (``Shared.site_column``'s second axis)

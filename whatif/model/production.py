@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import math
 
-import numpy as np  # noqa: F401  (the doctests' arrays)
+import numpy as np
 from numba import njit, prange
 
 from whatif.model._compile import JIT_OPTIONS, scalar, ufunc
 from whatif.model.layout import PRODUCTION_PATH_CUSTOM, PRODUCTION_PATH_TREND
-from whatif.model.rng import normal_pair, standard_gamma, sub_key
+from whatif.model.rng import normal_pair, row_key, standard_gamma, sub_key
 
 LOGISTIC_STEEPNESS = 10.0  # logistic ramp: 1/(1+exp(-k(x-1/2))), rescaled to run 0→1 over the ramp
 EXPONENTIAL_TIME_CONSTANT = 1.0 / 3.0  # exponential recovery: time constant = repair_days / 3
@@ -104,8 +104,11 @@ def _scatter_factor(z, sigma):
     return math.exp(sigma * z - 0.5 * sigma * sigma)
 
 
-@njit(parallel=True, **JIT_OPTIONS)
-def trend_parameters_into(key, center, root, dof, out):
+_NO_KEYS = np.zeros(0, dtype=np.uint64)
+
+
+def trend_parameters_into(key, center, root, dof, out, experiment_keys=_NO_KEYS,
+                          experiment_samples=0):
     """Draws of the trend path's parameters, one column of ``out`` ``(4, samples)`` per
     sample: start level, end level [drones/day], midpoint [days], growth rate [1/day].
 
@@ -113,11 +116,19 @@ def trend_parameters_into(key, center, root, dof, out):
     root of its covariance (``root @ root.T``), ``dof`` its degrees of freedom: each
     column is ``center + root z sqrt(dof / χ²)`` (multivariate Student t; four standard
     normals ``z`` and ``χ² = 2 Gamma(dof / 2)``), the logged ones exponentiated. Sample
-    ``s`` draws from sub-stream :data:`TREND_PARAMETERS_STREAM` of ``sub_key(key, s)``
-    (its strike-outcome key), so its draws do not depend on how many samples are run.
+    ``s`` draws from sub-stream :data:`TREND_PARAMETERS_STREAM` of its strike-outcome key
+    (:func:`~whatif.model.rng.row_key`: ``sub_key(key, s)``, or its experiment's sample's
+    in a run of experiments), so its draws do not depend on how many samples are run.
     """
+    _trend_parameters(np.uint64(key), np.asarray(experiment_keys, dtype=np.uint64),
+                      int(experiment_samples), center, root, float(dof), out)
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def _trend_parameters(key, experiment_keys, experiment_samples, center, root, dof, out):
     for s in prange(out.shape[1]):
-        stream = sub_key(sub_key(key, s), TREND_PARAMETERS_STREAM)
+        stream = sub_key(row_key(key, experiment_keys, experiment_samples, s),
+                         TREND_PARAMETERS_STREAM)
         z0, z1, i = normal_pair(stream, 0)
         z2, z3, i = normal_pair(stream, i)
         chi_square, _ = standard_gamma(stream, i, 0.5 * dof)

@@ -44,6 +44,17 @@ def sub_key(key, index):
 
 
 @njit(inline="always", **JIT_OPTIONS)
+def row_key(key, experiment_keys, experiment_samples, row):
+    """The outcome key of kernel row ``row``: sub-stream ``row`` of ``key``; or, in a run of
+    experiments of ``experiment_samples`` rows each, sub-stream ``row mod S`` of its
+    experiment's key ``experiment_keys[row // S]`` (so each experiment draws exactly as a
+    run of its own keyed by it)."""
+    if experiment_samples > 0:
+        return sub_key(experiment_keys[row // experiment_samples], row % experiment_samples)
+    return sub_key(key, row)
+
+
+@njit(inline="always", **JIT_OPTIONS)
 def uniform(key, index):
     """A Uniform[0, 1) draw, the ``index``-th of stream ``key``."""
     return float(mix64(key + np.uint64(index) * _GOLDEN) >> _S11) * _TO_UNIT
