@@ -378,3 +378,53 @@ def test_the_command(tmp_path, capsys):
         assert main(argv) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and message in err and "Traceback" not in err
+
+
+# --- scenario discovery on an ensemble ------------------------------------------------------------
+def test_discovery_on_a_scenario_with_two_uncertain_assumptions(tmp_path, capsys):
+    """Only kill probability and air-defence engagements are uncertain: the box restricts
+    only those, in the direction that helps (more kill, fewer engagements), and its coverage
+    and density are what the table says."""
+    uncertain = {"aimpoint_kill_probability", "defense_engagements"}
+    fixed = {n: BASELINE.values[n].central for n in uncertain_ranges(BASELINE)
+             if n not in uncertain}
+    scenario = BASELINE.with_values(**fixed)
+    assert set(uncertain_ranges(scenario)) == uncertain
+    out = tmp_path / "two.parquet"
+    explore(design(scenario, 400, samples=100, seed=3), out, scheduler="inprocess")
+    assert main(["discover", str(out), "--output", "capacity_loss", "--at-least", "0.9",
+                 "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    table, _ = read_results(out)
+    met = table["capacity_loss.mean"] >= 0.9
+    assert report["share_met"] == pytest.approx(met.mean(), abs=1e-12)
+    assert 0.1 < report["share_met"] < 0.9
+    box = report["boxes"][0]
+    assert set(box["limits"]) <= uncertain and box["limits"]
+    inside = np.ones(len(table), dtype=bool)
+    for name, (low, high) in box["limits"].items():
+        inside &= (table[name] >= low) & (table[name] <= high)
+    assert box["coverage"] == pytest.approx((inside & met).sum() / met.sum(), abs=1e-12)
+    assert box["density"] == pytest.approx((inside & met).sum() / inside.sum(), abs=1e-12)
+    if "aimpoint_kill_probability" in box["limits"]:  # kill probability helps: a floor
+        low, high = box["limits"]["aimpoint_kill_probability"]
+        assert low > 0.5 and high == pytest.approx(table["aimpoint_kill_probability"].max())
+    if "defense_engagements" in box["limits"]:  # engagements hurt: a ceiling
+        low, high = box["limits"]["defense_engagements"]
+        assert low == table["defense_engagements"].min() and high < 20
+    assert main(["discover", str(out), "--output", "capacity_loss", "--at-least", "0.9"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith(f"capacity_loss (mean) ≥ 0.9 in {report['share_met'] * 100:.0f} % of "
+                           "400 experiments.")
+    assert "Box 1: coverage" in text and "aimpoint_kill_probability ≥" in text
+
+
+def test_discover_refuses_what_is_not_an_explore_result(tmp_path, capsys):
+    plain = tmp_path / "plain.parquet"
+    pq.write_table(pa.table({"a": [1, 2]}), plain)
+    cases = ((["discover", str(plain), "--at-least", "0.5"], "is not a whatif explore result"),
+             (["discover", str(tmp_path / "none.parquet"), "--at-least", "0.5"], "no such file"))
+    for argv, message in cases:
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and message in err and "Traceback" not in err

@@ -10,6 +10,9 @@
     whatif calibrate [SCENARIO.yaml] [--production-from 2024-01] [--defeat-from 2025-01] [--json]
     whatif record update DAILY.csv [--write-defaults] [--json]
     whatif backtest [--path trend|target|all] [--horizons 1,2,3] [--samples N] [--seed S] [--json]
+    whatif explore SCENARIO.yaml --futures N [--levers missiles=10:100,restrikes=0:3]
+        [--policies L] [--samples S] [--seed K] [--out results.parquet] [--scheduler ADDRESS]
+    whatif discover results.parquet --output capacity_loss --at-least 0.5 [--json]
     whatif params [--json]
     whatif scenarios [--json]
     whatif brief SCENARIO.yaml -o brief.html [--samples N] [--seed S] [--notebook out.ipynb]
@@ -197,6 +200,53 @@ def _parser() -> argparse.ArgumentParser:
     opt.add_argument("--set", dest="overrides", action="append", default=[],
                      metavar="NAME=VALUE", help="override an assumption")
     opt.add_argument("--json", action="store_true", help="print JSON instead of text")
+    explore = sub.add_parser(
+        "explore", help="run an ensemble of futures (Latin hypercube) into a Parquet file",
+        description="Draw a Latin hypercube over the range of every uncertain assumption "
+                    "(the futures) and over the levers (the policies); run every future under "
+                    "every policy at S samples and keep each output's mean, P10, P50 and P90. "
+                    "Chunks run on Dask (an embedded local cluster unless --scheduler names "
+                    "one) and are kept as they finish: stopped and started again with the "
+                    "same arguments, it computes only the missing chunks.")
+    explore.add_argument("scenario", help=SCENARIO_HELP)
+    explore.add_argument("--futures", type=int, required=True,
+                         help="points of the Latin hypercube over the uncertain assumptions")
+    explore.add_argument("--levers", default=None, metavar="NAME=LOW:HIGH,...",
+                         help="assumptions the planner sets, e.g. missiles=10:100,restrikes=0:3")
+    explore.add_argument("--policies", type=int, default=None,
+                         help="lever settings (a Latin hypercube over the levers; default 8 "
+                              "with --levers, else 1)")
+    explore.add_argument("--samples", type=int, default=1_000,
+                         help="Monte Carlo samples per experiment (default 1000)")
+    explore.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    explore.add_argument("--out", default="explore.parquet",
+                         help="the result file (default explore.parquet)")
+    explore.add_argument("--scheduler", default="local",
+                         help="local (an embedded Dask cluster, the default), inprocess (no "
+                              "Dask) or a running scheduler's address, e.g. tcp://host:8786")
+    explore.add_argument("--workers", type=int, default=None,
+                         help="worker threads of the local cluster (default one per core, "
+                              "each running the model on its share of the cores)")
+    explore.add_argument("--overwrite", action="store_true",
+                         help="replace --out if it holds another result")
+    explore.add_argument("--quiet", action="store_true", help="no progress bar")
+    explore.add_argument("--set", dest="overrides", action="append", default=[],
+                         metavar="NAME=VALUE", help="override an assumption")
+    explore.add_argument("--json", action="store_true", help="print JSON instead of text")
+    discover = sub.add_parser(
+        "discover", help="scenario discovery on an explore result: when does it work?",
+        description="PRIM boxes (coverage, density, the assumptions they restrict), CART "
+                    "boxes, feature scores, and robustness across the levers, for the goal "
+                    "OUTPUT >= --at-least (or <= --at-most).")
+    discover.add_argument("results", help="a Parquet file written by `whatif explore`")
+    discover.add_argument("--output", default="capacity_loss",
+                          help=f"one of {', '.join(OUTPUTS)} (default capacity_loss)")
+    discover.add_argument("--statistic", default="mean",
+                          help="the experiment's mean, p10, p50 or p90 (default mean)")
+    discover.add_argument("--at-least", type=float, default=None, help="the goal's threshold")
+    discover.add_argument("--at-most", type=float, default=None,
+                          help="the goal's threshold, for outputs where less is better")
+    discover.add_argument("--json", action="store_true", help="print JSON instead of text")
     params = sub.add_parser("params",
                             help="list every assumption with unit, range, default, source")
     params.add_argument("--json", action="store_true")
@@ -551,6 +601,39 @@ def plan_lines(result) -> list[str]:
     return lines
 
 
+def _cmd_explore(args: argparse.Namespace) -> None:
+    from whatif.explore import design, explore
+
+    plan = design(_load(args), args.futures, levers=args.levers, policies=args.policies,
+                  samples=args.samples, seed=args.seed)
+    run = explore(plan, args.out, scheduler=args.scheduler, workers=args.workers,
+                  progress=not (args.quiet or args.json), overwrite=args.overwrite)
+    if args.json:
+        _print_json(run.to_dict())
+        return
+    done = (f"{run.computed} of {run.chunks} chunks computed" if not run.reused
+            else f"{run.computed} chunks computed, {run.reused} kept from before")
+    print(f"{_title(plan.scenario)}: {plan.futures:,} futures × {plan.policies:,} lever "
+          f"settings × {plan.samples:,} samples ({len(plan.uncertain)} uncertain assumptions, "
+          f"{len(plan.levers)} levers)")
+    print(f"{escape_controls(str(run.path))}: {run.experiments:,} experiments; {done} in "
+          f"{run.seconds:.1f} s on {run.engine}")
+
+
+def _cmd_discover(args: argparse.Namespace) -> None:
+    from whatif.discover import discover, discover_lines
+    from whatif.explore import read_results
+
+    table, manifest = read_results(args.results)
+    result = discover(table, manifest, args.output, at_least=args.at_least,
+                      at_most=args.at_most, statistic=args.statistic)
+    if args.json:
+        _print_json(result.to_dict())
+        return
+    for line in discover_lines(result):
+        print(escape_controls(line))
+
+
 def _cmd_params(args: argparse.Namespace) -> None:
     if args.json:
         rows = []
@@ -677,7 +760,8 @@ def main(argv: list[str] | None = None) -> int:
         {"run": _cmd_run, "solve": _cmd_solve, "tornado": _cmd_tornado, "sobol": _cmd_sobol,
          "brief": _cmd_brief, "sensitivity": _cmd_sensitivity, "explain": _cmd_explain,
          "calibrate": _cmd_calibrate, "record": _cmd_record, "backtest": _cmd_backtest,
-         "plan": _cmd_plan, "params": _cmd_params, "scenarios": _cmd_scenarios,
+         "plan": _cmd_plan, "explore": _cmd_explore, "discover": _cmd_discover,
+         "params": _cmd_params, "scenarios": _cmd_scenarios,
          "app": _cmd_app}[args.command](args)
     except WhatifError as exc:
         print(f"whatif: error: {exc}", file=sys.stderr)

@@ -486,7 +486,7 @@ def explore(plan: ExploreDesign, out: str | Path, scheduler: str = LOCAL,
     """Run the ensemble ``plan`` and write its result to ``out`` (Parquet).
 
     ``scheduler``: ``"local"`` (an embedded Dask cluster of ``workers`` threads, default
-    one, the model then using every core; with more each uses its share of the cores),
+    one per core, each running the model on its share of the cores),
     ``"inprocess"`` (a plain loop here, the model on every core) or the address of a
     running Dask scheduler. ``progress``: a tqdm bar on stderr if true, or a callable
     ``(finished_chunks, total_chunks)``. A result already at ``out`` with the same manifest
@@ -496,7 +496,7 @@ def explore(plan: ExploreDesign, out: str | Path, scheduler: str = LOCAL,
     scheduler = check_scheduler(scheduler)
     cores = os.cpu_count() or 1
     if workers is None:
-        workers = 1
+        workers = cores
     workers = _whole(workers, "workers", 1, 64, "workers")
     out = Path(out)
     if out.suffix.lower() != ".parquet":
