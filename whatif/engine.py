@@ -354,6 +354,60 @@ def compile_scenario(scenario: Scenario, samples: int = 0, seed: int | None = 0)
     return CompiledScenario(theta=theta, shared=shared), inputs
 
 
+def compile_grid(scenario: Scenario, names: list[str], values: np.ndarray, samples: int,
+                 seed: int | None, base: CompiledScenario | None = None) -> CompiledScenario:
+    """The kernel's inputs for grid points that each set ``names`` to one row of ``values``
+    (``(points, len(names))``, each name's unit), ``samples`` rows per point, point-major.
+
+    Point ``p``'s rows are exactly those of ``compile_scenario(scenario.with_values(
+    **dict(zip(names, values[p]))), samples, seed)``: the other assumptions drawn as that
+    run draws them (each from its own stream, so fixing one leaves the others' draws as they
+    are), the same outcome and trend streams (``Shared.experiment_keys`` all the run's key),
+    so :func:`chain.run_samples` of it gives that run's numbers, point after point.
+    ``base``: ``compile_scenario(scenario, samples, seed)[0]`` (computed if not given).
+    """
+    values = np.asarray(values, dtype=np.float64).reshape(-1, len(names))
+    for name in names:
+        if name not in NUMERIC or name in scenario.replaced:
+            raise ParameterError(name, "is not a numeric assumption this scenario uses")
+        for value in np.unique(values[:, list(names).index(name)]):
+            REGISTRY[name].check_number(float(value))
+    if base is None:
+        base, _ = compile_scenario(scenario, samples, seed)
+    rows = base.theta.shape[0]
+    points = values.shape[0]
+    theta = np.empty((base.theta.shape[1], points * rows)).T  # each column contiguous
+    for column in range(base.theta.shape[1]):
+        theta[:, column] = np.tile(base.theta[:, column], points)
+    for i, name in enumerate(names):
+        theta[:, layout.CONSTANTS[name.upper()]] = np.repeat(values[:, i], rows)
+    if not samples:  # deterministic: rows do not draw
+        return CompiledScenario(theta=theta, shared=base.shared)
+    keys = np.full(points, base.shared.key, dtype=np.uint64)
+    return CompiledScenario(theta=theta, shared=base.shared._replace(
+        experiment_keys=keys, experiment_samples=int(rows)))
+
+
+def run_grid(scenario: Scenario, names: list[str], values: np.ndarray, samples: int,
+             seed: int | None, batch_rows: int = 100_000) -> np.ndarray:
+    """Outputs ``(points, max(samples, 1), len(OUTPUTS))`` of :func:`compile_grid`'s points,
+    run ``batch_rows`` model runs at a time: point ``p`` equals ``simulate(
+    scenario.with_values(**dict(zip(names, values[p]))), samples, seed).outputs``."""
+    values = np.asarray(values, dtype=np.float64).reshape(-1, len(names))
+    base, _ = compile_scenario(scenario, samples, seed)
+    rows = base.theta.shape[0]
+    out = np.empty((values.shape[0], rows, len(chain.OUTPUTS)))
+    step = max(1, batch_rows // rows)
+    for first in range(0, values.shape[0], step):
+        compiled = compile_grid(scenario, names, values[first:first + step], samples, seed, base)
+        outputs, _ = _run(compiled)
+        out[first:first + step] = outputs[:, : len(chain.OUTPUTS)].reshape(-1, rows,
+                                                                              len(chain.OUTPUTS))
+    if not np.isfinite(out).all():  # a model defect, never user input: fail loudly
+        raise FloatingPointError("the model produced a non-finite output")
+    return out
+
+
 def experiment_rows(scenario: Scenario) -> np.ndarray:
     """One kernel row of ``scenario`` at its central values (site columns included), the
     start of every experiment's rows (:func:`run_experiments`)."""
