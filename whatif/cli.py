@@ -613,9 +613,13 @@ def _cmd_explore(args: argparse.Namespace) -> None:
         return
     done = (f"{run.computed} of {run.chunks} chunks computed" if not run.reused
             else f"{run.computed} chunks computed, {run.reused} kept from before")
-    print(f"{_title(plan.scenario)}: {plan.futures:,} futures × {plan.policies:,} lever "
-          f"settings × {plan.samples:,} samples ({len(plan.uncertain)} uncertain assumptions, "
-          f"{len(plan.levers)} levers)")
+    def count(n: int, word: str) -> str:
+        return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+    print(f"{_title(plan.scenario)}: {count(plan.futures, 'future')} × "
+          f"{count(plan.policies, 'lever setting')} × {count(plan.samples, 'sample')} "
+          f"({count(len(plan.uncertain), 'uncertain assumption')}, "
+          f"{count(len(plan.levers), 'lever')})")
     print(f"{escape_controls(str(run.path))}: {run.experiments:,} experiments; {done} in "
           f"{run.seconds:.1f} s on {run.engine}")
 
