@@ -641,3 +641,49 @@ def test_download_samples_saves_the_run_on_screen(page, tmp_path):
     assert len(table) == 1 and table.loc[0, "missiles"] == 30
     assert table[list(result.outputs)].iloc[0].tolist() == result.outputs.iloc[0].tolist()
     assert f"{table.loc[0, 'capacity_loss']:.1%}" == card(page, "capacity_loss") == "66.1%"
+
+
+#: the markers of the "When does it work?" trade-off chart (the trajectory and the box)
+TRADE_OFF_JS = """() => {
+  const title = [...document.querySelectorAll('svg text.mainheading')]
+      .find(t => t.textContent.startsWith('When does it work?'));
+  if (!title) return null;
+  const fig = title.closest('.bqplot.figure');
+  const dots = [...fig.querySelectorAll('.dot')].filter(d => !d.closest('.g_legend'));
+  return {dots: dots.length,
+          labels: [...fig.querySelectorAll('text.legendtext')].map(t => t.textContent)};
+}"""
+
+
+def test_when_does_it_work_tab_finds_the_box_on_demand(page):
+    """Nothing is computed until the button is pressed; a bad threshold is refused beside
+    it; then the tab shows the box the views logic finds, and the trade-off's points."""
+    from whatif.scenario import Scenario
+    from whatif.views.discovery import conditions, when_it_works
+
+    page.get_by_role("tab", name="When does it work?").click()
+    panel = page.locator(".whatif-discovery-panel")
+    button = panel.get_by_role("button", name="Find when it works")
+    expect(button).to_be_visible()
+    assert panel.locator(".whatif-discovery").inner_text().strip() == ""
+    threshold = panel.locator(".widget-text", has_text="at least").locator("input")
+    threshold.fill("1.5")
+    threshold.press("Enter")
+    expect(panel.locator(".whatif-error")).to_contain_text("out of range for capacity_loss")
+    threshold.fill("0.9")
+    threshold.press("Enter")
+    expect(panel.locator(".whatif-error")).to_have_text("")
+    button.click()
+    report = panel.locator(".whatif-discovery")
+    expect(report).to_contain_text("It works when:", timeout=60_000)
+    expected = when_it_works(Scenario.from_yaml(SCENARIOS / "baseline.yaml"),
+                             "capacity_loss", 0.9, seed=0)
+    for text in conditions(expected.result, expected.box):
+        expect(report).to_contain_text(text)
+    expect(panel.locator(".whatif-discovery-status")).to_contain_text("400 futures × 200")
+    page.wait_for_function(f"() => {{ const r = ({TRADE_OFF_JS})(); "
+                           "return r && r.dots > 1; }")
+    chart = page.evaluate(TRADE_OFF_JS)
+    assert chart["dots"] == len(expected.box.trajectory) + 1  # every step, and the box
+    assert {"Each step of the peeling", "The box shown"} <= set(chart["labels"])
+    assert page.page_errors == []

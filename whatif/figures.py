@@ -1,9 +1,12 @@
-"""Static (matplotlib) figures of the launch record beside the model's baseline.
+"""Static (matplotlib) figures of the launch record beside the model's baseline, and of
+scenario discovery's peeling trade-off.
 
-Used by ``notebooks/calibration.ipynb``, ``notebooks/backtest.ipynb`` and the HTML brief.
-The record figures take the frames of :func:`whatif.calibrate.comparison`, the backtest
-figure the frame of :func:`whatif.backtest.backtest_bands`; each returns a matplotlib
-``Figure``; titles, labels and colours are those of the app's "Record vs model" tab
+Used by ``notebooks/calibration.ipynb``, ``notebooks/backtest.ipynb``,
+``notebooks/explore.ipynb`` and the HTML brief. The record figures take the frames of
+:func:`whatif.calibrate.comparison`, the backtest figure the frame of
+:func:`whatif.backtest.backtest_bands`, the trade-off figure a PRIM box of
+:func:`whatif.discover.discover`; each returns a matplotlib ``Figure``; titles, labels and
+colours are those of the app's "Record vs model" and "When does it work?" tabs
 (:mod:`whatif.presentation`).
 """
 
@@ -125,3 +128,27 @@ def _plain_ticks():
     from matplotlib.ticker import FuncFormatter
 
     return FuncFormatter(lambda value, _: f"{value:,.0f}" if value >= 1 else f"{value:g}")
+
+
+def trade_off_figure(box):
+    """The peeling trade-off of a PRIM box (:class:`whatif.discover.Box`): each step of its
+    trajectory as coverage (x) against density (y) [shares], the step shown as the box
+    marked. The same points and text as the app's "When does it work?" chart."""
+    fig, ax = new_axes(look.TRADE_OFF)
+    coverage = [point.coverage for point in box.trajectory]
+    density = [point.density for point in box.trajectory]
+    ax.plot(coverage, density, "o-", color=look.TRAJECTORY, markersize=4, linewidth=1,
+            label=look.TRAJECTORY_LABEL)
+    ax.plot([coverage[box.point]], [density[box.point]], "o", color=look.CHOSEN_BOX,
+            markersize=9, label=look.CHOSEN_BOX_LABEL)
+    ax.xaxis.set_major_formatter(_percent_ticks())
+    ax.yaxis.set_major_formatter(_percent_ticks())
+    ax.legend(fontsize=8, loc="upper right")  # the corner no trajectory reaches
+    fig.tight_layout()
+    return fig
+
+
+def _percent_ticks():
+    from matplotlib.ticker import PercentFormatter
+
+    return PercentFormatter(xmax=1.0, decimals=0)

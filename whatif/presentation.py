@@ -39,6 +39,8 @@ ERROR = "#b00020"  # messages: something was refused
 OK = "#1b5e20"  # messages: something was done
 INSIDE = "#1a7f37"  # a value inside a fit's interval
 BACKTEST_PATHS = {"trend": FIT, "target": "#ff7f0e"}  # the backtest's production paths
+TRAJECTORY = FIT  # scenario discovery: the peeling trajectory of a PRIM box
+CHOSEN_BOX = STRIKE  # the trajectory's point shown as the box
 
 BAND_OPACITY = 0.18  # P10–P90 bands around a P50 line
 FIT_BAND_OPACITY = 0.2  # a fit's 90% band
@@ -136,6 +138,9 @@ RECORD_PRODUCTION = ChartText("Launch record and the model's baseline", "month",
                               axis_label("launches or output", "drones/day, log scale"))
 RECORD_DEFEAT = ChartText("Share of launched UAVs shot down or suppressed", "month",
                           axis_label("shot down or suppressed", "share"))
+TRADE_OFF = ChartText("When does it work? Each step of PRIM's peeling of the first box",
+                      axis_label("coverage (successes inside / all successes)", "share"),
+                      axis_label("density (successes / futures inside)", "share"))
 SENSITIVITY_AXIS = ""  # the assumptions' axis of the tornado and Sobol charts: names suffice
 SOBOL_AXIS = axis_label("share of the output's variance", "share")
 
@@ -160,6 +165,8 @@ BASELINE_LABEL = "Model baseline (Shahed-type)"
 DEFEAT_RECORD_LABEL = "Record: share shot down or suppressed"
 ESTIMATE_LABEL = "Public estimates, strike drones"
 ESTIMATE_DECOYS_LABEL = "Public estimates incl. decoys"
+TRAJECTORY_LABEL = "Each step of the peeling"
+CHOSEN_BOX_LABEL = "The box shown"
 BACKTEST_PATH_LABELS = {"trend": "Trend path (fitted up to the month before)",
                         "target": "Target path (climb to the stated target)"}
 BACKTEST_BAND_NOTE = "bars: P10–P90, lines: P5–P95, ticks: P50"

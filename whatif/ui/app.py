@@ -13,6 +13,7 @@ Everything it shows comes from :func:`whatif.engine.simulate`,
 - :class:`~whatif.ui.headline.HeadlinePanel`: the headline cards
 - tabs: :class:`~whatif.ui.charts.ChartsPanel`,
   :class:`~whatif.ui.sensitivity.SensitivityPanel`,
+  :class:`~whatif.ui.discovery.DiscoveryPanel`,
   :class:`~whatif.ui.scenarios.ComparePanel`, :class:`~whatif.ui.record.RecordPanel`,
   :class:`~whatif.ui.plan.PlanPanel`
 
@@ -36,6 +37,7 @@ from whatif.resources import scenario_path, user_dir
 from whatif.scenario import PLAN_REPLACES, SITE_REPLACES, Scenario
 from whatif.ui.charts import ChartsPanel
 from whatif.ui.controls import ControlsPanel
+from whatif.ui.discovery import DiscoveryPanel
 from whatif.ui.headline import HeadlinePanel, TitleLine
 from whatif.ui.plan import PlanPanel
 from whatif.ui.record import RecordPanel
@@ -75,13 +77,16 @@ class WhatifApp(w.VBox):
         self.headline = HeadlinePanel()
         self.charts = ChartsPanel()
         self.matters = SensitivityPanel(self._request_sensitivity)
+        # "When does it work?": computed only when its button is pressed
+        self.discovery_panel = DiscoveryPanel(lambda: (self.scenario, int(self.seed.value)))
         self.compare_panel = ComparePanel(self.save_dir, self.compare)
         self.record_panel = RecordPanel()  # the launch record and the fits: drawn once
         self.plan_panel = PlanPanel(self.apply_plan, self.optimise_plan)
-        self.tabs = w.Tab(children=[self.charts, self.matters, self.compare_panel,
-                                    self.plan_panel, self.record_panel.widget],
-                          titles=("Charts", "What matters most?", "Compare scenarios", "Plan",
-                                  "Record vs model"))
+        self.tabs = w.Tab(children=[self.charts, self.matters, self.discovery_panel,
+                                    self.compare_panel, self.plan_panel,
+                                    self.record_panel.widget],
+                          titles=("Charts", "What matters most?", "When does it work?",
+                                  "Compare scenarios", "Plan", "Record vs model"))
         self.tabs.observe(self._tab_changed, names="selected_index")
         self._name_widgets()
 
@@ -360,6 +365,8 @@ class WhatifApp(w.VBox):
                            day_zero_check(self.scenario))
         self.record_panel.update(self.scenario)
         self.plan_panel.update(self.result)
+        self.discovery_panel.follow_goal(settings.objective, settings.at_least)
+        self.discovery_panel.show_scenario(self.scenario, settings.seed)
         self._update_sensitivity()
         self.last_refresh_seconds = time.perf_counter() - started
 
