@@ -11,11 +11,19 @@ from pathlib import Path
 
 import pytest
 
-from whatif.brief import SOBOL_ROWS, SOBOL_SAMPLES, Brief, brief_html, render, sobol_svg
+from whatif.brief import GOAL, SOBOL_ROWS, SOBOL_SAMPLES, Brief, brief_html, render, sobol_svg
 from whatif.formatting import format_value
 from whatif.outputs import OUTPUTS
 from whatif.scenario import Scenario
 from whatif.sensitivity import sobol
+from whatif.views.discovery import (
+    BRIEF_FUTURES,
+    BRIEF_SAMPLES,
+    box_words,
+    conditions,
+    share_text,
+    when_it_works_or_reason,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((REPO / "data" / "scenarios").glob("*.yaml"))
@@ -36,8 +44,9 @@ def _assert_self_contained(html: str):
         r"""(src|href)\s*=\s*["']?(https?:)?//[^"']*\.(js|css|woff2?|ttf|png|jpg)""",
         html, flags=re.I)
     assert "<link" not in html.lower()
-    # production, P(success), hits, grid, tornado, Sobol, 2 record, backtest
-    assert html.count("<svg") == 9
+    # production, P(success), hits, grid, tornado, Sobol, 2 record, backtest, and the
+    # trade-off of "When does it work?" when there is a box
+    assert html.count("<svg") == 9 + ('class="brief-chart trade-off"' in html)
 
 
 def test_cli_brief_is_self_contained_and_matches_run_json(tmp_path, baseline_brief):
@@ -100,6 +109,24 @@ def test_brief_sobol_section_is_engine_sobol(baseline_brief):
     assert section.count("<svg") == 1
 
 
+def test_brief_when_does_it_work_is_the_views_finding(baseline_brief):
+    # the papermill-built brief (seed 3) shows what the views logic finds for the same
+    # scenario, goal, ensemble size and seed: the share, the box's conditions, its words
+    found, _ = when_it_works_or_reason(
+        Scenario.from_yaml(REPO / "data/scenarios/baseline.yaml"), GOAL[0], GOAL[1],
+        futures=BRIEF_FUTURES, samples=BRIEF_SAMPLES, seed=3)
+    section = baseline_brief[baseline_brief.index("<h2>When does it work?</h2>"):]
+    section = section[:section.index("<h2", 10)]
+    assert escape(share_text(found)) in section
+    assert f"{BRIEF_FUTURES} futures × {BRIEF_SAMPLES} samples" in section and "seed 3" in section
+    box = found.box
+    assert box is not None
+    items = re.findall(r"<li>(.*?)</li>", section)
+    assert items == [escape(text) for text in conditions(found.result, box)]
+    assert escape(box_words(box)) in section
+    assert section.count("<svg") == 1 and "The box shown" in section  # the trade-off
+
+
 def test_brief_sobol_numbers_and_edge_cases():
     scenario = Scenario.from_yaml(REPO / "data/scenarios/kagan-25-30.yaml")
     brief = Brief.compute(scenario, samples=0, seed=5)
@@ -118,6 +145,8 @@ def test_brief_sobol_numbers_and_edge_cases():
         n: v.central for n, v in scenario.values.items() if hasattr(v, "is_fixed")})
     none = Brief.compute(fixed, samples=0)
     assert none.sobol is None and "No assumption is uncertain" in none.sobol_html()
+    assert none.discovery is None
+    assert "No assumption of this scenario is uncertain" in none.discovery_html()
 
 
 def test_same_inputs_same_brief():

@@ -35,7 +35,12 @@ from whatif.engine import (
     work_per_run,
 )
 from whatif.errors import WhatifError, show_text
-from whatif.figures import backtest_figure, record_defeat_figure, record_production_figure
+from whatif.figures import (
+    backtest_figure,
+    record_defeat_figure,
+    record_production_figure,
+    trade_off_figure,
+)
 from whatif.formatting import format_value
 from whatif.inputs import check_writable, path_problem
 from whatif.outputs import DEBATE_SALVO, OUTPUTS, weekly_hits
@@ -43,6 +48,15 @@ from whatif.params import NUMERIC, REGISTRY, Assumption
 from whatif.presentation import BandChartSpec, new_axes, svg
 from whatif.scenario import Scenario
 from whatif.sensitivity import check_sobol_work, sobol, tornado
+from whatif.views.discovery import (
+    BRIEF_FUTURES,
+    BRIEF_SAMPLES,
+    WhenItWorks,
+    finding_html,
+    method_text,
+    size_text,
+    when_it_works_or_reason,
+)
 
 TEMPLATE = "brief.ipynb"  # a bundled notebook (whatif.resources.notebook)
 GOAL = ("capacity_loss", 0.5, 0.8)  # the brief's goal: lose half the plant, 80 % confidence
@@ -74,6 +88,8 @@ class Brief:
     sobol: pd.DataFrame | None  # None: no assumption is uncertain
     created: str
     calibration: Calibration | None = None  # the fits to the launch record
+    discovery: WhenItWorks | None = None  # "When does it work?" (None: see the reason)
+    discovery_reason: str = ""
 
     @classmethod
     def compute(cls, scenario: Scenario | str | Path, samples: int = 10_000, seed: int = 0,
@@ -90,8 +106,12 @@ class Brief:
         indices = sobol(scenario, MAIN_OUTPUT, samples=SOBOL_SAMPLES, seed=seed) if uncertain \
             else None
         created = created or dt.date.today().isoformat()
+        # a small ensemble (~0.3 s) and scenario discovery for the brief's goal, on its seed
+        discovery, reason = when_it_works_or_reason(
+            scenario, GOAL[0], GOAL[1], futures=BRIEF_FUTURES, samples=BRIEF_SAMPLES,
+            seed=seed if seed is not None else 0)
         return cls(scenario, samples, seed, result, solve, sensitivity, indices, created,
-                   calibrate())
+                   calibrate(), discovery, reason)
 
     # --- text ------------------------------------------------------------------------
     def bottom_line(self) -> str:
@@ -279,6 +299,24 @@ class Brief:
         chart = f'<figure class="brief-chart">{sobol_svg(self.sobol)}</figure>'
         return head + intro + table + chart
 
+    def discovery_html(self) -> str:
+        """When does it work? The share of futures of a small ensemble in which the brief's
+        goal is met, the box of assumptions in which it is met (PRIM) with its coverage
+        and density, and the peeling trade-off (as the app's tab of that name)."""
+        head = "<h2>When does it work?</h2>"
+        found = self.discovery
+        if found is None:
+            return head + f"<p>{escape(self.discovery_reason)}</p>"
+        runs = found.ensemble
+        intro = f"<p>{escape(method_text(runs))} {escape(size_text(runs, False))}.</p>"
+        chart = ""
+        if found.box is not None:
+            chart = (f'<figure class="brief-chart trade-off">{svg(trade_off_figure(found.box))}'
+                     "<figcaption>Each step of the peeling narrows one assumption's range: "
+                     "density rises as coverage falls. The marked step is the box "
+                     "listed above.</figcaption></figure>")
+        return head + intro + finding_html(found, table_class="brief-table") + chart
+
     def record_html(self) -> str:
         """The public launch record beside the scenario's baseline, and the check of the
         scenario's production_now and defeat_rate against the fits to that record."""
@@ -372,7 +410,8 @@ class Brief:
 
     def sections(self) -> list[str]:
         sections = [self.header_html(), self.headline_table_html(), self.plan_html(),
-                    self.charts_html(), self.sobol_html(), self.record_html(),
+                    self.charts_html(), self.sobol_html(), self.discovery_html(),
+                    self.record_html(),
                     self.assumptions_html(), self.footer_html()]
         return [section for section in sections if section]
 
