@@ -81,3 +81,12 @@ def test_explain_notebook_lists_the_thresholds():
     assert "aimpoint_kill_probability    >= 0.4982 probability" in text
     assert "repair_days                  >= 119.9 days" in text
     assert "target_share_denied >= 0.1" in text
+
+
+def test_explore_notebook_runs_an_ensemble_and_finds_the_box():
+    text = _executed_text("explore.ipynb")
+    assert "2,500 experiments (500,000 model runs)" in text  # 500 futures × 5 policies
+    assert "capacity_loss.mean" in text and "missiles" in text  # the table's head
+    assert "capacity_loss (mean) ≥ 0.5 in" in text and "(500 futures × 5 policies)" in text
+    assert "Box 1: coverage" in text and "Policies, most robust first" in text
+    assert "<Figure" in text  # the trade-off
