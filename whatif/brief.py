@@ -22,6 +22,7 @@ import pandas as pd
 from whatif import presentation as look
 from whatif import resources
 from whatif.calibrate import Calibration, calibrate, comparison, load_production_estimates
+from whatif.discover import import_in_background
 from whatif.engine import (
     SimulationResult,
     SolveResult,
@@ -96,6 +97,7 @@ class Brief:
                 created: str | None = None) -> Brief:
         if not isinstance(scenario, Scenario):
             scenario = Scenario.from_yaml(resources.scenario_path(scenario))  # or a bundled name
+        import_in_background()  # the workbench loads while the model runs
         result = simulate(scenario, samples=samples, seed=seed, series=True)
         # a plan fixes its missiles: there is no salvo size to solve for
         solve = None if scenario.plan else missiles_needed(

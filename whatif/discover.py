@@ -32,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+import threading
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -422,6 +423,15 @@ def _quiet_workbench() -> Iterator[None]:
             yield
     finally:
         logger.setLevel(level)
+
+
+def import_in_background() -> threading.Thread:
+    """Start importing the workbench (a few seconds of Python) on a daemon thread, so that a
+    later :func:`discover` finds it loaded; the caller's own work (compiled, lock-free model
+    runs) goes on meanwhile. Returns the thread."""
+    thread = threading.Thread(target=_workbench, name="import ema_workbench", daemon=True)
+    thread.start()
+    return thread
 
 
 def _workbench():
