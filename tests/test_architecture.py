@@ -26,7 +26,7 @@ LAYERS = {
                  "whatif.discover", "whatif.explore"),
     "presentation": ("whatif.presentation", "whatif.figures"),
     "front ends": ("whatif.views.", "whatif.brief", "whatif.cli", "whatif.reference",
-                   "whatif.launch", "whatif.__main__", "whatif.exports"),
+                   "whatif.launch", "whatif.__main__", "whatif.exports", "whatif.interactive"),
     "ui": ("whatif.ui.",),
 }
 WIDGETS = {"ipywidgets", "bqplot", "bqscales", "traitlets", "IPython", "voila"}

@@ -16,6 +16,7 @@
     whatif params [--json]
     whatif scenarios [--json]
     whatif brief SCENARIO.yaml -o brief.html [--samples N] [--seed S] [--notebook out.ipynb]
+    whatif brief SCENARIO.yaml -o brief.html --interactive [--controls a,b,c] [--levels K]
     whatif app [SCENARIO.yaml] [--port P]
 
 SCENARIO.yaml is a scenario file or the name of a bundled scenario (``whatif run baseline``);
@@ -127,10 +128,20 @@ def _parser() -> argparse.ArgumentParser:
     brief = sub.add_parser("brief", help="write a self-contained HTML brief of a scenario")
     brief.add_argument("scenario", help=SCENARIO_HELP)
     brief.add_argument("-o", "--output", required=True, help="the HTML file to write")
-    brief.add_argument("--samples", type=int, default=10_000,
-                       help="Monte Carlo samples (0 = deterministic)")
+    brief.add_argument("--samples", type=int, default=None,
+                       help="Monte Carlo samples (0 = deterministic; default 10000, "
+                            "with --interactive 2000 per combination)")
     brief.add_argument("--seed", type=int, default=0)
     brief.add_argument("--notebook", default=None, help="also keep the executed notebook here")
+    brief.add_argument("--interactive", action="store_true",
+                       help="write the interactive brief: controls a reader can move, every "
+                            "combination precomputed (see `whatif.interactive`)")
+    brief.add_argument("--controls", default=None, metavar="A,B,C",
+                       help="with --interactive: the live assumptions (default: the three "
+                            "that move drones denied most in the tornado); the salvo size is "
+                            "live too")
+    brief.add_argument("--levels", type=int, default=None,
+                       help="with --interactive: levels per live assumption (default 7)")
     sob = analysis("sobol", "Sobol indices of an output over the uncertain assumptions", 1024,
                    "base sample size, a power of 2")
     sob.add_argument("--output", default="drones_denied", help=output_help)
@@ -378,6 +389,14 @@ def _end(value) -> str:
 
 
 def _cmd_brief(args: argparse.Namespace) -> None:
+    if args.interactive:
+        _cmd_interactive_brief(args)
+        return
+    for option in ("controls", "levels"):
+        if getattr(args, option) is not None:
+            raise WhatifError(f"--{option} is for the interactive brief: add --interactive")
+    if args.samples is None:
+        args.samples = 10_000
     try:
         from whatif.brief import render
     except ImportError as exc:  # papermill/nbconvert come with the app extra
@@ -391,6 +410,28 @@ def _cmd_brief(args: argparse.Namespace) -> None:
     if args.notebook is not None:
         check_writable(args.notebook, "--notebook")
     render(source, out, samples=args.samples, seed=args.seed, notebook=args.notebook)
+    print(f"wrote {escape_controls(str(out))} ({out.stat().st_size / 1e6:.2f} MB)")
+
+
+def _cmd_interactive_brief(args: argparse.Namespace) -> None:
+    """``whatif brief --interactive``: every input checked before the grid runs (exit 2)."""
+    try:
+        import altair  # noqa: F401
+        import vl_convert  # noqa: F401
+    except ImportError as exc:  # they come with the app extra
+        raise WhatifError(f"whatif brief --interactive needs {exc.name}: "
+                          "pip install -e '.[app]'") from None
+    from whatif import interactive
+
+    if args.notebook is not None:
+        raise WhatifError("--notebook is for the static brief (the interactive one runs no "
+                          "notebook)")
+    controls = None if args.controls is None else interactive.parse_controls(args.controls)
+    out = interactive.render(
+        args.scenario, args.output, controls,
+        interactive.DEFAULT_LEVELS if args.levels is None else args.levels,
+        interactive.DEFAULT_SAMPLES if args.samples is None else args.samples, args.seed,
+        progress=True)
     print(f"wrote {escape_controls(str(out))} ({out.stat().st_size / 1e6:.2f} MB)")
 
 

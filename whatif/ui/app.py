@@ -94,6 +94,7 @@ class WhatifApp(w.VBox):
         self.reset_button.on_click(lambda _: self.reset())
         self.save_button.on_click(lambda _: self.save())
         self.export_button.on_click(lambda _: self.export_brief())
+        self.interactive_button.on_click(lambda _: self.export_interactive_brief())
         self.samples_button.on_click(lambda _: self.download_samples())
 
         right = w.VBox([self.title, self.scenario_bar, self.headline, self.tabs],
@@ -121,6 +122,8 @@ class WhatifApp(w.VBox):
         self.save_name = bar.save_name
         self.save_button = bar.save_button
         self.export_button = bar.export_button
+        self.interactive_button = bar.interactive_button
+        self.interactive_progress = bar.interactive_progress
         self.samples_button = bar.samples_button
         self.samples_format = bar.samples_format
         self.download = bar.download
@@ -313,6 +316,30 @@ class WhatifApp(w.VBox):
             return None
         self.download.value = download_html(path.name, html, "text/html")
         self._say(f"Brief written to {path}.")
+        return path
+
+    def export_interactive_brief(self) -> Path | None:
+        """Write the interactive brief of the current settings next to saved scenarios
+        (:func:`whatif.interactive.export_interactive_brief`, the progress bar moving while
+        the grid runs); offer it."""
+        from whatif.interactive import DEFAULT_SAMPLES, export_interactive_brief
+
+        bar = self.interactive_progress
+        settings = self.settings_panel.settings()
+        self._say(f"Writing the interactive brief: every combination at {DEFAULT_SAMPLES:,} "
+                  f"samples, seed {settings.seed} (about a minute)…")
+        bar.value, bar.layout.display = 0.0, None
+        try:
+            path, html = export_interactive_brief(
+                self.scenario, settings.seed, self.save_dir,
+                lambda done, total: setattr(bar, "value", done / total if total else 1.0))
+        except (WhatifError, OSError) as exc:
+            self._say(f"No interactive brief: {one_line(str(exc))}", error=True)
+            return None
+        finally:
+            bar.layout.display = "none"
+        self.download.value = download_html(path.name, html, "text/html")
+        self._say(f"Interactive brief written to {path}.")
         return path
 
     def download_samples(self) -> str | None:

@@ -34,7 +34,8 @@ def format_picker() -> w.Dropdown:
 
 class ScenarioBar(w.VBox):
     """Scenario picker, upload, reset; save name, save, export, download the samples (and
-    their format); the download link and the status line. ``on_pick(name)`` is called with
+    their format); export the interactive brief (with its progress bar); the download link
+    and the status line. ``on_pick(name)`` is called with
     the file name chosen in the picker, which then shows
     :data:`~whatif.views.scenarios.CURRENT` again."""
 
@@ -50,6 +51,13 @@ class ScenarioBar(w.VBox):
                                 layout=w.Layout(width="220px"))
         self.save_button = w.Button(description="Save as YAML", icon="save")
         self.export_button = w.Button(description="Export brief", icon="file")
+        self.interactive_button = w.Button(
+            description="Export interactive brief", icon="sliders",
+            layout=w.Layout(width="auto"),
+            tooltip="one HTML file whose controls a reader can move, every combination "
+                    "precomputed (2,000 samples each; about a minute)")
+        self.interactive_progress = w.FloatProgress(
+            value=0, min=0, max=1, layout=w.Layout(width="120px", display="none"))
         self.samples_button = w.Button(
             description="Download samples", icon="download",
             tooltip="every sample of the run on screen (inputs and outputs, one row each)")
@@ -60,6 +68,7 @@ class ScenarioBar(w.VBox):
         super().__init__([
             w.HBox([self.picker, self.upload, self.reset_button]),
             w.HBox([self.save_name, self.save_button, self.export_button,
+                    self.interactive_button, self.interactive_progress,
                     self.samples_button, self.samples_format, self.download]),
             self.status,
         ])
