@@ -76,6 +76,11 @@ def test_default_grid_follows_the_tornado():
     assert grid.salvo.levels == tuple(float(m) for m in range(2, 61, 2))  # 2 × 30 missiles
     assert grid.shape == (7, 4, 7, 30) and grid.points == 5_880
     assert (grid.samples, grid.seed) == (interactive.DEFAULT_SAMPLES, 0)
+    assert grid.chart_samples == 1_200_000 // 5_880 == 204  # CHART_RUNS over the points
+    # fewer points: more samples behind the charts (all of them at most); many: at least 100
+    assert plan_grid(baseline, ["repair_days"], 2, 1000).chart_samples == 1000
+    assert plan_grid(baseline, ["repair_days", "production_now", "site_share"], 8,
+                     1000).chart_samples == 100
     # the first point shown is the scenario's own setting where it is on the grid
     assert grid.point_values(int(np.ravel_multi_index(grid.start(), grid.shape))) == {
         "repair_days": 85.83, "restrikes": 0.0, "production_now": 90.0,
@@ -294,7 +299,8 @@ def test_the_apps_export_button(tmp_path, monkeypatch):
     # a small grid: 2 levels, 30 samples (the app uses the module's defaults)
     monkeypatch.setattr(interactive, "DEFAULT_LEVELS", 2)
     monkeypatch.setattr(interactive, "DEFAULT_SAMPLES", 30)
-    monkeypatch.setattr(interactive, "DEFAULT_CHART_SAMPLES", 10)
+    monkeypatch.setattr(interactive, "MIN_CHART_SAMPLES", 10)
+    monkeypatch.setattr(interactive, "CHART_RUNS", 10)
     app = WhatifApp(immediate=True, save_dir=tmp_path / "saved")
     app.set_value("repair_days", 90)
     seen = []

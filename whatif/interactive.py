@@ -17,10 +17,13 @@ samples and seed as ``whatif run``, and the page only looks the answers up.
 * **One truth.** The headline table at a point is, string for string, what ``whatif run
   SCENARIO --samples S --seed K --set name=value …`` prints (:func:`whatif.formatting.
   format_value` of the same summary: :func:`whatif.engine.run_grid` gives each point's
-  samples exactly as :func:`whatif.engine.simulate` does). The chance of the goal and the
-  charts' numbers are stored rounded to :data:`SIGNIFICANT_DIGITS` significant digits
-  (:func:`round_significant`). The charts' bands come from the first ``chart_samples`` of
-  those samples (a run of fewer samples is the first of a longer one): exactly
+  samples exactly as :func:`whatif.engine.simulate` does). The chance of the goal is stored
+  to :data:`SIGNIFICANT_DIGITS` significant digits (:func:`round_significant`); each chart's
+  numbers at a point as whole multiples of one power of ten, 3 digits at the chart's top
+  (:func:`quantize`). The charts' bands come from the first ``chart_samples`` of the
+  point's samples (:data:`CHART_RUNS` shared out over the points, at least
+  :data:`MIN_CHART_SAMPLES`: 204 of 2,000 at the baseline's 5,880 points; a run of fewer
+  samples is the first of a longer one): exactly
   ``simulate(…, samples=chart_samples, seed=K, series=True).series`` at every 7th day
   (day 0, 7, …, and the horizon's last), and the weekly hits as
   :func:`whatif.outputs.weekly_hits`. Daily series cost ~5× a run without them (the kernel
@@ -45,7 +48,7 @@ import math
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html import escape
 from pathlib import Path
 
@@ -54,7 +57,7 @@ import numpy as np
 
 from whatif import presentation as look
 from whatif import resources
-from whatif.brief import assumption_text
+from whatif.brief import GOAL, MAIN_OUTPUT, assumption_text
 from whatif.engine import (
     _check_samples,
     _check_seed,
@@ -84,20 +87,26 @@ SALVO_SIZES = 30  # salvo sizes on the grid
 #: steps of the salvo grid, the smallest that reaches twice the scenario's largest salvo
 SALVO_STEPS = (1, 2, 5, 10, 20, 25, 50, 100)
 DEFAULT_SAMPLES = 2_000  # Monte Carlo samples per grid point
-#: samples behind the charts' bands at each point (the first of the point's samples)
-DEFAULT_CHART_SAMPLES = 200
+#: model runs with daily series for the charts, shared out over the grid's points (the first
+#: of each point's samples: ~13 s here), but never fewer than MIN_CHART_SAMPLES per point
+CHART_RUNS = 1_200_000
+MIN_CHART_SAMPLES = 100
 MAX_POINTS = 20_000  # grid points (combinations of levels and salvo sizes)
-#: model work of a whole grid: 10 × a single call's :data:`whatif.engine.MAX_WORK` (a grid is
-#: many calls); the default grids of the bundled scenarios take a quarter to a half of it
-MAX_GRID_WORK = 20_000_000_000
-SIGNIFICANT_DIGITS = 4  # of the stored numbers (chance of the goal, the charts)
+#: model work of a whole grid (:func:`grid_work`): 15 × a single call's
+#: :data:`whatif.engine.MAX_WORK` (a grid is many calls), about two minutes here; the
+#: default grids of the bundled scenarios take 0.3 (baseline) to 0.8 (dispersal-restrikes:
+#: three salvos over 270 days) of it
+MAX_GRID_WORK = 30_000_000_000
+SIGNIFICANT_DIGITS = 4  # of the stored chance of the goal
+CHART_DIGITS = 3  # of each chart's numbers at a point, at its top (quantize)
 DAY_STEP = 7  # the charts' bands every 7th day
 #: the goal of the success chart and the headline chance (the static brief's)
-GOAL_OUTPUT, GOAL_AT_LEAST, GOAL_CONFIDENCE = "capacity_loss", 0.5, 0.8
+GOAL_OUTPUT, GOAL_AT_LEAST, GOAL_CONFIDENCE = GOAL
 #: assumptions that cannot be live: the horizon sets the charts' length
 NOT_CONTROLS = ("horizon_days",)
-#: the key output whose tornado picks the default controls, and the headline's figure
-KEY_OUTPUT = "drones_denied"
+#: the key output whose tornado picks the default controls, and the headline's figure (the
+#: static brief's tornado and Sobol output)
+KEY_OUTPUT = MAIN_OUTPUT
 #: the series the charts draw, by name (bands: production and the grid; means: hits)
 BAND_SERIES = ("production_baseline", "production_strike", "grid_damaged_baseline",
                "grid_damaged_strike")
@@ -259,6 +268,10 @@ def grid_work(grid: Grid) -> int:
     scenario = grid.scenario
     per_run = {}
     restrikes = next((c for c in grid.controls if c.name == "restrikes"), None)
+    pinned = scenario.values["restrikes"]
+    if restrikes is None and not scenario.plan and pinned.is_fixed:
+        # every run uses its central value (work_per_run counts a fixed range's high)
+        scenario = scenario.with_values(restrikes=pinned.central)
     for r in (restrikes.levels if restrikes else (None,)):
         base = scenario.with_values(restrikes=r) if r is not None else scenario
         for m in (grid.salvo.levels if grid.salvo else (None,)):
@@ -270,7 +283,7 @@ def grid_work(grid: Grid) -> int:
 
 def plan_grid(scenario: Scenario, controls: list[str] | None = None,
               levels: int = DEFAULT_LEVELS, samples: int = DEFAULT_SAMPLES, seed: int = 0,
-              chart_samples: int = DEFAULT_CHART_SAMPLES) -> Grid:
+              chart_samples: int | None = None) -> Grid:
     """The grid of an interactive brief, every input checked before any work is done.
 
     ``controls``: assumption names (default :func:`default_controls`); ``missiles`` among
@@ -287,8 +300,8 @@ def plan_grid(scenario: Scenario, controls: list[str] | None = None,
             MIN_LEVELS <= levels <= MAX_LEVELS):
         raise ParameterError("levels", f"{show(levels)} is out of range; allowed "
                              f"{MIN_LEVELS} to {MAX_LEVELS} levels per control")
-    if isinstance(chart_samples, bool) or not isinstance(chart_samples, (int, np.integer)) \
-            or chart_samples < 1:
+    if chart_samples is not None and (isinstance(chart_samples, bool) or not isinstance(
+            chart_samples, (int, np.integer)) or chart_samples < 1):
         raise ParameterError("chart_samples", f"{show(chart_samples)} is not allowed; allowed "
                              "a whole number >= 1 (at most the samples)")
     if controls is None:
@@ -309,8 +322,10 @@ def plan_grid(scenario: Scenario, controls: list[str] | None = None,
                                  f"to {MAX_CONTROLS} (besides the salvo size)")
     salvo = None if scenario.plan else Control("missiles", salvo_sizes(scenario))
     grid = Grid(scenario, tuple(Control(n, control_levels(scenario, n, int(levels)))
-                                for n in names),
-                salvo, samples, int(seed), min(int(chart_samples), max(samples, 1)))
+                                for n in names), salvo, samples, int(seed), 1)
+    if chart_samples is None:  # CHART_RUNS over the points, at least MIN_CHART_SAMPLES
+        chart_samples = max(MIN_CHART_SAMPLES, CHART_RUNS // grid.points)
+    grid = replace(grid, chart_samples=min(int(chart_samples), max(samples, 1)))
     if not grid.axes:
         raise ParameterError("controls", "nothing to control: this scenario's plan fixes its "
                              "missiles and no assumption has a range; name some with --controls")
@@ -465,7 +480,7 @@ def round_significant(values, digits: int = SIGNIFICANT_DIGITS) -> np.ndarray:
     return out
 
 
-def quantize(values, digits: int = 3) -> tuple[np.ndarray, np.ndarray]:
+def quantize(values, digits: int = CHART_DIGITS) -> tuple[np.ndarray, np.ndarray]:
     """Fixed point over the last two axes: ``values ≈ ints × 10**exponent`` with the largest
     magnitude of each group ``digits`` digits long (so ``digits`` significant digits at the
     group's top, 1/10**digits to 1/10**(digits-1) of it everywhere). Returns ``(ints,
@@ -487,7 +502,7 @@ CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline
        "img-src data:; base-uri 'none'; form-action 'none'")
 STAT_LABELS = {"t1": "P10", "t2": "P50", "t3": "P90", "t0": "mean"}  # t<k>: STATS[k]
 CHART_WIDTH, CHART_HEIGHT = 400, 220
-TABLE_WIDTH, TABLE_LABEL_WIDTH = 620, 380  # the headline table and its labels' column
+TABLE_WIDTH, TABLE_LABEL_WIDTH = 560, 370  # the headline table and its labels' column
 BAND_STATS = ("10", "50", "90")
 
 
@@ -861,7 +876,7 @@ def javascript_bundle() -> str:
 
 STYLE = """
 body {font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;
-  max-width: 1180px; margin: 1.5em auto; padding: 0 1em; color: #222; line-height: 1.4;}
+  max-width: 1240px; margin: 1.5em auto; padding: 0 1em; color: #222; line-height: 1.4;}
 h1 {margin-bottom: 0.2em;} .meta {color: #555; font-size: 90%;}
 #whatif-controls {position: sticky; top: 0; z-index: 2; background: #f6f6f6;
   border-left: 4px solid """ + look.STRIKE + """; padding: 0.5em 0.8em; margin: 1em 0;}
@@ -1041,7 +1056,7 @@ def progress_bar() -> tuple[Progress, Callable[[], None]]:
 
 def render(scenario_source: str | Path, output: str | Path, controls: list[str] | None = None,
            levels: int = DEFAULT_LEVELS, samples: int = DEFAULT_SAMPLES, seed: int = 0,
-           chart_samples: int = DEFAULT_CHART_SAMPLES, progress: bool | Progress = False
+           chart_samples: int | None = None, progress: bool | Progress = False
            ) -> Path:
     """Write the interactive brief of a scenario (a YAML file or a bundled name) to
     ``output``, atomically. Every input is checked before any work (one-line
@@ -1084,7 +1099,7 @@ def export_interactive_brief(scenario: Scenario, seed: int, save_dir: Path,
     from whatif.views.scenarios import slug
 
     grid = plan_grid(scenario, None, DEFAULT_LEVELS, DEFAULT_SAMPLES, seed,
-                     DEFAULT_CHART_SAMPLES)  # (the defaults as they are now)
+                     None)  # (the defaults as they are now)
     html, _ = interactive_html(grid, None, progress)
     save_dir.mkdir(parents=True, exist_ok=True)
     path = save_dir / f"{slug(scenario.title, 'brief')}-interactive.html"
