@@ -69,7 +69,8 @@ class ScenarioBar(w.VBox):
             w.HBox([self.picker, self.upload, self.reset_button]),
             w.HBox([self.save_name, self.save_button, self.export_button,
                     self.interactive_button, self.interactive_progress,
-                    self.samples_button, self.samples_format, self.download]),
+                    self.samples_button, self.samples_format, self.download],
+                   layout=w.Layout(flex_flow="row wrap")),  # (narrow screens: two lines)
             self.status,
         ])
 
