@@ -25,7 +25,8 @@ samples and seed as ``whatif run``, and the page only looks the answers up.
   :data:`MIN_CHART_SAMPLES`: 204 of 2,000 at the baseline's 5,880 points; a run of fewer
   samples is the first of a longer one): exactly
   ``simulate(…, samples=chart_samples, seed=K, series=True).series`` at every 7th day
-  (day 0, 7, …, and the horizon's last), and the weekly hits as
+  (day 0, 7, …, and the horizon's last; whole weeks further apart past 26 weeks:
+  :func:`band_days`), and the weekly hits as
   :func:`whatif.outputs.weekly_hits`. Daily series cost ~5× a run without them (the kernel
   writes every series of every day), which is why they use fewer samples.
 * **The page.** Vega-Lite (built with Altair), its parameters bound to select and range
@@ -99,7 +100,10 @@ MAX_POINTS = 20_000  # grid points (combinations of levels and salvo sizes)
 MAX_GRID_WORK = 30_000_000_000
 SIGNIFICANT_DIGITS = 4  # of the stored chance of the goal
 CHART_DIGITS = 3  # of each chart's numbers at a point, at its top (quantize)
-DAY_STEP = 7  # the charts' bands every 7th day
+WEEK = 7  # days; the hits chart is weekly
+#: the charts' bands are kept every 7th day, or every 14th, 21st, … beyond 26 weeks, so at
+#: most 27 days a series (the file's size does not grow with the horizon)
+MAX_BAND_WEEKS = 26
 #: the goal of the success chart and the headline chance (the static brief's)
 GOAL_OUTPUT, GOAL_AT_LEAST, GOAL_CONFIDENCE = GOAL
 #: assumptions that cannot be live: the horizon sets the charts' length
@@ -194,7 +198,7 @@ class Grid:
 
     @property
     def band_days(self) -> np.ndarray:
-        """The days the charts' bands are kept: every :data:`DAY_STEP` th and the last."""
+        """The days the charts' bands are kept (:func:`band_days`)."""
         return band_days(self.days)
 
     def work(self) -> int:
@@ -204,8 +208,14 @@ class Grid:
 
 
 def band_days(horizon: int) -> np.ndarray:
-    """Days 0, 7, 14, … below ``horizon`` and the horizon's last day."""
-    return np.unique(np.append(np.arange(0, horizon, DAY_STEP), horizon - 1))
+    """Days 0, 7, 14, … below ``horizon`` and the horizon's last day; every 14th day beyond
+    :data:`MAX_BAND_WEEKS` weeks, every 21st beyond twice that, …"""
+    return np.unique(np.append(np.arange(0, horizon, band_step(horizon)), horizon - 1))
+
+
+def band_step(horizon: int) -> int:
+    """Days between the charts' kept days: whole weeks, at most :data:`MAX_BAND_WEEKS` steps."""
+    return WEEK * -(-horizon // (WEEK * MAX_BAND_WEEKS))
 
 
 def number_text(value: float) -> str:
@@ -418,7 +428,7 @@ def _chart_series(grid: Grid, values: np.ndarray, report: Callable[[int], None])
     samples = grid.chart_samples if grid.samples else 0
     rows = max(samples, 1)
     days, kept = grid.days, grid.band_days
-    weeks = -(-days // DAY_STEP)
+    weeks = -(-days // WEEK)
     bands = np.empty((points, len(BAND_SERIES), 3, kept.size))
     hits = np.empty((points, len(HIT_SERIES), weeks))
     band_rows = [SERIES.index(name) for name in BAND_SERIES]
@@ -456,8 +466,8 @@ def _chart_series(grid: Grid, values: np.ndarray, report: Callable[[int], None])
             raise FloatingPointError("the model produced a non-finite daily series")
         daily_means = means.reshape(len(hit_rows), days, n)
         for w in range(weeks):  # as weekly_hits: 7 × the week's mean daily hits
-            hits[block, :, w] = (daily_means[:, w * DAY_STEP:(w + 1) * DAY_STEP].mean(axis=1)
-                                 * DAY_STEP).T
+            hits[block, :, w] = (daily_means[:, w * WEEK:(w + 1) * WEEK].mean(axis=1)
+                                 * WEEK).T
         report(block.stop * rows)
     return bands, hits
 
@@ -737,7 +747,7 @@ def hits_chart(grid: Grid):
     """Weekly hits on energy infrastructure (means), without and with the strike."""
     import altair as alt
 
-    weeks = -(-grid.days // DAY_STEP)
+    weeks = -(-grid.days // WEEK)
     labels = {"vbh": look.NO_STRIKE_MEAN, "vh": look.STRIKE_MEAN}
     return _picked(alt.Chart(alt.Data(name="points"))).transform_lookup(
         lookup="n", from_=alt.LookupData(alt.Data(name="baselines"), "n", ["bh", "bhe"])
@@ -997,10 +1007,11 @@ def page_html(grid: Grid, answers: GridAnswers, tornado_frame, source: str | Non
         "chance of the goal comes from the same samples, stored to "
         f"{SIGNIFICANT_DIGITS} significant digits. The charts' P10–P90 bands and P50 lines "
         f"come from {escape(charts_from)} (the daily series of every combination cost about "
-        f"five times the run itself), every {DAY_STEP}th day and the horizon's last; the "
-        "weekly hits are means. Each chart's numbers are stored to 3 significant digits of "
-        "its largest value. The tornado is the scenario's own, at its central values: it "
-        "picked the default live assumptions.</p>")
+        f"five times the run itself), every {band_step(grid.days)}th day and the "
+        "horizon's last; the weekly hits are means. Each chart's numbers are stored to "
+        f"{CHART_DIGITS} significant digits of its largest value. The tornado is the "
+        "scenario's own, at its central values: it picked the default live "
+        "assumptions.</p>")
     body = (
         f"<h1>{escape(scenario.title)}</h1>"
         f"<p class='meta'>Interactive brief · whatif {escape(_version())} · "
