@@ -254,7 +254,9 @@ PRODUCTION_AREAS_JS = """() => [...[...document.querySelectorAll('.bqplot.figure
 def test_monte_carlo_shows_ranges(page):
     areas = page.evaluate(PRODUCTION_AREAS_JS)
     page.locator(".jupyter-widget-Collapse-header", has_text="Uncertainty").click()
-    samples = page.locator(".widget-dropdown", has_text="Samples").locator("select")
+    # the Uncertainty panel's dropdown (not the discovery tab's "judged on")
+    samples = (page.locator(".jupyter-widget-Collapse", has_text="Uncertainty")
+               .locator(".widget-dropdown", has_text="Samples").locator("select"))
     expect(samples).to_have_value("2000")
     page.get_by_role("button", name="Monte Carlo").click()
     for key in ("capacity_loss", "days_disrupted", "drones_denied"):
