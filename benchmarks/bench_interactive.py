@@ -138,7 +138,7 @@ def main() -> int:
         f"{os.getloadavg()[0]:.2f}. `whatif brief SCENARIO -o brief.html --interactive "
         "[--controls …]` as a fresh process, 2,000 samples per combination, seed 0: every "
         "combination's outputs (`engine.run_grid`), then the charts' daily series from the "
-        "first samples of each (the chart samples: 1,200,000 runs shared out, at least 100), "
+        "first samples of each (the chart samples: 1,000,000 runs shared out, at least 100), "
         "the page (Altair, the inlined Vega bundle, gzip-compressed data).\n\n"
         + "\n".join(table) + "\n\n"
         "Most of the time is the model: about 2 µs a run on the two cores, ~5× that for a run "

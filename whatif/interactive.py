@@ -22,7 +22,7 @@ samples and seed as ``whatif run``, and the page only looks the answers up.
   numbers at a point as whole multiples of one power of ten, 3 digits at the chart's top
   (:func:`quantize`). The charts' bands come from the first ``chart_samples`` of the
   point's samples (:data:`CHART_RUNS` shared out over the points, at least
-  :data:`MIN_CHART_SAMPLES`: 204 of 2,000 at the baseline's 5,880 points; a run of fewer
+  :data:`MIN_CHART_SAMPLES`: 170 of 2,000 at the baseline's 5,880 points; a run of fewer
   samples is the first of a longer one): exactly
   ``simulate(…, samples=chart_samples, seed=K, series=True).series`` at every 7th day
   (day 0, 7, …, and the horizon's last; whole weeks further apart past 26 weeks:
@@ -41,12 +41,15 @@ samples and seed as ``whatif run``, and the page only looks the answers up.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import functools
 import gzip
 import json
 import math
+import os
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -69,7 +72,8 @@ from whatif.engine import (
     run_grid,
     work_per_run,
 )
-from whatif.errors import ParameterError, show, show_text
+from whatif.errors import ParameterError, WhatifError, show, show_text
+from whatif.exports import write_atomic
 from whatif.formatting import format_value
 from whatif.inputs import check_writable
 from whatif.model import chain
@@ -89,8 +93,8 @@ SALVO_SIZES = 30  # salvo sizes on the grid
 SALVO_STEPS = (1, 2, 5, 10, 20, 25, 50, 100)
 DEFAULT_SAMPLES = 2_000  # Monte Carlo samples per grid point
 #: model runs with daily series for the charts, shared out over the grid's points (the first
-#: of each point's samples: ~13 s here), but never fewer than MIN_CHART_SAMPLES per point
-CHART_RUNS = 1_200_000
+#: of each point's samples: ~11 s here), but never fewer than MIN_CHART_SAMPLES per point
+CHART_RUNS = 1_000_000
 MIN_CHART_SAMPLES = 100
 MAX_POINTS = 20_000  # grid points (combinations of levels and salvo sizes)
 #: model work of a whole grid (:func:`grid_work`): 15 × a single call's
@@ -531,20 +535,18 @@ def _number(value: float) -> str:
     return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
 
 
-def _ints(values) -> str:
-    return "[" + ",".join(map(str, values)) + "]"
-
-
-def payload(grid: Grid, answers: GridAnswers) -> tuple[str, list[dict]]:
-    """The precomputed table as JSON rows (one per point; see :func:`chart_spec` for the
-    fields), and the distinct no-strike series (the ``baselines`` rows they point to)."""
+def payload(grid: Grid, answers: GridAnswers) -> dict:
+    """The precomputed table as the page carries it: ``points``, one column per field (a
+    list over the points; the page makes them rows, adding ``p``, the point's number; see
+    :func:`chart_spec` for the fields), and ``baselines``, the distinct no-strike series
+    (rows; ``n`` of a point is its row)."""
     bands, base_exp = quantize(answers.bands.transpose(0, 1, 3, 2)[:, 0::2])  # no strike
     strike, strike_exp = quantize(answers.bands.transpose(0, 1, 3, 2)[:, 1::2])
     hits, hit_exp = quantize(answers.hits[:, :, None, :])
     # the no-strike series depend only on the live assumptions that shape production
     base_key = np.concatenate([bands.reshape(grid.points, -1), base_exp,
                                hits[:, 0].reshape(grid.points, -1), hit_exp[:, :1]], axis=1)
-    unique, first, which = np.unique(base_key, axis=0, return_index=True, return_inverse=True)
+    _, first, which = np.unique(base_key, axis=0, return_index=True, return_inverse=True)
     baselines = []
     for n, p in enumerate(first):
         row = {"n": n, "bse": int(base_exp[p, 0]), "bge": int(base_exp[p, 1]),
@@ -553,22 +555,23 @@ def payload(grid: Grid, answers: GridAnswers) -> tuple[str, list[dict]]:
             row[f"bs{stat}"] = bands[p, 0, :, j].tolist()
             row[f"bg{stat}"] = bands[p, 1, :, j].tolist()
         baselines.append(row)
-    chance = None if answers.chance is None else round_significant(answers.chance)
-    rows = []
-    for p in range(grid.points):
-        fields = [f'"p":{p}', f'"n":{int(which.ravel()[p])}']
-        if chance is not None:  # (a plan has no salvo size, so no chance curve)
-            fields += [f'"ok":{_number(chance[p])}',
-                       f'"ct":{_script_json(chance_text(float(answers.chance[p])))}']
-        for k in range(len(STATS)):
-            fields.append(f'"t{k}":{_script_json(list(answers.table[p, :, k]))}')
-        fields += [f'"se":{int(strike_exp[p, 0])}', f'"ge":{int(strike_exp[p, 1])}',
-                   f'"he":{int(hit_exp[p, 1])}', f'"h":{_ints(hits[p, 1, 0])}']
-        for j, stat in enumerate(BAND_STATS):
-            fields.append(f'"s{stat}":{_ints(strike[p, 0, :, j])}')
-            fields.append(f'"g{stat}":{_ints(strike[p, 1, :, j])}')
-        rows.append("{" + ",".join(fields) + "}")
-    return "[" + ",".join(rows) + "]", baselines
+    columns = {"n": which.ravel().tolist()}
+    if answers.chance is not None:  # (a plan has no salvo size, so no chance curve)
+        columns["ok"] = [_plain(v) for v in round_significant(answers.chance).tolist()]
+        columns["ct"] = [chance_text(v) for v in answers.chance.tolist()]
+    for k in range(len(STATS)):
+        columns[f"t{k}"] = answers.table[:, :, k].tolist()
+    columns.update(se=strike_exp[:, 0].tolist(), ge=strike_exp[:, 1].tolist(),
+                   he=hit_exp[:, 1].tolist(), h=hits[:, 1, 0].tolist())
+    for j, stat in enumerate(BAND_STATS):
+        columns[f"s{stat}"] = strike[:, 0, :, j].tolist()
+        columns[f"g{stat}"] = strike[:, 1, :, j].tolist()
+    return {"points": columns, "baselines": baselines}
+
+
+def _plain(value: float) -> float | int:
+    """A whole number as an int (shorter in JSON)."""
+    return int(value) if value.is_integer() else value
 
 
 def chance_text(chance: float) -> str:
@@ -872,16 +875,51 @@ def chart_spec(grid: Grid, source: str, tornado_frame) -> dict:
 @functools.cache
 def javascript_bundle() -> str:
     """Vega, Vega-Lite and Vega-Embed as one script (``vl_convert.javascript_bundle``, the
-    Vega-Lite version Altair writes), with ``vegaEmbed`` on ``window``. ~0.9 MB; made once
-    per process (~2 s)."""
+    Vega-Lite version Altair writes), with ``vegaEmbed`` on ``window``: ~0.9 MB. Bundling
+    takes 2–5 s, so the script is kept in the user's cache folder, one file per vl-convert
+    and Vega-Lite version (made again if it cannot be read or written)."""
     import altair as alt
     import vl_convert
 
     version = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
     if version not in vl_convert.get_vegalite_versions():
         version = None  # (vl-convert's newest)
-    script = vl_convert.javascript_bundle(vl_version=version)
+    cached = _bundle_cache(f"vega-bundle-{_distribution_version('vl-convert-python')}-"
+                           f"vl{version or 'latest'}.js")
+    try:
+        script = cached.read_text(encoding="utf-8") if cached else ""
+    except OSError:
+        script = ""
+    if not script.startswith(BUNDLE_HEAD):
+        script = BUNDLE_HEAD + vl_convert.javascript_bundle(vl_version=version)
+        if cached:
+            with contextlib.suppress(OSError, WhatifError):
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                write_atomic(cached, lambda handle: handle.write(script.encode("utf-8")),
+                             "cache")
     return script.replace("</script", "<\\/script")  # (never in it; never let it end early)
+
+
+#: the first line of the bundle as the page carries it (and of its cached copy)
+BUNDLE_HEAD = "// Vega, Vega-Lite and Vega-Embed (BSD-3-Clause), bundled by vl-convert\n"
+
+
+def _bundle_cache(name: str) -> Path | None:
+    """Where the bundle is kept: ``$WHATIF_CACHE_DIR``, else the user's cache folder."""
+    folder = os.environ.get("WHATIF_CACHE_DIR")
+    if not folder:
+        try:
+            import platformdirs  # comes with the app extra
+        except ImportError:
+            return None
+        folder = platformdirs.user_cache_path("whatif")
+    return Path(folder).expanduser() / name
+
+
+def _distribution_version(name: str) -> str:
+    from importlib.metadata import version
+
+    return version(name)
 
 
 STYLE = """
@@ -909,7 +947,14 @@ LOADER = """
     const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
     const data = JSON.parse(await new Response(stream).text());
     const spec = JSON.parse(document.getElementById("whatif-spec").textContent);
-    Object.assign(spec.datasets, data);
+    // the points come as columns: one row per point, p its number
+    const columns = Object.entries(data.points);
+    spec.datasets.points = columns[0][1].map((_, p) => {
+      const row = {p};
+      for (const [name, values] of columns) row[name] = values[p];
+      return row;
+    });
+    spec.datasets.baselines = data.baselines;
     const result = await vegaEmbed("#whatif-charts", spec, {
       ast: true, actions: false, renderer: "svg", bind: "#whatif-controls",
       tooltip: true, defaultStyle: false});
@@ -975,9 +1020,7 @@ def page_html(grid: Grid, answers: GridAnswers, tornado_frame, source: str | Non
 
     scenario = grid.scenario
     shown_source = source if source and _plain_name(source) else "SCENARIO.yaml"
-    rows, baselines = payload(grid, answers)
-    data = ('{"points":' + rows + ',"baselines":'
-            + json.dumps(baselines, separators=(",", ":")) + "}")
+    data = json.dumps(payload(grid, answers), ensure_ascii=False, separators=(",", ":"))
     packed = base64.b64encode(gzip.compress(data.encode("utf-8"), compresslevel=6, mtime=0)
                               ).decode("ascii")
     spec = chart_spec(grid, shown_source, tornado_frame)
@@ -1043,12 +1086,23 @@ def interactive_html(grid: Grid, source: str | None = None,
                      progress: Progress | None = None, created: str | None = None
                      ) -> tuple[str, GridAnswers]:
     """Compute ``grid`` (:func:`plan_grid`) and return the page (and the answers)."""
+    # Altair's import (~2 s of Python) and the bundle on a thread, while the model (which
+    # releases the GIL) runs
+    preparing = threading.Thread(target=_quietly, args=(javascript_bundle,), daemon=True)
+    preparing.start()
     frame = tornado(grid.scenario, KEY_OUTPUT)
     answers = compute(grid, progress)
+    preparing.join()
     started = time.perf_counter()
     html = page_html(grid, answers, frame, source, created)
     answers.seconds["page"] = time.perf_counter() - started
     return html, answers
+
+
+def _quietly(work: Callable[[], object]) -> None:
+    """``work()``, its failure left for the caller's own call of it to raise."""
+    with contextlib.suppress(Exception):
+        work()
 
 
 def progress_bar() -> tuple[Progress, Callable[[], None]]:
@@ -1073,8 +1127,6 @@ def render(scenario_source: str | Path, output: str | Path, controls: list[str] 
     ``output``, atomically. Every input is checked before any work (one-line
     :class:`~whatif.errors.WhatifError`). ``progress``: a tqdm bar on stderr if true, or a
     callable ``(runs done, runs in all)``."""
-    from whatif.exports import write_atomic
-
     source = resources.scenario_path(scenario_source)
     scenario = Scenario.from_yaml(source)
     grid = plan_grid(scenario, controls, levels, samples, seed, chart_samples)
@@ -1106,7 +1158,6 @@ def export_interactive_brief(scenario: Scenario, seed: int, save_dir: Path,
     on screen) at :data:`DEFAULT_SAMPLES` samples and ``seed``, written in ``save_dir``;
     returns the path and the HTML. Raises :class:`~whatif.errors.WhatifError` before any
     work for a scenario that cannot have one."""
-    from whatif.exports import write_atomic
     from whatif.views.scenarios import slug
 
     grid = plan_grid(scenario, None, DEFAULT_LEVELS, DEFAULT_SAMPLES, seed,
