@@ -516,7 +516,7 @@ CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline
        "img-src data:; base-uri 'none'; form-action 'none'")
 STAT_LABELS = {"t1": "P10", "t2": "P50", "t3": "P90", "t0": "mean"}  # t<k>: STATS[k]
 CHART_WIDTH, CHART_HEIGHT = 400, 220
-TABLE_WIDTH, TABLE_LABEL_WIDTH = 560, 370  # the headline table and its labels' column
+TABLE_WIDTH, TABLE_LABEL_WIDTH = 620, 340  # the headline table and its labels' column
 BAND_STATS = ("10", "50", "90")
 
 
@@ -783,7 +783,8 @@ def success_chart(grid: Grid):
         series=_string(look.SUCCESS_LABEL))
     labels = [look.SUCCESS_LABEL, look.CONFIDENCE_LABEL, look.DEBATE_LABEL]
     color = alt.Color("series:N", title=None, sort=labels,
-                      scale=_color(labels, [look.STRIKE, look.TARGET, look.DEBATE]))
+                      scale=_color(labels, [look.STRIKE, look.TARGET, look.DEBATE]),
+                      legend=alt.Legend(orient="bottom", direction="horizontal"))
     x = alt.X("missiles:Q", title=look.SUCCESS.x_label, scale=alt.Scale(domain=[0, sizes[-1]]))
     y = alt.Y("ok:Q", title=look.SUCCESS.y_label, scale=alt.Scale(domain=[0, 1]),
               axis=alt.Axis(format=".0%"))
