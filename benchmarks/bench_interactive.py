@@ -138,14 +138,14 @@ def main() -> int:
         f"{os.getloadavg()[0]:.2f}. `whatif brief SCENARIO -o brief.html --interactive "
         "[--controls …]` as a fresh process, 2,000 samples per combination, seed 0: every "
         "combination's outputs (`engine.run_grid`), then the charts' daily series from the "
-        "first samples of each (the chart samples: 1,000,000 runs shared out, at least 100), "
+        "first samples of each (the chart samples: 800,000 runs shared out, at least 80), "
         "the page (Altair, the inlined Vega bundle, gzip-compressed data).\n\n"
         + "\n".join(table) + "\n\n"
         "Most of the time is the model: about 2 µs a run on the two cores (a single salvo over "
         "180 days), ~5× that for a run that keeps its daily series (the kernel writes every "
         "series of every day). At 10,290 combinations the outputs alone are 20.6 M runs, "
-        "about 45 s, and the charts' 1.03 M runs with series about 11 s, so that case misses "
-        "the minute; dispersal-restrikes' runs cost about four times the baseline's (three "
+        "about 45 s, and the charts' 0.82 M runs with series about 9 s, so that case is "
+        "near the minute; dispersal-restrikes' runs cost about four times the baseline's (three "
         f"salvos, 270 days).{opened}\n")
     print(text)
     if args.write:

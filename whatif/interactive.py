@@ -22,7 +22,7 @@ samples and seed as ``whatif run``, and the page only looks the answers up.
   numbers at a point as whole multiples of one power of ten, 3 digits at the chart's top
   (:func:`quantize`). The charts' bands come from the first ``chart_samples`` of the
   point's samples (:data:`CHART_RUNS` shared out over the points, at least
-  :data:`MIN_CHART_SAMPLES`: 170 of 2,000 at the baseline's 5,880 points; a run of fewer
+  :data:`MIN_CHART_SAMPLES`: 136 of 2,000 at the baseline's 5,880 points; a run of fewer
   samples is the first of a longer one): exactly
   ``simulate(…, samples=chart_samples, seed=K, series=True).series`` at every 7th day
   (day 0, 7, …, and the horizon's last; whole weeks further apart past 26 weeks:
@@ -93,9 +93,9 @@ SALVO_SIZES = 30  # salvo sizes on the grid
 SALVO_STEPS = (1, 2, 5, 10, 20, 25, 50, 100)
 DEFAULT_SAMPLES = 2_000  # Monte Carlo samples per grid point
 #: model runs with daily series for the charts, shared out over the grid's points (the first
-#: of each point's samples: ~11 s here), but never fewer than MIN_CHART_SAMPLES per point
-CHART_RUNS = 1_000_000
-MIN_CHART_SAMPLES = 100
+#: of each point's samples: ~9 s here), but never fewer than MIN_CHART_SAMPLES per point
+CHART_RUNS = 800_000
+MIN_CHART_SAMPLES = 80
 MAX_POINTS = 20_000  # grid points (combinations of levels and salvo sizes)
 #: model work of a whole grid (:func:`grid_work`): 15 × a single call's
 #: :data:`whatif.engine.MAX_WORK` (a grid is many calls), about two minutes here; the
@@ -837,13 +837,14 @@ def tornado_chart(frame, top: int = 10):
         title=look.tornado_title(KEY_OUTPUT, central) + " (scenario as set)")
 
 
-def chart_spec(grid: Grid, source: str, tornado_frame) -> dict:
+def chart_spec(grid: Grid, source: str, tornado_frame, validate: bool = False) -> dict:
     """The page's Vega-Lite specification (built with Altair), without the precomputed
     rows: ``points`` (one per grid point: ``p`` its number; ``t0``…``t3`` the table's
     strings per output for mean, P10, P50, P90; ``ok`` the chance of the goal, ``ct`` as
     text; ``s10/50/90`` production, ``g10/50/90`` the damaged grid, ``h`` weekly hits after
     the strike, each ``ints × 10**exponent`` with ``se``, ``ge``, ``he``; ``n`` its row of
-    ``baselines``, the same without the strike) are added by the page's loader."""
+    ``baselines``, the same without the strike) are added by the page's loader.
+    ``validate``: check it against Vega-Lite's schema (Altair's check, ~2 s)."""
     import altair as alt
 
     scenario = grid.scenario
@@ -865,7 +866,8 @@ def chart_spec(grid: Grid, source: str, tornado_frame) -> dict:
         row(hits_chart(grid), tornado_chart(tornado_frame)), spacing=30,
     ).resolve_scale(color="independent").add_params(*_params(grid)).configure_view(stroke=None).configure_axis(
         labelFontSize=11, titleFontSize=12).configure_title(fontSize=14, anchor="start")
-    spec = chart.to_dict()
+    # (Altair's check against the Vega-Lite schema takes ~2 s: the tests make it)
+    spec = chart.to_dict(validate=validate)
     spec["datasets"] = {"outputs": [
         {"k": k + 1, "label": look.output_label(name, scenario)}
         for k, name in enumerate(OUTPUTS)]}
