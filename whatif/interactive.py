@@ -1053,7 +1053,7 @@ def page_html(grid: Grid, answers: GridAnswers, tornado_frame, source: str | Non
         "chance of the goal comes from the same samples, stored to "
         f"{SIGNIFICANT_DIGITS} significant digits. The charts' P10–P90 bands and P50 lines "
         f"come from {escape(charts_from)} (the daily series of every combination cost about "
-        f"five times the run itself), every {band_step(grid.days)}th day and the "
+        f"five times the run itself), every {band_step(grid.days)} days and the "
         "horizon's last; the weekly hits are means. Each chart's numbers are stored to "
         f"{CHART_DIGITS} significant digits of its largest value. The tornado is the "
         "scenario's own, at its central values: it picked the default live "
@@ -1061,7 +1061,8 @@ def page_html(grid: Grid, answers: GridAnswers, tornado_frame, source: str | Non
     body = (
         f"<h1>{escape(scenario.title)}</h1>"
         f"<p class='meta'>Interactive brief · whatif {escape(_version())} · "
-        f"{escape(created)} · {escape(mode)} · scenario {escape(shown_source)}</p>"
+        f"{escape(created)} · {escape(mode)} · scenario {escape(shown_source)}"
+        + ("" if shown_source == source else " (this scenario saved as YAML)") + "</p>"
         + (f"<p>{escape(scenario.note)}</p>" if scenario.note else "")
         + "<div id='whatif-controls'></div>"
         "<noscript><p>The controls and charts need JavaScript; the tables below do not."
