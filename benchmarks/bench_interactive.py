@@ -143,10 +143,10 @@ def main() -> int:
         + "\n".join(table) + "\n\n"
         "Most of the time is the model: about 2 µs a run on the two cores (a single salvo over "
         "180 days), ~5× that for a run that keeps its daily series (the kernel writes every "
-        "series of every day). At 10,290 combinations the outputs alone are 20.6 M runs, "
-        "about 45 s, and the charts' 0.82 M runs with series about 9 s, so that case is "
-        "near the minute; dispersal-restrikes' runs cost about four times the baseline's (three "
-        f"salvos, 270 days).{opened}\n")
+        "series of every day): 10,290 combinations are 20.6 M runs for the table and 0.82 M "
+        "with series for the charts. Dispersal-restrikes' runs cost about four times the "
+        "baseline's (three salvos, 270 days), so its defaults take minutes. Other work on "
+        f"the machine slows every case (see the load averages).{opened}\n")
     print(text)
     if args.write:
         write_section(text, SECTION)
