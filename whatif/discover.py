@@ -743,10 +743,14 @@ def _prim_lines(result: DiscoveryResult) -> list[str]:
     for k, box in enumerate(result.boxes, start=1):
         together = (f" (boxes 1–{k} together cover {_percent(box.cumulative_coverage)})"
                     if k > 1 else "")
-        lines.append(f"  Box {k}: coverage {_percent(box.coverage)}, density "
-                     f"{_percent(box.density)}, mass {_percent(box.mass)}: "
-                     f"{_conditions(box, result.ranges)}{together}")
+        lines.append(f"  Box {k}: {_box_words(box, result.ranges)}{together}")
     return lines
+
+
+def _box_words(box: Box, ranges) -> str:
+    """A box's coverage, density and mass, then its conditions (PRIM's and CART's lines)."""
+    return (f"coverage {_percent(box.coverage)}, density {_percent(box.density)}, mass "
+            f"{_percent(box.mass)}: {_conditions(box, ranges)}")
 
 
 def _cart_lines(result: DiscoveryResult) -> list[str]:
@@ -754,9 +758,7 @@ def _cart_lines(result: DiscoveryResult) -> list[str]:
         return ["CART: no region of the tree predicts the goal is met."]
     lines = ["CART (regions of the tree that predict the goal is met):"]
     for k, box in enumerate(result.cart, start=1):
-        lines.append(f"  Region {k}: coverage {_percent(box.coverage)}, density "
-                     f"{_percent(box.density)}, mass {_percent(box.mass)}: "
-                     f"{_conditions(box, result.ranges)}")
+        lines.append(f"  Region {k}: {_box_words(box, result.ranges)}")
     return lines
 
 
