@@ -16,7 +16,7 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 CODE = ("whatif", "tests", "benchmarks", "notebooks")
 #: installed from PyPI by environment.yml's pip section (`-e .[test]`), not from conda
-PIP_ONLY = {"playwright"}
+PIP_ONLY = {"playwright", "axe-playwright-python"}
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)$")
 
 
