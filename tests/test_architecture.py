@@ -23,7 +23,7 @@ LAYERS = {
                "whatif.plans"),
     "analysis": ("whatif", "whatif.engine", "whatif.outputs", "whatif.sensitivity",
                  "whatif.calibrate", "whatif.record", "whatif.backtest", "whatif.optimise",
-                 "whatif.discover", "whatif.explore"),
+                 "whatif.discover", "whatif.explore", "whatif.working"),
     "presentation": ("whatif.presentation", "whatif.figures"),
     "front ends": ("whatif.views.", "whatif.brief", "whatif.cli", "whatif.reference",
                    "whatif.launch", "whatif.__main__", "whatif.exports", "whatif.interactive"),
