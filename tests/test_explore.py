@@ -25,12 +25,14 @@ from whatif.engine import simulate
 from whatif.errors import ParameterError, ScenarioError
 from whatif.explore import (
     MANIFEST_KEY,
+    chunk_tasks,
     design,
     experiment_seed,
     explore,
     parse_levers,
     parts_folder,
     read_results,
+    run_chunk,
     uncertain_ranges,
 )
 from whatif.outputs import OUTPUTS, STATS
@@ -158,6 +160,20 @@ def test_an_experiment_is_a_direct_simulate_at_its_own_seed(small_result):
                 assert row[f"{output}.{stat}"] == direct.summary.loc[output, stat], (e, output)
     # experiments differ in their draws: two policies of one future are not copies
     assert experiment_seed(5, 0) != experiment_seed(5, 1) != experiment_seed(6, 1)
+
+
+def test_a_chunk_is_refused_by_a_worker_whose_model_differs():
+    """A task carries the fingerprint of the model where the ensemble was designed; a worker
+    whose model inputs differ (other data, other code) refuses it rather than mix numbers."""
+    plan = small_design()
+    task = chunk_tasks(plan, [0])[0]
+    frame = run_chunk(task)  # the same worker, the same model: computed
+    assert len(frame) == 5 and frame["future"].tolist() == [0, 0, 0, 1, 1]
+    again = run_chunk(task)  # (the scenario is read once per worker: the same numbers)
+    pd.testing.assert_frame_equal(frame, again)
+    with pytest.raises(ScenarioError, match="a worker's whatif differs from where the "
+                                            "ensemble was designed"):
+        run_chunk({**task, "fingerprint": "0" * 16})
 
 
 def test_the_result_file_its_manifest_and_progress(small_result):

@@ -436,8 +436,9 @@ def run_experiments(scenario: Scenario, names: list[str], values: np.ndarray, sa
     rows = experiments * samples
     theta = np.empty((central.shape[1], rows)).T  # each column contiguous, as simulate's
     theta[:] = central[0]
-    for i, name in enumerate(names):
-        theta[:, layout.CONSTANTS[name.upper()]] = np.repeat(values[:, i], samples)
+    for i, name in enumerate(names):  # each experiment's value over its samples' rows
+        theta[:, layout.CONSTANTS[name.upper()]].reshape(experiments, samples)[:] = (
+            values[:, i, None])
     keys = np.array([outcome_key(seed) for seed in seeds], dtype=np.uint64)
     if rows and uses_trend(scenario):
         fit = trend_fit()
@@ -641,7 +642,8 @@ def simulate(scenario: Scenario, samples: int = 10_000, seed: int | None = 0, se
     if not np.isfinite(values).all():  # a model defect, never user input: fail loudly
         raise FloatingPointError("the model produced a non-finite output")
     n_outputs = len(chain.OUTPUTS)
-    outputs = pd.DataFrame(values[:, :n_outputs], columns=list(chain.OUTPUTS))
+    # (views of the kernel's array: no copy of 100,000s of rows)
+    outputs = pd.DataFrame(values[:, :n_outputs], columns=list(chain.OUTPUTS), copy=False)
     summary = pd.DataFrame(summarise(values[:, :n_outputs]), index=list(chain.OUTPUTS))
     summary.index.name = "output"
     site_summary = site_outputs = None
@@ -649,7 +651,8 @@ def simulate(scenario: Scenario, samples: int = 10_000, seed: int | None = 0, se
         site_summary = pd.DataFrame(summarise(values[:, n_outputs:]),
                                     index=list(scenario.site_names))
         site_summary.index.name = "site"
-        site_outputs = pd.DataFrame(values[:, n_outputs:], columns=list(scenario.site_names))
+        site_outputs = pd.DataFrame(values[:, n_outputs:], columns=list(scenario.site_names),
+                                    copy=False)
     return SimulationResult(scenario, compiled.theta.shape[0] if samples else 0, seed, outputs,
                             inputs, summary, table, site_summary, site_outputs,
                             _trend_inputs(scenario, compiled.theta),
