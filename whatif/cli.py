@@ -7,6 +7,7 @@
     whatif sobol SCENARIO.yaml [--output drones_denied] [--samples 1024] [--json]
     whatif sensitivity SCENARIO.yaml [--output drones_denied] [--json]   (tornado + Sobol)
     whatif explain SCENARIO.yaml --missiles 30 --objective capacity_loss --at-least 0.5
+    whatif explain SCENARIO.yaml --working [--missiles N] [--set ...] [--json]   (the steps)
     whatif calibrate [SCENARIO.yaml] [--production-from 2024-01] [--defeat-from 2025-01] [--json]
     whatif record update DAILY.csv [--write-defaults] [--json]
     whatif backtest [--path trend|target|all] [--horizons 1,2,3] [--samples N] [--seed S] [--json]
@@ -150,7 +151,12 @@ def _parser() -> argparse.ArgumentParser:
     sens.add_argument("--output", default="drones_denied", help=output_help)
     expl = analysis("explain", "what must hold for a salvo to reach a goal", 10_000,
                     "for the Monte Carlo check")
-    expl.add_argument("--missiles", type=int, default=30, help="missiles per salvo (default 30)")
+    expl.add_argument("--missiles", type=int, default=None,
+                      help="missiles per salvo (default 30; with --working the scenario's)")
+    expl.add_argument("--working", action="store_true",
+                      help="show how each headline figure is reached, step by step, at the "
+                           "scenario's central values (the expected-value chain; --samples "
+                           "gives the headline's P50 beside it, 0 for none)")
     expl.add_argument("--objective", default="capacity_loss",
                       help=f"one of {', '.join(OBJECTIVES)}")
     expl.add_argument("--at-least", type=float, default=0.5, help="objective threshold")
@@ -501,6 +507,11 @@ def _cmd_sensitivity(args: argparse.Namespace) -> None:
 
 
 def _cmd_explain(args: argparse.Namespace) -> None:
+    if args.working:
+        _cmd_working(args)
+        return
+    if args.missiles is None:
+        args.missiles = 30
     scenario = _load(args)
     samples = _check_samples(args.samples)
     if 1 <= args.missiles <= MAX_SALVO:  # (explain names a bad salvo itself) before sweeping
@@ -526,6 +537,26 @@ def _cmd_explain(args: argparse.Namespace) -> None:
     print("With every other assumption central (deterministic), the goal is met when:\n")
     for line in explain_lines(frame):
         print(f"  {line}")
+
+
+def _cmd_working(args: argparse.Namespace) -> None:
+    """``whatif explain --working``: every headline figure's steps (:mod:`whatif.working`)."""
+    from whatif.views.working import working_lines
+    from whatif.working import working
+
+    samples = _check_samples(args.samples)
+    work = working(_load(args), args.missiles, samples=samples)
+    result = simulate(work.scenario, samples=samples, seed=args.seed) if samples else None
+    if args.json:
+        data = {**work.to_dict(), "seed": args.seed if samples else None}
+        if result is not None:
+            data["headline"] = {c.output: {k: float(v) for k, v in
+                                           result.summary.loc[c.output].items()}
+                                for c in work.chains}
+        _print_json(data)
+        return
+    for line in working_lines(work, result):
+        print(escape_controls(line))
 
 
 def _month(name: str, text: str) -> str:
