@@ -58,6 +58,7 @@ from whatif.views.discovery import (
     size_text,
     when_it_works_or_reason,
 )
+from whatif.views.working import brief_appendix
 
 TEMPLATE = "brief.ipynb"  # a bundled notebook (whatif.resources.notebook)
 GOAL = ("capacity_loss", 0.5, 0.8)  # the brief's goal: lose half the plant, 80 % confidence
@@ -414,7 +415,8 @@ class Brief:
         sections = [self.header_html(), self.headline_table_html(), self.plan_html(),
                     self.charts_html(), self.sobol_html(), self.discovery_html(),
                     self.record_html(),
-                    self.assumptions_html(), self.footer_html()]
+                    self.assumptions_html(), self.footer_html(),
+                    brief_appendix(self.result)]  # the working of each headline figure
         return [section for section in sections if section]
 
 
