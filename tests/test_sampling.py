@@ -14,7 +14,8 @@ import pytest
 from scipy import stats
 
 from whatif.params import REGISTRY, Assumption
-from whatif.sampling import Z95, draw_matrix, outcome_key, ppf
+from whatif.outputs import percentiles
+from whatif.sampling import THREADED_DRAWS, Z95, draw_matrix, outcome_key, ppf
 
 N = 200_000
 
@@ -179,6 +180,22 @@ def test_draws_into_a_given_array_equal_fresh_draws():
         draw_matrix(assumptions, [share] * 3, 500, 11, out=np.empty((3, 499)))
     with pytest.raises(ValueError, match="contiguous rows"):
         draw_matrix(assumptions, [share] * 3, 500, 11, out=np.empty((500, 3)).T)
+
+
+def test_long_rows_drawn_on_threads_are_the_same_numbers():
+    """From THREADED_DRAWS samples each row is drawn on its own thread: every row is still
+    its own stream (a longer run's first draws are a shorter run's), and long rows' order
+    statistics are those of ``np.percentile``."""
+    share = REGISTRY["site_share"]
+    assumptions = [Assumption(0.5, 0.0, 1.0, "uniform"), Assumption(0.3, 0.1, 0.9, "triangular"),
+                   Assumption(0.5, 0.5, 0.5, "fixed"), Assumption(0.4, 0.2, 0.8, "pert")]
+    long = draw_matrix(assumptions, [share] * 4, THREADED_DRAWS + 5, 3)
+    short = draw_matrix(assumptions, [share] * 4, 700, 3)  # drawn on this thread
+    np.testing.assert_array_equal(long[:, :700], short)
+    assert not np.array_equal(long[0, :700], long[1, :700])
+    ranked = percentiles(long)
+    for level, value in zip((10, 50, 90), ranked, strict=True):
+        np.testing.assert_array_equal(value, np.percentile(long, level, axis=-1))
 
 
 def test_outcome_key_is_seeded():

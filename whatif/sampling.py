@@ -11,6 +11,9 @@ contiguous; parameters are in registry order.
 from __future__ import annotations
 
 import math
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from numba import njit, prange, vectorize
@@ -19,6 +22,22 @@ from scipy import special, stats
 from whatif.params import Assumption, Parameter
 
 Z95 = stats.norm.ppf(0.95)  # lognormal low/high are the 5th/95th percentiles
+
+
+#: draws per row from which a matrix's rows are drawn on several threads
+THREADED_DRAWS = 20_000
+_POOL: list[ThreadPoolExecutor] = []
+
+
+def in_threads(function: Callable[[int], object], items: Sequence[int]) -> None:
+    """Call ``function(item)`` for every item on a pool of one thread per core (NumPy
+    releases the GIL while it fills or sorts an array), and wait for all of them; an
+    exception in any call is raised here."""
+    if not _POOL:
+        _POOL.append(ThreadPoolExecutor(max(1, os.cpu_count() or 1),
+                                        thread_name_prefix="whatif"))
+    for done in [_POOL[0].submit(function, item) for item in items]:
+        done.result()
 
 
 def seed_sequences(seed: int | None) -> tuple[np.random.SeedSequence, np.random.SeedSequence]:
@@ -118,15 +137,25 @@ def draw_matrix(assumptions: list[Assumption], parameters: list[Parameter], samp
     else:
         matrix = out
     triangular = []
-    for i, (assumption, parameter) in enumerate(zip(assumptions, parameters, strict=True)):
+    drawn = []
+    if len(parameters) != len(assumptions):
+        raise ValueError("one parameter definition per assumption is needed")
+    for i, assumption in enumerate(assumptions):
         if assumption.is_fixed:
             matrix[i] = assumption.central
             continue
-        column_generator(seed, i).random(samples, out=matrix[i])
-        if assumption.dist == "triangular" and parameter.kind == "real":
+        drawn.append(i)
+    # each row from its own stream: the same numbers whichever thread draws it
+    if samples >= THREADED_DRAWS and len(drawn) > 1:
+        in_threads(lambda i: column_generator(seed, i).random(samples, out=matrix[i]), drawn)
+    else:
+        for i in drawn:
+            column_generator(seed, i).random(samples, out=matrix[i])
+    for i in drawn:
+        if assumptions[i].dist == "triangular" and parameters[i].kind == "real":
             triangular.append(i)
         else:
-            matrix[i] = ppf(assumption, matrix[i], parameter)
+            matrix[i] = ppf(assumptions[i], matrix[i], parameters[i])
     if triangular:
         rows = np.array(triangular, dtype=np.int64)
         _triangular_rows(matrix, rows, *(np.array([getattr(assumptions[i], f) for i in triangular])
