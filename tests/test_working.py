@@ -9,6 +9,8 @@ the equation beside each step, so a wrong step fails). Hand-derived cases use
 
 from __future__ import annotations
 
+import doctest
+import importlib
 import json
 import math
 from html import escape
@@ -454,3 +456,9 @@ def test_brief_appendix_beside_a_monte_carlo_run():
     assert escape(MC_WORDS.format(n=400)) in appendix
     p50 = result.summary.loc["capacity_loss", "p50"]
     assert f"Headline P50 from 400 samples: {value_text(p50, 'share')}." in appendix
+
+
+@pytest.mark.parametrize("name", ["whatif.model.working", "whatif.views.working"])
+def test_docstring_examples(name):
+    results = doctest.testmod(importlib.import_module(name))
+    assert results.attempted > 0 and results.failed == 0

@@ -1,0 +1,66 @@
+"""The working panel without a browser: one <details> section per headline figure, whose
+numbers are the model's (``whatif.working``) and follow the scenario on screen."""
+
+from __future__ import annotations
+
+from html import escape
+
+import ipywidgets as w
+
+from whatif.engine import simulate
+from whatif.outputs import OUTPUTS
+from whatif.resources import scenario_path
+from whatif.scenario import Scenario
+from whatif.ui.working import WorkingPanel
+from whatif.views.working import value_text
+from whatif.working import HEADLINE
+
+
+def _summary(html: str) -> str:
+    return html.split("<summary>", 1)[1].split("</summary>", 1)[0]
+
+
+def test_panel_shows_each_figure_as_a_details_section():
+    scenario = Scenario.from_yaml(scenario_path("baseline"))
+    result = simulate(scenario, samples=0)
+    panel = WorkingPanel()
+    assert isinstance(panel, w.VBox) and len(panel.children) == 1 + len(HEADLINE)
+    panel.update(scenario, result)
+    assert "each chain ends at the headline figure" in panel.note.value
+    for name in HEADLINE:
+        html = panel.sections[name].value
+        assert html.startswith("<details") and html.count("<summary>") == 1
+        figure = value_text(result.summary.loc[name, "p50"], OUTPUTS[name].unit)
+        assert _summary(html).endswith(f": {escape(figure)}")  # the headline's own figure
+        assert "<th scope='col'>Step</th>" in html
+    assert "30 missiles" in panel.sections["capacity_loss"].value
+
+
+def test_panel_follows_the_scenario_and_the_monte_carlo_headline():
+    panel = WorkingPanel()
+    scenario = Scenario.from_yaml(scenario_path("baseline")).with_values(missiles=60)
+    panel.update(scenario, simulate(scenario, samples=0))
+    deterministic = simulate(scenario, samples=0).summary
+    assert f": {value_text(deterministic.loc['capacity_loss', 'p50'], 'share')}" in _summary(
+        panel.sections["capacity_loss"].value)
+    assert "60 missiles" in panel.sections["capacity_loss"].value
+    before = {name: panel.sections[name].value for name in HEADLINE}
+    result = simulate(scenario, samples=300, seed=0)
+    panel.update(scenario, result)
+    assert escape("the headline's P50 comes from 300 samples") in panel.note.value
+    p50 = value_text(result.summary.loc["drones_denied", "p50"], "drones")
+    assert f"headline P50 from 300 samples: {p50}" in panel.sections["drones_denied"].value
+    # the working itself is still the deterministic chain
+    assert _summary(panel.sections["drones_denied"].value).startswith(
+        escape(f"{OUTPUTS['drones_denied'].label}: "
+               f"{value_text(deterministic.loc['drones_denied', 'p50'], 'drones')}"))
+    assert all(panel.sections[name].value != before[name] for name in HEADLINE)
+
+
+def test_panel_for_a_system_names_its_sites():
+    scenario = Scenario.from_yaml(scenario_path("system-two-lines"))
+    panel = WorkingPanel()
+    panel.update(scenario, simulate(scenario, samples=0))
+    html = panel.sections["capacity_loss"].value
+    assert "line-a: Arrivals" in html and "engines: output lost" in html
+    assert _summary(html).startswith(escape("Listed sites' output lost (first salvo): "))
