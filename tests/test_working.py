@@ -86,6 +86,9 @@ def case(request):
 def test_each_chain_ends_exactly_at_the_headline_figure(case):
     scenario, work, result = case
     assert [c.output for c in work.chains] == list(HEADLINE)
+    assert work.chain("capacity_loss").label == (
+        "Listed sites' output lost (first salvo)" if scenario.system is not None
+        else OUTPUTS["capacity_loss"].label)
     plain = simulate(scenario, samples=0)  # (the run without series: the same numbers)
     for chain in work.chains:
         assert chain.steps[-1].name == chain.output

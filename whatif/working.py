@@ -145,8 +145,10 @@ def working(scenario: Scenario, missiles: int | None = None, samples: int = 0) -
     if not np.isfinite(run.outputs).all():  # a model defect, never user input
         raise FloatingPointError("the model produced a non-finite output")
     steps = _Steps(scenario, run)
-    chains = tuple(Chain(name, OUTPUTS[name].label, OUTPUTS[name].unit,
-                         tuple(getattr(steps, name)())) for name in HEADLINE)
+    labels = {**{name: OUTPUTS[name].label for name in HEADLINE},
+              "capacity_loss": steps.capacity_step().label}  # (a system's: its listed sites')
+    chains = tuple(Chain(name, labels[name], OUTPUTS[name].unit, tuple(getattr(steps, name)()))
+                   for name in HEADLINE)
     salvo = None if scenario.plan else int(run.values["missiles"])
     return Working(scenario, samples, salvo, chains, note_text(samples))
 
