@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from whatif.params import REGISTRY, Assumption
 from whatif.outputs import percentiles
+from whatif.params import REGISTRY, Assumption
 from whatif.sampling import THREADED_DRAWS, Z95, draw_matrix, outcome_key, ppf
 
 N = 200_000
