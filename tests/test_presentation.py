@@ -110,7 +110,7 @@ def test_hits_and_success_charts_match(run, static):
     success = SuccessChart()
     success.update(solve)
     assert_same(success.figure, static.success_svg(solve), look.SUCCESS)
-    assert app_legend(success.figure)[look.DEBATE_LABEL] == look.DEBATE == "#f1c40f"
+    assert app_legend(success.figure)[look.DEBATE_LABEL] == look.DEBATE == look.YELLOW
     assert look.DEBATE_LABEL == "25–30 (public debate)"
 
 

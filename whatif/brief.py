@@ -46,7 +46,7 @@ from whatif.formatting import format_value
 from whatif.inputs import check_writable, path_problem
 from whatif.outputs import DEBATE_SALVO, OUTPUTS, weekly_hits
 from whatif.params import NUMERIC, REGISTRY, Assumption
-from whatif.presentation import BandChartSpec, new_axes, svg
+from whatif.presentation import BandChartSpec, legend_below, new_axes, percent_ticks, svg
 from whatif.scenario import Scenario
 from whatif.sensitivity import check_sobol_work, sobol, tornado
 from whatif.views.discovery import (
@@ -219,7 +219,7 @@ class Brief:
                           for k in ("p10", "p50", "p90", "mean")) + "</tr>"
                 for name, row in self.result.sites.iterrows())
             losses = ("<p>Each site's output lost right after the first salvo (its own loss, or "
-                      "a supplier's if larger):</p><table class='brief-table'><tr><th></th>"
+                      "a supplier's if larger):</p><table class='brief-table'><tr><th>Site</th>"
                       "<th>P10</th><th>P50</th><th>P90</th><th>mean</th></tr>" + rows
                       + "</table>")
         chart = f'<figure class="brief-chart">{sites_svg(self.result)}</figure>'
@@ -244,8 +244,9 @@ class Brief:
                             for k in ("p10", "p50", "p90", "mean"))
             label = look.output_label(name, self.scenario)
             rows.append(f"<tr><th>{escape(label)}</th>{cells}</tr>")
-        return ("<h2>Headline figures</h2><table class='brief-table'><tr><th></th><th>P10</th>"
-                "<th>P50</th><th>P90</th><th>mean</th></tr>" + "".join(rows) + "</table>")
+        return ("<h2>Headline figures</h2><table class='brief-table'><tr><th>Output</th>"
+                "<th>P10</th><th>P50</th><th>P90</th><th>mean</th></tr>" + "".join(rows)
+                + "</table>")
 
     def charts_html(self) -> str:
         other = look.other_path(self.scenario)
@@ -350,7 +351,8 @@ class Brief:
             "triangles) are well above launches. The climb to the stated target is the stated "
             "aim, not a fit.</p>")
         table = ("<table class='brief-table record'><tr><th>Assumption</th><th>Scenario</th>"
-                 "<th>Fitted</th><th>90% interval</th><th></th></tr>" + "".join(rows) + "</table>")
+                 "<th>Fitted</th><th>90% interval</th><th>Scenario vs interval</th></tr>"
+                 + "".join(rows) + "</table>")
         charts = [record_production_figure(frames, calibration, load_production_estimates()),
                   record_defeat_figure(frames, calibration,
                                        float(self.scenario.central("defeat_rate")))]
@@ -453,7 +455,7 @@ def _band_chart(result: SimulationResult, spec: BandChartSpec, other=None) -> st
         ax.axhline(float(result.scenario.central("production_target")), color=look.TARGET,
                    linestyle="--", linewidth=1, label=look.TARGET_LABEL)
     ax.set_ylim(bottom=0)
-    ax.legend(fontsize=8, loc="best")
+    legend_below(ax)
     return svg(fig)
 
 
@@ -474,7 +476,7 @@ def hits_svg(result: SimulationResult) -> str:
     ax.bar(weeks - 0.2, weekly["baseline"], width=0.4, color=look.NO_STRIKE,
            label=look.NO_STRIKE_MEAN)
     ax.bar(weeks + 0.2, weekly["strike"], width=0.4, color=look.STRIKE, label=look.STRIKE_MEAN)
-    ax.legend(fontsize=8)
+    legend_below(ax)
     return svg(fig)
 
 
@@ -485,12 +487,12 @@ def sites_svg(result: SimulationResult) -> str:
     fig, ax = new_axes(look.SITES)
     for i, (label, values) in enumerate(look.site_lines(result)):
         if label == look.NATIONAL_LABEL:
-            ax.plot(days, values, color="black", linewidth=2, label=label)
+            ax.plot(days, values, color=look.NATIONAL, linewidth=2, label=label)
         else:
             ax.plot(days, values, color=look.SITE_COLORS[i % len(look.SITE_COLORS)],
                     label=label)
     ax.set_ylim(0, 1.02)
-    ax.legend(fontsize=8, loc="lower right")
+    legend_below(ax)
     return svg(fig)
 
 
@@ -506,7 +508,8 @@ def success_svg(solve: SolveResult) -> str:
         ax.plot([solve.missiles_needed], [curve["probability"].iloc[solve.missiles_needed]], "o",
                 color=look.TARGET)
     ax.set_ylim(0, 1.02)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.yaxis.set_major_formatter(percent_ticks())
+    legend_below(ax)
     return svg(fig)
 
 
@@ -521,8 +524,8 @@ def tornado_svg(frame: pd.DataFrame, output: str = MAIN_OUTPUT, top: int = 10) -
     ax.barh(y, lo - central, left=central, color=look.AT_LOW, label=look.AT_LOW_LABEL)
     ax.barh(y, hi - central, left=central, color=look.AT_HIGH, label=look.AT_HIGH_LABEL)
     ax.set_yticks(y, rows["parameter"])
-    ax.axvline(central, color="black", linewidth=1)
-    ax.legend(fontsize=8)
+    ax.axvline(central, color=look.REFERENCE, linewidth=1)
+    legend_below(ax)
     return svg(fig)
 
 
@@ -551,18 +554,18 @@ def sobol_svg(frame: pd.DataFrame, output: str = MAIN_OUTPUT, samples: int = SOB
             (-0.2, "total_order", look.TOTAL_ORDER, look.TOTAL_ORDER_LABEL)):
         ax.barh(y + offset, rows[index], height=0.4, color=color, label=label)
         # the interval as drawn from its ends (it need not be centred on the estimate)
-        ax.hlines(y + offset, rows[f"{index}_low"], rows[f"{index}_high"], color="black",
-                  linewidth=1)
+        ax.hlines(y + offset, rows[f"{index}_low"], rows[f"{index}_high"],
+                  color=look.REFERENCE, linewidth=1)
         for end in ("low", "high"):
             ax.plot(rows[f"{index}_{end}"], y + offset, linestyle="none", marker="|",
-                    markersize=5, color="black")
-    ax.plot([], [], color="black", linewidth=1, marker="|",
-            label=f"{frame.attrs['confidence_level']:.0%} interval")
+                    markersize=5, color=look.REFERENCE)
+    interval = f"{frame.attrs['confidence_level']:.0%} interval"
+    ax.plot([], [], color=look.REFERENCE, linewidth=1, marker="|", label=interval)
     ax.set_yticks(y, rows["parameter"])
     bounds = rows[["first_order_low", "total_order_low", "first_order_high", "total_order_high"]]
     ax.set_xlim(min(0.0, float(bounds.min().min())), max(1.0, float(bounds.max().max())))
-    ax.axvline(0, color="black", linewidth=1)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.axvline(0, color=look.REFERENCE, linewidth=1)
+    legend_below(ax, last=(interval,))
     return svg(fig)
 
 
@@ -591,7 +594,7 @@ def page(body: str, title: str) -> str:
     """A complete HTML document around ``body``: inline CSS, no scripts, no external files."""
     return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
             f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>"
-            f"{body}</body></html>\n")
+            f"<main>{body}</main></body></html>\n")
 
 
 def brief_html(scenario: Scenario, samples: int = 10_000, seed: int = 0) -> str:

@@ -18,7 +18,7 @@ import pandas as pd
 from whatif import presentation as look
 from whatif.backtest import PATHS, UNIT
 from whatif.calibrate import DAY_ZERO, Calibration
-from whatif.presentation import new_axes
+from whatif.presentation import legend_below, new_axes
 
 
 def _dates(days) -> pd.DatetimeIndex:
@@ -61,12 +61,11 @@ def record_production_figure(frames: dict, calibration: Calibration,
             label = look.ESTIMATE_DECOYS_LABEL if decoys else look.ESTIMATE_LABEL
             ax.plot(_dates(part["day"]), part["drones_per_day"], "^", markersize=6,
                     label=label, **style)
-    ax.axvline(DAY_ZERO, color="black", linewidth=0.8)
+    ax.axvline(DAY_ZERO, color=look.REFERENCE, linewidth=0.8)
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(_plain_ticks())
-    ax.legend(fontsize=7, loc="upper left")
     fig.autofmt_xdate()
-    fig.tight_layout()
+    legend_below(ax)
     return fig
 
 
@@ -85,11 +84,10 @@ def record_defeat_figure(frames: dict, calibration: Calibration, scenario_rate: 
             label=look.defeat_fit_label(estimate.value))
     ax.plot([DAY_ZERO, DAY_ZERO + pd.Timedelta(days=180)], [scenario_rate] * 2,
             color=look.SCENARIO, linewidth=2, label=look.scenario_rate_label(scenario_rate))
-    ax.axvline(DAY_ZERO, color="black", linewidth=0.8)
+    ax.axvline(DAY_ZERO, color=look.REFERENCE, linewidth=0.8)
     ax.set_ylim(0.5, 1.0)
-    ax.legend(fontsize=7, loc="lower left")
     fig.autofmt_xdate()
-    fig.tight_layout()
+    legend_below(ax)
     return fig
 
 
@@ -117,10 +115,9 @@ def backtest_figure(bands: pd.DataFrame, horizon: int = 1):
             label=look.BACKTEST_RECORD_LABEL)
     top = float(np.nanmax(np.r_[part["p95"].to_numpy(float), part["observed"].to_numpy(float),
                                 1.0]))
-    ax.set_ylim(0, 1.6 * top)  # room for the legend above the bars
-    ax.legend(fontsize=7, loc="upper left", title=look.BACKTEST_BAND_NOTE, title_fontsize=7)
+    ax.set_ylim(0, 1.05 * top)
     fig.autofmt_xdate()
-    fig.tight_layout()
+    legend_below(ax, title=look.BACKTEST_BAND_NOTE, title_fontsize=8)
     return fig
 
 
@@ -141,14 +138,8 @@ def trade_off_figure(box):
             label=look.TRAJECTORY_LABEL)
     ax.plot([coverage[box.point]], [density[box.point]], "o", color=look.CHOSEN_BOX,
             markersize=9, label=look.CHOSEN_BOX_LABEL)
-    ax.xaxis.set_major_formatter(_percent_ticks())
-    ax.yaxis.set_major_formatter(_percent_ticks())
-    ax.legend(fontsize=8, loc="upper right")  # the corner no trajectory reaches
-    fig.tight_layout()
+    ax.xaxis.set_major_formatter(look.percent_ticks())
+    ax.yaxis.set_major_formatter(look.percent_ticks())
+    legend_below(ax)
     return fig
 
-
-def _percent_ticks():
-    from matplotlib.ticker import PercentFormatter
-
-    return PercentFormatter(xmax=1.0, decimals=0)

@@ -143,6 +143,12 @@ class Control:
     def unit(self) -> str:
         return REGISTRY[self.name].unit
 
+    @property
+    def input_label(self) -> str:
+        """The label of the control's input: its label and unit, e.g. ``Days to restore the
+        plant's lost capacity [days]``."""
+        return look.axis_label(self.label, self.unit)
+
     def level_text(self, value: float) -> str:
         """A level as the page's picker shows it, e.g. ``85.83 days``."""
         unit = f" {self.unit}" if self.unit else ""
@@ -614,11 +620,11 @@ def _params(grid: Grid) -> list:
     start = grid.start()
     params = [alt.param(name=f"c{i}", value=start[i], bind=alt.binding_select(
         options=list(range(len(c.levels))), labels=[c.level_text(v) for v in c.levels],
-        name=f"{c.label} ")) for i, c in enumerate(grid.controls)]
+        name=f"{c.input_label} ")) for i, c in enumerate(grid.controls)]
     if grid.salvo is not None:
         sizes = grid.salvo.levels
         params.append(alt.param(name="salvo", value=sizes[start[-1]], bind=alt.binding_range(
-            min=sizes[0], max=sizes[-1], step=sizes[0], name=f"{grid.salvo.label} ")))
+            min=sizes[0], max=sizes[-1], step=sizes[0], name=f"{grid.salvo.input_label} ")))
     params.append(alt.param(name="point", expr=point_expression(grid)))
     return params
 
@@ -661,8 +667,10 @@ def headline_chart(grid: Grid, source: str):
             font="monospace" if i == len(lines) - 1 else "sans-serif").encode(
             x=alt.value(0), y=alt.value(4 + 30 * i), text="line:N",
             description=alt.value(f"headline {i}")))
-    return alt.layer(*layers).properties(width=TABLE_WIDTH, height=30 * len(lines),
-                                         name="headline")
+    return alt.layer(*layers).properties(
+        width=TABLE_WIDTH, height=30 * len(lines), name="headline",
+        description=f"Headline: {label} at the picked values, with its P10–P90, the chance "
+                    "of the goal and the command that gives the same numbers.")
 
 
 def _level(grid: Grid, i: int) -> str:
@@ -694,7 +702,9 @@ def table_chart(grid: Grid):
         y=y, text="text:N")
     return alt.layer(labels, cells).properties(
         width=TABLE_WIDTH, height=22 * len(OUTPUTS), name="table",
-        title="Headline figures (as whatif run prints them)")
+        title="Headline figures (as whatif run prints them)",
+        description="Headline figures at the picked values: each output's P10, P50, P90 "
+                    "and mean, with its unit, as whatif run prints them.")
 
 
 def _band_layers(prefix: str, base_prefix: str, spec: look.BandChartSpec, days: np.ndarray,
@@ -743,7 +753,7 @@ def _band_layers(prefix: str, base_prefix: str, spec: look.BandChartSpec, days: 
             strokeDash=[6, 4]).encode(y="target:Q", color=color))
     return alt.layer(*layers).properties(
         width=CHART_WIDTH, height=CHART_HEIGHT, title=spec.text.title,
-        name="production" if spec.target else "grid")
+        name="production" if spec.target else "grid", description=spec.text.description(labels))
 
 
 def hits_chart(grid: Grid):
@@ -767,7 +777,8 @@ def hits_chart(grid: Grid):
         color=alt.Color("series:N", title=None,
                         scale=_color(list(labels.values()), [look.NO_STRIKE, look.STRIKE])),
         tooltip=["week:O", "series:N", alt.Tooltip("hits:Q", format=",.1f")],
-    ).properties(width=CHART_WIDTH, height=CHART_HEIGHT, title=look.HITS.title, name="hits")
+    ).properties(width=CHART_WIDTH, height=CHART_HEIGHT, title=look.HITS.title, name="hits",
+                 description=look.HITS.description(list(labels.values())))
 
 
 def success_chart(grid: Grid):
@@ -810,7 +821,10 @@ def success_chart(grid: Grid):
         x=x, y=y, text="text:N")
     return alt.layer(debate, line, dots, rule, picked, needed).properties(
         width=CHART_WIDTH, height=CHART_HEIGHT, name="success",
-        title=look.goal_text(GOAL_OUTPUT, GOAL_AT_LEAST, GOAL_CONFIDENCE))
+        title=look.goal_text(GOAL_OUTPUT, GOAL_AT_LEAST, GOAL_CONFIDENCE),
+        description=look.describe_chart(look.SUCCESS.title + ": " + look.goal_text(
+            GOAL_OUTPUT, GOAL_AT_LEAST, GOAL_CONFIDENCE), look.SUCCESS.x_label,
+            look.SUCCESS.y_label, labels))
 
 
 def tornado_chart(frame, top: int = 10):
@@ -831,10 +845,13 @@ def tornado_chart(frame, top: int = 10):
         color=alt.Color("end:N", title=None, sort=labels,
                         scale=_color(labels, [look.AT_LOW, look.AT_HIGH])),
         tooltip=["parameter:N", "end:N", alt.Tooltip("value:Q", format=",.0f")])
-    rule = alt.Chart(alt.Data(values=[{"x": central}])).mark_rule(color="black").encode(x="x:Q")
+    rule = alt.Chart(alt.Data(values=[{"x": central}])).mark_rule(
+        color=look.REFERENCE).encode(x="x:Q")
+    title = look.tornado_title(KEY_OUTPUT, central) + " (scenario as set)"
     return alt.layer(bars, rule).properties(
-        width=CHART_WIDTH, height=CHART_HEIGHT, name="tornado",
-        title=look.tornado_title(KEY_OUTPUT, central) + " (scenario as set)")
+        width=CHART_WIDTH, height=CHART_HEIGHT, name="tornado", title=title,
+        description=look.describe_chart(title, look.output_axis_label(KEY_OUTPUT),
+                                        "assumption", labels))
 
 
 def chart_spec(grid: Grid, source: str, tornado_frame, validate: bool = False) -> dict:
@@ -858,14 +875,20 @@ def chart_spec(grid: Grid, source: str, tornado_frame, validate: bool = False) -
     top = [table_chart(grid)]
     if grid.salvo is not None:
         top.append(success_chart(grid))
+
     def row(*charts):  # each chart its own colours
         return alt.hconcat(*charts, spacing=40).resolve_scale(color="independent")
 
     chart = alt.vconcat(
         headline_chart(grid, source), row(*top), row(production, damaged),
         row(hits_chart(grid), tornado_chart(tornado_frame)), spacing=30,
-    ).resolve_scale(color="independent").add_params(*_params(grid)).configure_view(stroke=None).configure_axis(
-        labelFontSize=11, titleFontSize=12).configure_title(fontSize=14, anchor="start")
+        description="The interactive brief's charts: the headline figures, "
+                    + ("the chance of the goal against the salvo size, " if grid.salvo
+                       else "") + "national production and the damaged grid over time, the "
+                    "weekly hits and the tornado, at the values picked above.",
+    ).resolve_scale(color="independent").add_params(*_params(grid)).configure_view(
+        stroke=None).configure_axis(labelFontSize=11, titleFontSize=12).configure_title(
+        fontSize=14, anchor="start").configure_mark(color=look.BLUE)
     # (Altair's check against the Vega-Lite schema takes ~2 s: the tests make it)
     spec = chart.to_dict(validate=validate)
     spec["datasets"] = {"outputs": [
@@ -934,7 +957,7 @@ h1 {margin-bottom: 0.2em;} .meta {color: #555; font-size: 90%;}
 #whatif-controls .vega-bind {display: inline-block; margin: 0.2em 1.5em 0.2em 0;}
 #whatif-controls .vega-bind-name {font-weight: 600; margin-right: 0.3em;}
 #whatif-controls select, #whatif-controls input {font-size: 100%;}
-#whatif-status {color: #b00020;}
+#whatif-status {color: """ + look.ERROR + """;}
 table.about {border-collapse: collapse; width: 100%; font-size: 90%;}
 table.about th, table.about td {border-bottom: 1px solid #ddd; padding: 3px 6px;
   text-align: left; vertical-align: top;}
@@ -962,6 +985,11 @@ LOADER = """
       ast: true, actions: false, renderer: "svg", bind: "#whatif-controls",
       tooltip: true, defaultStyle: false});
     window.whatifView = result.view;
+    // the charts as one graphic, named by the spec's description, for screen readers
+    const svg = document.querySelector("#whatif-charts svg");
+    svg.setAttribute("role", "graphics-document");
+    svg.setAttribute("aria-roledescription", "charts");
+    svg.setAttribute("aria-label", spec.description);
     status.textContent = "";
     document.body.dataset.ready = "yes";
   } catch (error) {
@@ -1074,7 +1102,7 @@ def page_html(grid: Grid, answers: GridAnswers, tornado_frame, source: str | Non
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<title>{escape(scenario.title)}</title><style>{STYLE}</style></head><body>"
-        f"{body}"
+        f"<main>{body}</main>"
         f'<script type="application/octet-stream" id="whatif-data">{packed}</script>'
         f'<script type="application/json" id="whatif-spec">{_script_json(spec)}</script>'
         f"<script>{javascript_bundle()}</script><script>{LOADER}</script>"

@@ -22,25 +22,49 @@ from whatif.params import points_text
 from whatif.scenario import Scenario
 
 # --- palette ----------------------------------------------------------------------------
-NO_STRIKE = "#7f7f7f"  # the no-strike path
-STRIKE = "#c0392b"  # after the strike
-OTHER = "#1f77b4"  # a second scenario (compare)
-TARGET = "black"  # the stated production target, the required confidence
-DEBATE = "#f1c40f"  # the public debate's salvo
-AT_LOW = "#1f77b4"  # tornado: each assumption at its low
-AT_HIGH = "#ff7f0e"  # tornado: at its high
-FIRST_ORDER = "#2ca02c"  # Sobol S1
-TOTAL_ORDER = "#9467bd"  # Sobol ST
-RECORD = "#555555"  # the public launch record
-FIT = "#1f77b4"  # the fits to the record
+#: The one palette of every chart (app, static brief, interactive brief): Okabe & Ito
+#: (2008), "Color Universal Design", eight colours told apart with each common colour-vision
+#: deficiency. A chart colour is one of these or a neutral grey; nothing else in whatif/
+#: names a colour (``tests/test_palette.py`` scans the source).
+BLACK = "#000000"
+ORANGE = "#e69f00"
+SKY_BLUE = "#56b4e9"
+BLUISH_GREEN = "#009e73"
+YELLOW = "#f0e442"
+BLUE = "#0072b2"
+VERMILLION = "#d55e00"
+REDDISH_PURPLE = "#cc79a7"
+OKABE_ITO = (BLACK, ORANGE, SKY_BLUE, BLUISH_GREEN, YELLOW, BLUE, VERMILLION, REDDISH_PURPLE)
+
+# each role's colour; pairs read together (no strike / strike, low / high, S1 / ST, fit /
+# scenario) stay apart under protanopia, deuteranopia and tritanopia
+NO_STRIKE = BLUE  # the no-strike path
+STRIKE = VERMILLION  # after the strike
+OTHER = REDDISH_PURPLE  # a second scenario (compare)
+TARGET = BLACK  # the stated production target, the required confidence
+REFERENCE = BLACK  # reference lines: day 0, the tornado's central value, zero, intervals
+NATIONAL = BLACK  # national output beside the sites' lines
+DEBATE = YELLOW  # the public debate's salvo (a light band)
+AT_LOW = BLUE  # tornado: each assumption at its low
+AT_HIGH = ORANGE  # tornado: at its high
+FIRST_ORDER = SKY_BLUE  # Sobol S1
+TOTAL_ORDER = ORANGE  # Sobol ST
+RECORD = BLACK  # the public launch record
+FIT = BLUE  # the fits to the record
 SCENARIO = STRIKE  # the scenario's own marks beside the record (they move with it)
-ESTIMATE = "#2ca02c"  # public production estimates
-ERROR = "#b00020"  # messages: something was refused
-OK = "#1b5e20"  # messages: something was done
-INSIDE = "#1a7f37"  # a value inside a fit's interval
-BACKTEST_PATHS = {"trend": FIT, "target": "#ff7f0e"}  # the backtest's production paths
+ESTIMATE = BLUISH_GREEN  # public production estimates
+BACKTEST_PATHS = {"trend": FIT, "target": ORANGE}  # the backtest's production paths
 TRAJECTORY = FIT  # scenario discovery: the peeling trajectory of a PRIM box
 CHOSEN_BOX = STRIKE  # the trajectory's point shown as the box
+
+#: text colours of messages: palette hues darkened to WCAG AA contrast (at least 4.5:1;
+#: these 5.5:1 or more) on white, on the pages' light grey panels and on WARNING_BACKGROUND
+ERROR = "#a24700"  # vermillion, darkened: something was refused
+OK = "#007052"  # bluish green, darkened: something was done
+INSIDE = OK  # a value inside a fit's interval
+WARNING = "#835a00"  # orange, darkened: a warning, on WARNING_BACKGROUND
+WARNING_BACKGROUND = "#fff4e0"
+MESSAGE_COLOURS = (ERROR, OK, INSIDE, WARNING, WARNING_BACKGROUND)
 
 BAND_OPACITY = 0.18  # P10–P90 bands around a P50 line
 FIT_BAND_OPACITY = 0.2  # a fit's 90% band
@@ -55,6 +79,24 @@ class ChartText:
     title: str
     x_label: str
     y_label: str
+
+    def description(self, legend: list[str] | tuple[str, ...] = ()) -> str:
+        """The chart in words, for readers who cannot see it: title, axes with their units,
+        legend entries."""
+        return describe_chart(self.title, self.x_label, self.y_label, legend)
+
+
+def describe_chart(title: str, x_label: str, y_label: str,
+                   legend: list[str] | tuple[str, ...] = ()) -> str:
+    """``Title. x axis: …; y axis: …. Legend: a, b.`` (empty parts left out)."""
+    parts = [title or "Chart"]
+    axes = [f"{name} axis: {label}" for name, label in (("x", x_label), ("y", y_label))
+            if label]
+    if axes:
+        parts.append("; ".join(axes))
+    if legend:
+        parts.append("Legend: " + ", ".join(legend))
+    return ". ".join(parts) + "."
 
 
 def axis_label(quantity: str, unit: str) -> str:
@@ -72,7 +114,7 @@ def output_axis_label(output: str) -> str:
     return axis_label(spec.label, spec.unit)
 
 
-DAY_AXIS = "day after the strike"
+DAY_AXIS = axis_label("time after the strike", "days")
 
 
 @dataclass(frozen=True)
@@ -105,9 +147,8 @@ BAND_SERIES = (PRODUCTION.base, PRODUCTION.strike, GRID.base, GRID.strike)
 SITES = ChartText("Capacity in action by site (mean), and national output", DAY_AXIS,
                   axis_label("share of capacity / of no-strike output", "share"))
 NATIONAL_LABEL = "national output (share of no-strike)"
-#: one colour per site line (cycled), national output in black
-SITE_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf",
-               "#bcbd22")
+#: one colour per site line (cycled), national output in NATIONAL
+SITE_COLORS = (ORANGE, SKY_BLUE, BLUISH_GREEN, BLUE, VERMILLION, REDDISH_PURPLE, YELLOW)
 
 
 def site_lines(result) -> list[tuple[str, np.ndarray]]:
@@ -128,10 +169,12 @@ def site_lines(result) -> list[tuple[str, np.ndarray]]:
     return [*lines, (NATIONAL_LABEL, national)]
 
 
-HITS = ChartText("Weekly hits on energy infrastructure (mean)", "week after the strike",
+HITS = ChartText("Weekly hits on energy infrastructure (mean)",
+                 axis_label("time after the strike", "weeks"),
                  axis_label("hits on energy infrastructure", "hits/week"))
-SUCCESS = ChartText("Chance of reaching the goal vs missiles per salvo", "missiles per salvo",
-                    "P(success)")
+SUCCESS = ChartText("Chance of reaching the goal vs missiles per salvo",
+                    axis_label("missiles per salvo", "missiles"),
+                    axis_label("P(success)", "% of samples"))
 COMPARE = ChartText("National production per day (P50)", DAY_AXIS,
                     axis_label("national production", "drones/day"))
 RECORD_PRODUCTION = ChartText("Launch record and the model's baseline", "month",
@@ -246,15 +289,77 @@ def new_axes(text: ChartText):
     return fig, ax
 
 
+def percent_ticks():
+    """A tick formatter of shares as whole percentages (0.8 → ``80%``)."""
+    from matplotlib.ticker import PercentFormatter
+
+    return PercentFormatter(xmax=1.0, decimals=0)
+
+
+LEGEND_GAP = 4.0  # points between the x axis' label (or tick labels) and a legend below
+
+
+def legend_below(ax, fontsize: float = 8, last: tuple[str, ...] = (), **options):
+    """The legend of ``ax`` below its x axis (under the tick labels and the axis label), so
+    it never covers data: as many columns as fit the axes' width, no frame. Call it once
+    everything is drawn (after ``autofmt_xdate``): it measures the axes' decorations.
+    Entries labelled as in ``last`` go last; ``options`` go to ``Axes.legend`` (e.g.
+    ``title``). Returns the legend."""
+    fig = ax.figure
+    renderer = _renderer(fig)
+    entries = sorted(zip(*ax.get_legend_handles_labels(), strict=True),
+                     key=lambda entry: entry[1] in last)
+    handles, labels = [h for h, _ in entries], [label for _, label in entries]
+    plot = ax.get_window_extent(renderer)
+    bottom = ax.get_tightbbox(renderer).y0 - LEGEND_GAP * fig.dpi / 72
+    anchor = (0.5, (bottom - plot.y0) / plot.height)
+    legend = None
+    for columns in range(len(handles), 0, -1):
+        if legend is not None:
+            legend.remove()
+        # matplotlib fills a legend column by column: reorder so it reads row by row
+        order = [i for column in range(columns) for i in range(column, len(handles), columns)]
+        legend = ax.legend([handles[i] for i in order], [labels[i] for i in order],
+                           loc="upper center", bbox_to_anchor=anchor, ncol=columns,
+                           fontsize=fontsize, frameon=False, borderaxespad=0, **options)
+        if legend.get_window_extent(renderer).width <= plot.width:
+            break
+    return legend
+
+
+def _renderer(fig):
+    """A renderer to measure ``fig``'s text (an Agg canvas attached if it has none)."""
+    if not hasattr(fig.canvas, "get_renderer"):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(fig)
+    return fig.canvas.get_renderer()
+
+
+def chart_description(fig) -> str:
+    """What a static chart shows, in words (:func:`describe_chart` of its title, axis labels
+    and legend)."""
+    ax = fig.axes[0]
+    legend = ax.get_legend()
+    entries = [text.get_text() for text in legend.get_texts()] if legend is not None else []
+    return describe_chart(ax.get_title(), ax.get_xlabel(), ax.get_ylabel(), entries)
+
+
 def svg(fig) -> str:
-    """``fig`` as inline SVG: text stays text (no embedded fonts), no XML prolog."""
+    """``fig`` as inline SVG: text stays text (no embedded fonts), no XML prolog; an image
+    to assistive technology (``role="img"``), named by its :func:`chart_description` (an
+    ``aria-label`` and a ``<title>``)."""
     import matplotlib
 
     buffer = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none"}):
         fig.savefig(buffer, format="svg", bbox_inches="tight")
     text = buffer.getvalue()
-    return text[text.index("<svg"):]
+    text = text[text.index("<svg"):]
+    label = escape(chart_description(fig))
+    head = text.index(">") + 1
+    return (text[:head - 1] + f' role="img" aria-label="{label}">'
+            f"<title>{label}</title>" + text[head:])
 
 
 #: what each stock policy does, in words (the app's headline and the brief)
