@@ -52,7 +52,7 @@ TOTAL_ORDER = ORANGE  # Sobol ST
 RECORD = BLACK  # the public launch record
 FIT = BLUE  # the fits to the record
 SCENARIO = STRIKE  # the scenario's own marks beside the record (they move with it)
-ESTIMATE = BLUISH_GREEN  # public production estimates
+ESTIMATE = REDDISH_PURPLE  # public production estimates
 BACKTEST_PATHS = {"trend": FIT, "target": ORANGE}  # the backtest's production paths
 TRAJECTORY = FIT  # scenario discovery: the peeling trajectory of a PRIM box
 CHOSEN_BOX = STRIKE  # the trajectory's point shown as the box
@@ -148,7 +148,8 @@ SITES = ChartText("Capacity in action by site (mean), and national output", DAY_
                   axis_label("share of capacity / of no-strike output", "share"))
 NATIONAL_LABEL = "national output (share of no-strike)"
 #: one colour per site line (cycled), national output in NATIONAL
-SITE_COLORS = (ORANGE, SKY_BLUE, BLUISH_GREEN, BLUE, VERMILLION, REDDISH_PURPLE, YELLOW)
+#: (in an order whose neighbours, and the last and the first, stay apart for every vision)
+SITE_COLORS = (ORANGE, SKY_BLUE, BLUE, REDDISH_PURPLE, VERMILLION, BLUISH_GREEN)
 
 
 def site_lines(result) -> list[tuple[str, np.ndarray]]:
