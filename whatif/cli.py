@@ -801,6 +801,9 @@ def app_command(scenario: str | None, host: str, port: int, idle_timeout: int = 
            f"--MappingKernelManager.cull_idle_timeout={idle_timeout}",
            f"--MappingKernelManager.cull_interval={max(1, min(60, idle_timeout // 2))}",
            "--MappingKernelManager.cull_connected=False"]
+    from whatif.launch import use_app_template
+
+    use_app_template(cmd, env)  # the page's accessibility script
     return cmd, env
 
 

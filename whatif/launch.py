@@ -12,6 +12,7 @@ server, passing it SIGINT (Ctrl-C), SIGTERM and SIGHUP.
 from __future__ import annotations
 
 import collections
+import os
 import signal
 import subprocess
 import sys
@@ -29,6 +30,22 @@ START_TIMEOUT_S = 120.0
 POLL_S = 0.05
 FORWARDED = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
                   if hasattr(signal, name))
+
+#: the app's Voilà template (``voila/templates/whatif`` under :data:`TEMPLATE_ROOT`): Voilà's
+#: lab template and a small script that names the sliders' handles and the side panel and
+#: makes the accordion's headers keyboard buttons (see docs/ACCESSIBILITY.md)
+APP_TEMPLATE = "whatif"
+#: a Jupyter data folder holding the template (shipped in the package)
+TEMPLATE_ROOT = Path(__file__).resolve().parent / "ui" / "jupyter"
+
+
+def use_app_template(cmd: list[str], env: dict[str, str]) -> None:
+    """Make the Voilà command ``cmd`` serve the app with :data:`APP_TEMPLATE`: the option,
+    and :data:`TEMPLATE_ROOT` first on ``$JUPYTER_PATH`` in ``env`` (where Voilà looks for
+    templates)."""
+    cmd.append(f"--template={APP_TEMPLATE}")
+    paths = [str(TEMPLATE_ROOT), *filter(None, env.get("JUPYTER_PATH", "").split(os.pathsep))]
+    env["JUPYTER_PATH"] = os.pathsep.join(dict.fromkeys(paths))
 
 
 def answers(url: str, timeout: float = 2.0) -> bool:

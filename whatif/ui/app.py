@@ -1,4 +1,6 @@
-"""The what-if app: controls on the left, headline figures and live charts on the right.
+"""The what-if app: controls in a side panel on the left that scrolls on its own; on the
+right the heading, the scenario's title, the headline strip and the tabs, whose first
+shows the production and P(success) charts on the first screen (1280×720 and up).
 
 Everything it shows comes from :func:`whatif.engine.simulate`,
 :func:`whatif.engine.missiles_needed`, :func:`whatif.sensitivity.tornado` and
@@ -7,10 +9,11 @@ Everything it shows comes from :func:`whatif.engine.simulate`,
 
 :class:`WhatifApp` lays out the panels and passes changes between them:
 
-- :class:`~whatif.ui.controls.ControlsPanel` (left): the assumptions and the settings
-- :class:`~whatif.ui.scenarios.ScenarioBar`: pick, upload, reset, save, export, download
-  the samples, status
-- :class:`~whatif.ui.headline.HeadlinePanel`: the headline cards
+- the side panel: :class:`~whatif.ui.scenarios.ScenarioBar` (pick, upload, reset, save,
+  export, download the samples, status), then
+  :class:`~whatif.ui.controls.ControlsPanel` (the assumptions and the settings)
+- :class:`~whatif.ui.headline.HeadlinePanel`: the headline strip, and under it
+  ``working_slot`` (empty: where "show the working" goes)
 - tabs: :class:`~whatif.ui.charts.ChartsPanel`,
   :class:`~whatif.ui.sensitivity.SensitivityPanel`,
   :class:`~whatif.ui.discovery.DiscoveryPanel`,
@@ -45,7 +48,7 @@ from whatif.ui.scenarios import ComparePanel, ScenarioBar, refresh_options
 from whatif.ui.sensitivity import SensitivityPanel
 from whatif.views import scenarios
 from whatif.views.controls import shifted
-from whatif.views.headline import STYLE, headline_figures, headline_values
+from whatif.views.headline import HEADER, STYLE, headline_figures, headline_values
 from whatif.views.run import RefreshQueue, day_zero_check, other_path, run
 from whatif.views.scenarios import download_html, scenario_files
 
@@ -97,9 +100,20 @@ class WhatifApp(w.VBox):
         self.interactive_button.on_click(lambda _: self.export_interactive_brief())
         self.samples_button.on_click(lambda _: self.download_samples())
 
-        right = w.VBox([self.title, self.scenario_bar, self.headline, self.tabs],
-                       layout=w.Layout(flex="1 1 auto"))
-        super().__init__([w.HTML(STYLE), w.HBox([self.settings_panel, right])])
+        #: where the "show the working" panel goes, right under the headline strip (empty,
+        #: no height, until something is put in it)
+        self.working_slot = w.Box([])
+        self.working_slot.add_class("whatif-working-slot")
+        #: the side panel: scrolls on its own, and from the keyboard (focusable; named
+        #: by the app's Voilà template)
+        self.side_panel = w.VBox([self.scenario_bar, self.settings_panel], tabbable=True)
+        self.side_panel.add_class("whatif-side")
+        main = w.VBox([w.HTML(HEADER), self.title, self.headline, self.working_slot,
+                       self.tabs])
+        main.add_class("whatif-main")
+        layout = w.HBox([self.side_panel, main])
+        layout.add_class("whatif-layout")
+        super().__init__([w.HTML(STYLE), layout])
         self.add_class("whatif-app")
         self.load(self.scenario)
 

@@ -5,6 +5,11 @@ or :func:`whatif.engine.missiles_needed` (the P(success) curve) returned; the to
 Sobol charts draw :func:`whatif.sensitivity.tornado` and :func:`whatif.sensitivity.sobol`.
 Titles, axis labels, legend labels and colours come from :mod:`whatif.presentation`, as
 the brief's static charts do.
+
+bqplot draws a legend inside the plot area, where it can cover the data; so each chart is
+a :class:`ChartBox`: the figure, then its legend as HTML below it (text a screen reader
+reads), made from the marks' own labels and colours. The figure's own legend is hidden by
+the app's CSS (``.whatif-chart .g_legend``).
 """
 
 from __future__ import annotations
@@ -20,21 +25,98 @@ from whatif.engine import SimulationResult, SolveResult
 from whatif.outputs import DEBATE_SALVO, OUTPUTS, weekly_hits
 from whatif.presentation import BandChartSpec, ChartText
 
-LAYOUT = {"width": "100%", "min_width": "380px", "height": "300px"}
-MARGIN = {"top": 40, "bottom": 45, "left": 65, "right": 15}
+#: a chart's size [CSS px or %]: its width follows its column (the app's CSS grid)
+LAYOUT = {"width": "100%", "height": "300px"}
+MARGIN = {"top": 36, "bottom": 45, "left": 70, "right": 18}
+#: a value axis' label, left of its tick labels (bqplot's default sits on wide ones)
+Y_LABEL_OFFSET = "50px"
 #: the tornado and Sobol charts: room for the assumptions' names on the left
-WIDE_LAYOUT = {"width": "100%", "min_width": "500px", "height": "420px"}
-WIDE_MARGIN = {"top": 40, "bottom": 45, "left": 190, "right": 20}
+WIDE_LAYOUT = {"width": "100%", "height": "420px"}
+WIDE_MARGIN = {"top": 36, "bottom": 45, "left": 190, "right": 20}
+
+#: the key drawn beside a legend entry, by line style
+_LINE_KEYS = {"dashed": "dashed", "dotted": "dotted", "dash_dotted": "dashed"}
+
+
+def legend_entries(marks) -> list[tuple[str, str, str, float]]:
+    """The legend of ``marks`` as (label, colour, key, opacity): one entry per label of
+    each mark shown in the legend (``display_legend``), in order. The key is ``line``,
+    ``dashed``, ``dotted``, ``area`` (a filled band), ``bar`` or ``dot``."""
+    entries = []
+    for mark in marks:
+        if not mark.display_legend:
+            continue
+        colors = list(mark.colors) or [look.TARGET]
+        given = getattr(mark, "opacities", None)
+        opacities = [] if given is None else list(np.ravel(given))
+        if isinstance(mark, bq.Bars):
+            key = "bar"
+        elif isinstance(mark, bq.Scatter):
+            key = "dot"
+        elif getattr(mark, "fill", "none") in ("between", "inside", "top", "bottom"):
+            key = "area"
+            opacities = list(mark.fill_opacities or [])
+        else:
+            key = _LINE_KEYS.get(mark.line_style, "line")
+        for i, label in enumerate(mark.labels):
+            opacity = float(opacities[i % len(opacities)]) if opacities else 1.0
+            entries.append((str(label), colors[i % len(colors)], key, opacity))
+    return entries
+
+
+def legend_html(entries: list[tuple[str, str, str, float]]) -> str:
+    """The entries of :func:`legend_entries` as a list (escaped), each key coloured."""
+    items = []
+    for label, color, key, opacity in entries:
+        paint = "background" if key in ("area", "bar", "dot") else "border-color"
+        items.append(
+            f'<li><span class="whatif-key whatif-key-{key}" aria-hidden="true" '
+            f'style="{paint}:{escape(color)};opacity:{max(opacity, 0.35):g}"></span>'
+            f'{escape(label, quote=False)}</li>')
+    return '<ul aria-label="Legend">' + "".join(items) + "</ul>" if items else ""
+
+
+class ChartBox(w.VBox):
+    """A bqplot figure with its legend below it, outside the plot area (``.legend``: HTML
+    kept in step with the marks' labels by :meth:`refresh_legend`)."""
+
+    def __init__(self, figure: bq.Figure):
+        self.figure = figure
+        self.legend = w.HTML("")
+        self.legend.add_class("whatif-legend")
+        super().__init__([figure, self.legend])
+        self.add_class("whatif-chart")
+        self.refresh_legend()
+
+    def refresh_legend(self) -> None:
+        """Redraw the legend if a mark's labels or colours changed (else nothing is sent)."""
+        html = legend_html(legend_entries(self.figure.marks))
+        if self.legend.value != html:
+            self.legend.value = html
 
 
 def _figure(text: ChartText, marks, x_scale, y_scale, y_format: str = ",.0f",
-            x_format: str | None = ",.0f", legend: str = "top-left") -> bq.Figure:
+            x_format: str | None = ",.0f") -> bq.Figure:
     axes = [
         bq.Axis(scale=x_scale, label=text.x_label, tick_format=x_format),
-        bq.Axis(scale=y_scale, label=text.y_label, orientation="vertical", tick_format=y_format),
+        bq.Axis(scale=y_scale, label=text.y_label, orientation="vertical", tick_format=y_format,
+                label_offset=Y_LABEL_OFFSET),
     ]
     return bq.Figure(marks=marks, axes=axes, title=text.title, animation_duration=0,
-                     legend_location=legend, fig_margin=dict(MARGIN), layout=dict(LAYOUT))
+                     fig_margin=dict(MARGIN), layout=dict(LAYOUT))
+
+
+def round_ticks(top: float, most: int = 7) -> np.ndarray:
+    """Ticks from 0 to ``top`` at a round step (1, 2 or 5 × 10^k), at most ``most`` of them:
+    the tick labels of a chart 360 px wide do not run into each other.
+
+    >>> round_ticks(300.0).tolist()
+    [0.0, 50.0, 100.0, 150.0, 200.0, 250.0, 300.0]
+    """
+    raw = max(top, 1.0) / (most - 1)
+    power = 10.0 ** np.floor(np.log10(raw))
+    step = next(k * power for k in (1, 2, 5, 10) if k * power >= raw)
+    return np.arange(0.0, top + step / 2, step)
 
 
 def _band(x_scale, y_scale, color: str) -> bq.Lines:
@@ -76,6 +158,7 @@ class BandChart:
                                    display_legend=True, labels=[look.TARGET_LABEL], tooltip=tip)
             marks.append(self.target)
         self.figure = _figure(spec.text, marks, x, y, spec.tick_format)
+        self.box = ChartBox(self.figure)
 
     def update(self, result: SimulationResult, other=None) -> None:
         """Draw ``result``'s series; ``other`` (a :class:`whatif.views.run.OtherPath`) is
@@ -88,6 +171,7 @@ class BandChart:
                 self.other.x = other.days
                 self.other.y = other.production * self.spec.scale
                 self.other.labels = [other.label]
+            self.box.refresh_legend()
         k = self.spec.scale
         with self.base_band.hold_sync():
             self.base_band.x = days
@@ -117,7 +201,8 @@ class WeeklyHitsChart:
                             display_legend=True, padding=0.15,
                             tooltip=bq.Tooltip(fields=["x", "y"], labels=["week", "hits"],
                                                formats=["", ",.1f"]))
-        self.figure = _figure(look.HITS, [self.bars], x, y, x_format=None, legend="top-right")
+        self.figure = _figure(look.HITS, [self.bars], x, y, x_format=None)
+        self.box = ChartBox(self.figure)
 
     def update(self, result: SimulationResult) -> None:
         weekly = weekly_hits(result)
@@ -150,7 +235,8 @@ class SuccessChart:
         self.answer = bq.Scatter(x=[0.0], y=[0.0], scales={"x": x, "y": y},
                                  colors=[look.TARGET], default_size=60, tooltip=tip)
         self.figure = _figure(look.SUCCESS, [self.debate, self.curve, self.level, self.answer],
-                              x, y, ".0%", legend="bottom-right")
+                              x, y, ".0%")
+        self.box = ChartBox(self.figure)
 
     def update(self, solve: SolveResult | None) -> None:
         if solve is None:  # a plan fixes its missiles: no curve to show
@@ -166,6 +252,9 @@ class SuccessChart:
         with self.level.hold_sync():
             self.level.x = [0.0, float(solve.max_missiles)]
             self.level.y = [solve.confidence, solve.confidence]
+        ticks = round_ticks(float(solve.max_missiles))
+        if not np.array_equal(self.figure.axes[0].tick_values, ticks):
+            self.figure.axes[0].tick_values = ticks
         n = solve.missiles_needed
         with self.answer.hold_sync():
             if n is None:
@@ -188,6 +277,7 @@ class CompareChart:
         self.base_b = bq.Lines(x=[0.0], y=[0.0], scales={"x": x, "y": y}, colors=[look.OTHER],
                                line_style="dashed", display_legend=True, labels=["B: no strike"])
         self.figure = _figure(look.COMPARE, [self.lines, self.base_b], x, y)
+        self.box = ChartBox(self.figure)
 
     def update(self, a: SimulationResult, b: SimulationResult, label_a: str,
                label_b: str) -> None:
@@ -207,6 +297,7 @@ class CompareChart:
             self.base_b.x = days_b[:n]
             self.base_b.y = b.series[("production_baseline", "p50")].to_numpy()[:n]
             self.base_b.labels = [f"B ({label_b}): no strike"]
+        self.box.refresh_legend()
 
 
 class TornadoChart:
@@ -231,8 +322,9 @@ class TornadoChart:
             marks=[self.low, self.high],
             axes=[bq.Axis(scale=y, orientation="vertical", label=look.SENSITIVITY_AXIS),
                   self.value_axis],
-            title="What matters most", animation_duration=0, legend_location="bottom-right",
-            fig_margin=dict(WIDE_MARGIN), layout=dict(WIDE_LAYOUT))
+            title="What matters most", animation_duration=0, fig_margin=dict(WIDE_MARGIN),
+            layout=dict(WIDE_LAYOUT))
+        self.box = ChartBox(self.figure)
 
     def update(self, frame, output: str) -> None:
         """Draw ``frame`` (:func:`whatif.sensitivity.tornado` of ``output``)."""
@@ -282,8 +374,8 @@ class SobolChart:
             display_legend=True, tooltip=bq.Tooltip(fields=["y"], labels=["index"],
                                                     formats=[".3f"]))
         self.intervals = bq.Lines(x=[np.nan], y=[np.nan], scales={"x": x, "y": y},
-                                  colors=["black"], stroke_width=1.5, labels=["95% interval"],
-                                  display_legend=True)
+                                  colors=[look.REFERENCE], stroke_width=1.5,
+                                  labels=["95% interval"], display_legend=True)
         self.position_axis = bq.Axis(scale=y, orientation="vertical",
                                      label=look.SENSITIVITY_AXIS,
                                      tick_values=np.array([0.0]), tick_labels={"0": ""})
@@ -291,8 +383,9 @@ class SobolChart:
             marks=[self.bars, self.intervals],
             axes=[self.position_axis,
                   bq.Axis(scale=x, label=look.SOBOL_AXIS, tick_format=".0%")],
-            title="Sobol indices", animation_duration=0, legend_location="bottom-right",
-            fig_margin=dict(WIDE_MARGIN), layout=dict(WIDE_LAYOUT))
+            title="Sobol indices", animation_duration=0, fig_margin=dict(WIDE_MARGIN),
+            layout=dict(WIDE_LAYOUT))
+        self.box = ChartBox(self.figure)
 
     def update(self, frame, output: str, samples: int) -> None:
         """Draw ``frame`` (:func:`whatif.sensitivity.sobol` of ``output``: rows sorted by
@@ -319,6 +412,7 @@ class SobolChart:
             self.position_axis.tick_values = np.arange(n, dtype=float)
             self.position_axis.tick_labels = {str(i): name for i, name in
                                               enumerate(rows["parameter"])}
+        self.box.refresh_legend()
         self.position_scale.min, self.position_scale.max = -0.5, n - 0.5
         # intervals (and estimates near 0) can reach below 0 or above 1: never cut one off
         self.x_scale.min = float(min(0.0, lows.min(), values.min()))
@@ -339,7 +433,8 @@ class SobolChart:
 
 class ChartsPanel(w.VBox):
     """The "Charts" tab: a line saying when the path's day-0 level is outside the fit to
-    the record, then production, P(success), weekly hits and grid damage, two a row."""
+    the record, then production and P(success) side by side (the first screen), weekly hits
+    and grid damage below them (two a row when there is room, else one)."""
 
     def __init__(self):
         self.production_chart = BandChart(look.PRODUCTION)
@@ -350,8 +445,8 @@ class ChartsPanel(w.VBox):
         #: says when the chosen path's day-0 level is outside the fit to the record
         self.path_note = w.HTML("")
         self.path_note.add_class("whatif-path-note")
-        grid = w.GridBox([c.figure for c in charts], layout=w.Layout(
-            grid_template_columns="repeat(2, minmax(380px, 1fr))"))
+        grid = w.GridBox([c.box for c in charts])
+        grid.add_class("whatif-charts")
         super().__init__([self.path_note, grid])
 
     def update(self, result: SimulationResult, solve: SolveResult, other=None,

@@ -4,6 +4,11 @@ Each control shows the label, the unit and the allowed range, with the source in
 tooltip. A slider moves the value; a text box beside it takes typed values. A value
 that fails validation (the registry's own check) shows its message beside the control
 and leaves the last good value in place.
+
+Every input is named by its label and unit for screen readers: each widget's own
+``description``, shown only to them (class ``whatif-sr-label``: the label above says it
+on screen). A slider's handle takes its name from that description (the app's Voilà
+template; ipywidgets does not name it).
 """
 
 from __future__ import annotations
@@ -23,7 +28,8 @@ from whatif.presentation import error_html
 from whatif.views.controls import nice_step, range_text, show_number, table_text, tooltip
 from whatif.views.run import SAMPLE_CHOICES, RunSettings, parse_goal
 
-LABEL_WIDTH = "230px"
+#: hides a widget's description on screen but not from screen readers (the app's CSS)
+SR_LABEL = "whatif-sr-label"
 
 
 class SharedLooks:
@@ -36,12 +42,12 @@ class SharedLooks:
 
     def __init__(self):
         self.plain = w.Layout()
-        self.label = w.Layout(width=LABEL_WIDTH)
+        self.label = w.Layout(width="100%")
         self.error = w.Layout(margin="0 0 0 4px")
-        self.slider = w.Layout(width="220px")
-        self.text = w.Layout(width="90px")
-        self.choice = w.Layout(width="180px")
-        self.stages = w.Layout(width="300px")
+        self.slider = w.Layout(flex="1 1 0%", width="auto", min_width="0")
+        self.text = w.Layout(width="80px", flex="0 0 80px")
+        self.choice = w.Layout(width="220px")
+        self.stages = w.Layout(width="100%")
         self.html = HTMLStyle()
         self.slider_style = w.SliderStyle()
         self.text_style = TextStyle()
@@ -63,20 +69,21 @@ class ParameterControl(w.VBox):
         self._shown: float | None = None  # the last value set from Python
         tip = tooltip(parameter)
         unit = f" [{parameter.unit}]" if parameter.unit else ""
+        #: what a screen reader calls each of its inputs: the label and the unit
+        self.name = f"{parameter.label}{unit}"
         self.label = w.HTML(
             f'<span title="{escape(tip)}">{escape(parameter.label)}{escape(unit)}</span>',
             layout=looks.label, style=looks.html,
         )
+        self.label.add_class("whatif-label")
         self.error = w.HTML("", layout=looks.error, style=looks.html)
         self.error.add_class("whatif-error")
         self.range_note = w.HTML("", layout=looks.plain, style=looks.html)
         self.range_note.add_class("whatif-range")
         self.input = self._make_input(tip)
         self.show_range(parameter.default, uncertain=False)
-        row = [self.label, self.input]
-        if self.text is not None:
-            row.append(self.text)
-        super().__init__([w.HBox(row, layout=looks.plain),
+        row = [self.input] if self.text is None else [self.input, self.text]
+        super().__init__([self.label, w.HBox(row, layout=looks.plain),
                           w.HBox([self.range_note, self.error], layout=looks.plain)],
                          layout=looks.plain)
         self.add_class("whatif-control")
@@ -89,15 +96,18 @@ class ParameterControl(w.VBox):
         self.text: w.Text | None = None
         if p.kind == "choice":
             widget = w.Dropdown(options=list(p.choices), value=p.default, tooltip=tip,
-                                layout=looks.choice, style=looks.description)
+                                description=self.name, layout=looks.choice,
+                                style=looks.description)
+            widget.add_class(SR_LABEL)
             widget.observe(self._from_widget, names="value")
             return widget
         if p.is_table:
             hint = ("name:aimpoints; name:aimpoints" if p.kind == "stages"
                     else "day:drones/day; day:drones/day")
             widget = w.Text(value=table_text(p, p.default), tooltip=tip, continuous_update=False,
-                            placeholder=hint,
+                            placeholder=hint, description=self.name,
                             layout=looks.stages, style=looks.text_style)
+            widget.add_class(SR_LABEL)
             widget.observe(self._from_text, names="value")
             self.text = None
             return widget
@@ -110,17 +120,20 @@ class ParameterControl(w.VBox):
         if p.kind == "integer":
             widget = w.IntSlider(value=int(central), min=int(lo), max=int(max(top, central)),
                                  step=1, continuous_update=True, tooltip=tip,
-                                 readout=False, layout=looks.slider, style=looks.slider_style)
+                                 description=self.name, readout=False, layout=looks.slider,
+                                 style=looks.slider_style)
         else:
             widget = w.FloatSlider(value=central, min=lo, max=max(top, central),
                                    step=nice_step(top - lo, lo, central),
-                                   continuous_update=True,
-                                   tooltip=tip, readout=False, layout=looks.slider,
+                                   continuous_update=True, tooltip=tip,
+                                   description=self.name, readout=False, layout=looks.slider,
                                    style=looks.slider_style)
+        widget.add_class(SR_LABEL)
         widget.observe(self._from_widget, names="value")
         self.text = w.Text(value=show_number(central, p), continuous_update=False, tooltip=tip,
-                           layout=looks.text, style=looks.text_style)
+                           description=self.name, layout=looks.text, style=looks.text_style)
         self.text.add_class("whatif-value")
+        self.text.add_class(SR_LABEL)
         self.text.observe(self._from_text, names="value")
         return widget
 
@@ -201,6 +214,12 @@ class ParameterControl(w.VBox):
             self.range_note.value = html
 
 
+def goal_description(objective: str) -> str:
+    """The goal's threshold box's label: ``at least`` and the unit of ``objective``."""
+    unit = OUTPUTS[objective].unit
+    return f"at least [{unit}]" if unit else "at least"
+
+
 class ControlsPanel(w.VBox):
     """The left column: every assumption's control in its group, and the "Uncertainty"
     settings (point estimate or Monte Carlo, samples, seed, the solver's goal).
@@ -223,29 +242,33 @@ class ControlsPanel(w.VBox):
         self.mode = w.ToggleButtons(options=[("Point estimate", "point"), ("Monte Carlo", "mc")],
                                     value=defaults.mode, tooltip="Point estimate: central "
                                     "values, expected strike outcome (instant). Monte Carlo: "
-                                    "ranges.")
+                                    "ranges.", style={"button_width": "auto"})
+        full = w.Layout(width="100%")
         self.samples = w.Dropdown(options=list(SAMPLE_CHOICES), value=defaults.samples,
                                   description="Samples", layout=w.Layout(width="200px"))
         self.seed = w.BoundedIntText(value=defaults.seed, min=0, max=2**31 - 1,
                                      description="Seed", layout=w.Layout(width="200px"))
         self.objective = w.Dropdown(options=[(OUTPUTS[o].label, o) for o in OBJECTIVES],
-                                    value=defaults.objective, description="Goal",
-                                    layout=w.Layout(width="420px"))
-        self.at_least = w.Text(value=str(defaults.at_least), description="at least",
-                               continuous_update=False, layout=w.Layout(width="200px"))
+                                    value=defaults.objective, description="Goal", layout=full)
+        self.at_least = w.Text(value=str(defaults.at_least),
+                               description=goal_description(defaults.objective),
+                               continuous_update=False, layout=w.Layout(width="220px"),
+                               style={"description_width": "initial"})
         self.at_least_error = w.HTML("")
         self.confidence = w.FloatSlider(value=defaults.confidence, min=0.5, max=0.99,
                                         step=0.01, description="Confidence",
                                         readout_format=".0%", continuous_update=True,
-                                        layout=w.Layout(width="320px"))
+                                        layout=full)
         for widget in (self.mode, self.samples, self.seed, self.objective, self.confidence):
             widget.observe(self._settings_changed, names="value")
         self.at_least.observe(self._at_least_changed, names="value")
         uncertainty = w.VBox([self.mode, self.samples, self.seed, self.objective,
-                              w.HBox([self.at_least, self.at_least_error]), self.confidence])
+                              w.HBox([self.at_least, self.at_least_error],
+                                     layout=w.Layout(flex_flow="row wrap")),
+                              self.confidence])
         self.accordion = w.Accordion(children=groups + [uncertainty],
                                      titles=(*GROUPS, "Uncertainty"), selected_index=0)
-        super().__init__([self.accordion], layout=w.Layout(width="560px", min_width="520px"))
+        super().__init__([self.accordion], layout=w.Layout(width="100%"))
 
     def settings(self) -> RunSettings:
         """The settings in force (with the last valid goal)."""
@@ -267,6 +290,7 @@ class ControlsPanel(w.VBox):
         return True
 
     def _settings_changed(self, change) -> None:
+        self.at_least.description = goal_description(self.objective.value)
         self.check_goal()
         self._on_settings()
 

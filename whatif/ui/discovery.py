@@ -20,7 +20,7 @@ from whatif import presentation as look
 from whatif.errors import WhatifError, one_line
 from whatif.presentation import error_html, status_html
 from whatif.scenario import Scenario
-from whatif.ui.charts import _figure
+from whatif.ui.charts import ChartBox, _figure
 from whatif.views.discovery import (
     DEFAULT_OUTPUT,
     DEFAULT_STATISTIC,
@@ -67,11 +67,15 @@ class TradeOffChart:
                                  colors=[look.CHOSEN_BOX], default_size=140,
                                  labels=[look.CHOSEN_BOX_LABEL], display_legend=True,
                                  tooltip=tip)
-        # the legend in the corner no trajectory reaches: all successes and only successes
-        self.figure = _figure(look.TRADE_OFF, [self.path, self.chosen], x, y, ".0%", ".0%",
-                              legend="top-right")
+        self.figure = _figure(look.TRADE_OFF, [self.path, self.chosen], x, y, ".0%", ".0%")
         self.figure.fig_margin = {**self.figure.fig_margin, "left": 80}  # the long y label
-        self.figure.layout.visibility = "hidden"
+        self.box = ChartBox(self.figure)
+        self._show(False)
+
+    def _show(self, shown: bool) -> None:
+        """Show or hide the chart and its legend (hidden: its place kept)."""
+        for widget in (self.box, self.figure):
+            widget.layout.visibility = "visible" if shown else "hidden"
 
     def update(self, found: WhenItWorks) -> None:
         """Draw the trajectory of ``found``'s first box; hide the chart if there is none."""
@@ -85,7 +89,7 @@ class TradeOffChart:
         with self.chosen.hold_sync():
             self.chosen.x = points.coverage[[points.chosen]]
             self.chosen.y = points.density[[points.chosen]]
-        self.figure.layout.visibility = "visible"
+        self._show(True)
 
     def clear(self) -> None:
         empty = np.array([], dtype=float)
@@ -93,7 +97,7 @@ class TradeOffChart:
             self.path.x, self.path.y = empty, empty
         with self.chosen.hold_sync():
             self.chosen.x, self.chosen.y = empty, empty
-        self.figure.layout.visibility = "hidden"
+        self._show(False)
 
 
 class DiscoveryPanel(w.VBox):
@@ -143,7 +147,7 @@ class DiscoveryPanel(w.VBox):
             w.HBox([self.output, self.statistic]),
             w.HBox([self.threshold, self.threshold_error]),
             w.HBox([self.futures, self.button, self.progress]),
-            self.status, self.stale, self.report, self.chart.figure,
+            self.status, self.stale, self.report, self.chart.box,
         ])
         self.add_class("whatif-discovery-panel")
 

@@ -21,7 +21,7 @@ from whatif.errors import WhatifError, one_line
 from whatif.outputs import OBJECTIVES, OUTPUTS
 from whatif.presentation import status_html
 from whatif.scenario import Scenario
-from whatif.ui.charts import _figure, _tooltip
+from whatif.ui.charts import ChartBox, _figure, _tooltip
 from whatif.views.plan import (
     ROLES,
     SiteRow,
@@ -86,11 +86,12 @@ class SitesChart:
         self.lines = bq.Lines(x=[0.0, 1.0], y=[[1.0, 1.0]], scales={"x": x, "y": y},
                               display_legend=True, labels=["national"], stroke_width=2,
                               tooltip=_tooltip("day", look.SITES.y_label, ".0%"))
-        self.figure = _figure(look.SITES, [self.lines], x, y, ".0%", legend="bottom-right")
+        self.figure = _figure(look.SITES, [self.lines], x, y, ".0%")
+        self.box = ChartBox(self.figure)
 
     def update(self, result: SimulationResult) -> None:
         lines = look.site_lines(result)
-        colors = [("black" if label == look.NATIONAL_LABEL
+        colors = [(look.NATIONAL if label == look.NATIONAL_LABEL
                    else look.SITE_COLORS[i % len(look.SITE_COLORS)])
                   for i, (label, _) in enumerate(lines)]
         with self.lines.hold_sync():
@@ -98,6 +99,7 @@ class SitesChart:
             self.lines.y = np.vstack([values for _, values in lines])
             self.lines.labels = [label for label, _ in lines]
             self.lines.colors = colors
+        self.box.refresh_legend()
 
 
 class PlanPanel(w.VBox):
@@ -171,7 +173,7 @@ class PlanPanel(w.VBox):
                    "draws)"),
             w.HBox([self.missiles, self.salvos, self.samples]),
             w.HBox([self.objective, self.optimise_button, self.progress]),
-            self.report, self.use_best, self.chart.figure,
+            self.report, self.use_best, self.chart.box,
         ])
         self.add_class("whatif-plan")
 

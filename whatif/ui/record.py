@@ -18,7 +18,7 @@ from whatif.backtest import backtest_bands
 from whatif.calibrate import Calibration, calibrate, central_values, comparison, model_baseline
 from whatif.presentation import ChartText
 from whatif.scenario import Scenario
-from whatif.ui.charts import MARGIN
+from whatif.ui.charts import MARGIN, Y_LABEL_OFFSET, ChartBox
 from whatif.views.record import (
     APP_BACKTEST_SAMPLES,
     backtest_note_html,
@@ -28,15 +28,16 @@ from whatif.views.record import (
     record_dates,
 )
 
-LAYOUT = {"width": "100%", "min_width": "380px", "height": "320px"}
+#: a chart's size: its width follows its column (two a row, or one when narrow)
+LAYOUT = {"width": "100%", "height": "320px"}
 
 
 def _figure(text: ChartText, marks, x_scale, y_scale, y_format: str) -> bq.Figure:
     axes = [bq.Axis(scale=x_scale, label=text.x_label, tick_format="%b %Y", num_ticks=6),
             bq.Axis(scale=y_scale, label=text.y_label, orientation="vertical",
-                    tick_format=y_format)]
+                    tick_format=y_format, label_offset=Y_LABEL_OFFSET)]
     return bq.Figure(marks=marks, axes=axes, title=text.title, animation_duration=0,
-                     legend_location="top-left", fig_margin=dict(MARGIN), layout=dict(LAYOUT))
+                     fig_margin=dict(MARGIN), layout=dict(LAYOUT))
 
 
 def _fit_band(x, low, high, scales) -> bq.Lines:
@@ -102,9 +103,10 @@ class RecordPanel:
 
         self.check = widgets.HTML()
         self._build_backtest()
-        charts = widgets.HBox(
-            [self.production_figure, self.defeat_figure, self.backtest_figure],
-            layout=widgets.Layout(flex_flow="row wrap", width="100%"))
+        self.boxes = [ChartBox(f) for f in (self.production_figure, self.defeat_figure,
+                                            self.backtest_figure)]
+        charts = widgets.GridBox(self.boxes)
+        charts.add_class("whatif-charts")
         self.widget = widgets.VBox([widgets.HTML(intro_html(self.calibration)), self.check,
                                     charts, self.backtest_note])
 
@@ -165,7 +167,7 @@ class RecordPanel:
         record = part.drop_duplicates("month")
         top = float(np.nanmax(np.r_[part["p95"].to_numpy(float),
                                     part["observed"].to_numpy(float), 1.0]))
-        self.backtest_y.max = 1.6 * top  # room for the legend above the bars (as the brief)
+        self.backtest_y.max = 1.05 * top  # (the legend sits below the chart)
         with self.backtest_record.hold_sync():
             self.backtest_record.x = record["date"].to_numpy(dtype="datetime64[ms]")
             self.backtest_record.y = record["observed"].to_numpy(float)
@@ -184,4 +186,5 @@ class RecordPanel:
         with self.defeat_model.hold_sync():
             self.defeat_model.y = [rate, rate]
             self.defeat_model.labels = [look.scenario_rate_label(rate)]
+        self.boxes[1].refresh_legend()
         self.check.value = check_html(self.calibration.check(values))

@@ -26,29 +26,40 @@ from whatif.views.scenarios import (
 )
 
 
-def format_picker() -> w.Dropdown:
-    """The file format of a download (:data:`~whatif.views.scenarios.DOWNLOAD_FORMATS`)."""
-    return w.Dropdown(options=list(DOWNLOAD_FORMATS.items()), value=".csv",
-                      layout=w.Layout(width="90px"), tooltip="file format")
+def format_picker(name: str) -> w.Dropdown:
+    """The file format of a download (:data:`~whatif.views.scenarios.DOWNLOAD_FORMATS`);
+    ``name`` is its accessible name (a label only screen readers show: the button beside it
+    says what it is for)."""
+    picker = w.Dropdown(options=list(DOWNLOAD_FORMATS.items()), value=".csv",
+                        description=name, layout=w.Layout(width="90px"), tooltip="file format")
+    picker.add_class("whatif-sr-label")
+    return picker
+
+
+def _row(children) -> w.HBox:
+    """A row of the scenario bar that wraps onto a second line when the panel is narrow."""
+    return w.HBox(children, layout=w.Layout(flex_flow="row wrap", align_items="center"))
 
 
 class ScenarioBar(w.VBox):
-    """Scenario picker, upload, reset; save name, save, export, download the samples (and
-    their format); export the interactive brief (with its progress bar); the download link
-    and the status line. ``on_pick(name)`` is called with
-    the file name chosen in the picker, which then shows
+    """At the top of the side panel, a few short rows: the scenario picker; upload, reset;
+    save name, save; export the brief and the interactive brief (with its progress bar);
+    download the samples (and their format) with the download link; the status line.
+    ``on_pick(name)`` is called with the file name chosen in the picker, which then shows
     :data:`~whatif.views.scenarios.CURRENT` again."""
 
     def __init__(self, save_dir: Path, on_pick: Callable[[str], None]):
         self._on_pick = on_pick
         self.picker = w.Dropdown(options=picker_options(save_dir), value=CURRENT,
-                                 description="Scenario", layout=w.Layout(width="360px"))
+                                 description="Scenario", layout=w.Layout(width="100%"))
         self.picker.observe(self._picked, names="value")
         self.upload = w.FileUpload(accept=".yaml,.yml", multiple=False,
                                    description="Upload YAML")
         self.reset_button = w.Button(description="Reset to defaults", icon="undo")
         self.save_name = w.Text(placeholder="name for the saved scenario",
-                                layout=w.Layout(width="220px"))
+                                description="Name for the saved scenario",
+                                layout=w.Layout(flex="1 1 150px", width="auto"))
+        self.save_name.add_class("whatif-sr-label")
         self.save_button = w.Button(description="Save as YAML", icon="save")
         self.export_button = w.Button(description="Export brief", icon="file")
         self.interactive_button = w.Button(
@@ -57,22 +68,25 @@ class ScenarioBar(w.VBox):
             tooltip="one HTML file whose controls a reader can move, every combination "
                     "precomputed (2,000 samples each; about a minute)")
         self.interactive_progress = w.FloatProgress(
-            value=0, min=0, max=1, layout=w.Layout(width="120px", display="none"))
+            value=0, min=0, max=1, description="Interactive brief",
+            layout=w.Layout(width="120px", display="none"))
+        self.interactive_progress.add_class("whatif-sr-label")
         self.samples_button = w.Button(
             description="Download samples", icon="download",
             tooltip="every sample of the run on screen (inputs and outputs, one row each)")
-        self.samples_format = format_picker()
+        self.samples_format = format_picker("Samples file format")
         self.download = w.HTML("")
         self.status = w.HTML("")
         self.status.add_class("whatif-status")
         super().__init__([
-            w.HBox([self.picker, self.upload, self.reset_button]),
-            w.HBox([self.save_name, self.save_button, self.export_button,
-                    self.interactive_button, self.interactive_progress,
-                    self.samples_button, self.samples_format, self.download],
-                   layout=w.Layout(flex_flow="row wrap")),  # (narrow screens: two lines)
+            self.picker,
+            _row([self.upload, self.reset_button]),
+            _row([self.save_name, self.save_button]),
+            _row([self.export_button, self.interactive_button, self.interactive_progress]),
+            _row([self.samples_button, self.samples_format, self.download]),
             self.status,
         ])
+        self.add_class("whatif-scenario-bar")
 
     def say(self, message: str, error: bool = False) -> None:
         """Show ``message`` on the status line (``error``: with a warning sign, in red)."""
@@ -105,13 +119,13 @@ class ComparePanel(w.VBox):
         self.export_button = w.Button(description="Export table", icon="download",
                                       disabled=True, tooltip="the table above as a file")
         self.export_button.on_click(lambda _: self.export())
-        self.export_format = format_picker()
+        self.export_format = format_picker("Table file format")
         self.download = w.HTML("")
         self.chart = CompareChart()
         self.compared = None  # (A, B, the table as data) of the last comparison
         super().__init__([w.HBox([self.a, self.b, self.button]), self.table,
                           w.HBox([self.export_button, self.export_format, self.download]),
-                          self.chart.figure])
+                          self.chart.box])
 
     def compare(self, current: Scenario, settings: RunSettings, save_dir: Path) -> None:
         """Run the two picked scenarios with ``settings`` and show them.

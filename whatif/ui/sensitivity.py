@@ -42,9 +42,9 @@ class SensitivityPanel(w.VBox):
         self.sobol_samples.observe(lambda _: on_change(), names="value")
         self.sobol_error = w.HTML("")
         self.sobol_chart = SobolChart()
-        super().__init__([self.output, self.tornado_chart.figure,
+        super().__init__([self.output, self.tornado_chart.box,
                           w.HBox([self.sobol_samples, self.sobol_error]), w.HTML(SOBOL_NOTE),
-                          self.sobol_chart.figure])
+                          self.sobol_chart.box])
 
     def update(self, scenario: Scenario, seed: int, shown: bool) -> None:
         """The tornado of the chosen output for ``scenario`` and, if the tab is ``shown``,

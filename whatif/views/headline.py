@@ -10,11 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
+from whatif import presentation as look
 from whatif.engine import SimulationResult, SolveResult, point_estimate_is_exact
 from whatif.formatting import format_value
 from whatif.outputs import OUTPUTS
 from whatif.presentation import POLICY_TEXT, goal_text, output_label, plan_summary
 from whatif.scenario import Scenario
+
+#: the side panel's width [CSS px]: two charts of at least 380 px fit beside it at 1280 px
+SIDE_PANEL_PX = 400
 
 
 @dataclass(frozen=True)
@@ -129,37 +133,121 @@ def headline_values(figures: list[Figure]) -> dict[str, str]:
 
 
 def headline_html(figures: list[Figure]) -> str:
-    """The figures as the app's cards (``div.whatif-card[data-key=…]``)."""
-    cards = []
+    """The figures as the app's headline strip: one compact card per figure
+    (``div.whatif-card[data-key=…]``: label, P50 and P10–P90), then their notes in one
+    section that opens (``<details>``), so that the strip stays short."""
+    cards, notes = [], []
     for f in figures:
-        spread = f'<div class="whatif-spread">{f.spread}</div>' if f.spread else ""
-        note = f'<div class="whatif-note">{f.note}</div>' if f.note else ""
+        spread = (f'<span class="whatif-spread">{escape(f.spread, quote=False)}</span>'
+                  if f.spread else "")
         cards.append(
-            f'<div class="whatif-card" data-key="{f.key}"><div class="whatif-card-label">'
-            f'{f.label}</div><div class="whatif-card-value">{f.value}</div>{spread}{note}</div>'
-        )
-    return '<div class="whatif-cards">' + "".join(cards) + "</div>"
+            f'<div class="whatif-card" data-key="{f.key}" role="listitem">'
+            f'<div class="whatif-card-label">{escape(f.label, quote=False)}</div>'
+            f'<div class="whatif-card-figures"><span class="whatif-card-value">'
+            f'{escape(f.value, quote=False)}</span>{spread}</div></div>')
+        if f.note:
+            notes.append(f'<li data-key="{f.key}"><b>{escape(f.label, quote=False)}</b>: '
+                         f'<span class="whatif-note">{escape(f.note, quote=False)}</span></li>')
+    html = ('<div class="whatif-cards" role="list" aria-label="Headline figures">'
+            + "".join(cards) + "</div>")
+    if notes:
+        html += ('<details class="whatif-notes"><summary>Notes on these figures</summary>'
+                 '<ul>' + "".join(notes) + "</ul></details>")
+    return html
+
+
+#: the app's heading and how to use it (above the scenario's title)
+HEADER = (
+    '<div class="whatif-header"><h1>whatif — how many missiles would it take, and what '
+    'would it buy?</h1><p>Move the sliders on the left: the figures and charts follow. '
+    '<i>Point estimate</i> uses central values; <i>Monte Carlo</i> (under '
+    '<b>Uncertainty</b>) shows P10–P90 ranges. Hover a label for its source.</p></div>')
 
 
 def title_html(scenario: Scenario) -> str:
-    """The scenario's title and note above the headline (escaped)."""
-    note = f"<div style='color:#555'>{escape(scenario.note)}</div>" if scenario.note else ""
-    return f"<h3 style='margin:4px 0'>{escape(scenario.title)}</h3>" + note
+    """The scenario's title (a level-2 heading under the app's) and its note, which opens
+    (escaped)."""
+    note = (f'<details class="whatif-scenario-note"><summary>About this scenario</summary>'
+            f'<p>{escape(scenario.note)}</p></details>') if scenario.note else ""
+    return f'<div class="whatif-title"><h2>{escape(scenario.title)}</h2>{note}</div>'
 
 
-#: the app's CSS (cards, error lines, the status line)
-STYLE = """
+#: the app's CSS: the layout (a side panel of controls that scrolls on its own, beside the
+#: heading, the headline strip and the tabs), the cards, the charts' legends, messages. Colours
+#: are JupyterLab's theme variables or :mod:`whatif.presentation`'s; sizes in CSS pixels.
+STYLE = f"""
 <style>
-.whatif-cards {display:flex; flex-wrap:wrap; gap:8px;}
-.whatif-card {border:1px solid #ddd; border-radius:6px; padding:6px 10px; min-width:170px;
-  max-width:260px; background:#fafafa;}
-.whatif-card-label {font-size:85%; color:#444;}
-.whatif-card-value {font-size:160%; font-weight:600;}
-.whatif-spread {font-size:85%; color:#333;}
-.whatif-note {font-size:80%; color:#666;}
-.whatif-error {font-size:90%;}
-.whatif-warning {font-size:90%; color:#8a4b00; background:#fff4e0; padding:2px 6px;
-  border-radius:4px;}
-.whatif-status {min-height:1.4em;}
+.whatif-app {{overflow: visible; --bq-mainheading-font-size: 14px;
+  --bq-axislabel-font: 12px sans-serif; color: var(--jp-ui-font-color1);}}
+.whatif-app .widget-html-content {{line-height: 1.35;}}
+.whatif-app .whatif-layout {{display: flex; flex-flow: row nowrap; align-items: flex-start;
+  gap: 12px; overflow: visible;}}
+.whatif-app .whatif-side {{flex: 0 0 {SIDE_PANEL_PX}px; width: {SIDE_PANEL_PX}px;
+  max-height: calc(100vh - 150px); overflow-y: auto; overflow-x: hidden; position: sticky;
+  top: 6px; box-sizing: border-box; padding-right: 4px;}}
+body[data-voila] .whatif-app .whatif-side {{max-height: calc(100vh - 32px);}}
+.whatif-app .whatif-side > *, .whatif-scenario-bar > *, .whatif-app .whatif-main > * {{
+  flex-shrink: 0;}}
+.whatif-scenario-bar .jupyter-button {{margin: 2px 4px 2px 0;}}
+.whatif-path-note:has(.widget-html-content:empty) {{display: none;}}
+.whatif-app .whatif-side:focus-visible {{outline: 2px solid var(--jp-brand-color1);
+  outline-offset: -2px;}}
+.whatif-app .whatif-main {{flex: 1 1 0; min-width: 0; overflow: visible;}}
+/* Voilà: the page scrolls, so the side panel can stay in view (sticky) */
+body[data-voila] .jp-OutputArea-child, body[data-voila] .jp-OutputArea-output,
+body[data-voila] .jp-OutputArea, body[data-voila] .jp-Cell-outputWrapper {{overflow: visible;}}
+@media (max-width: 1100px) {{
+  .whatif-app .whatif-layout {{flex-direction: column; align-items: stretch;}}
+  .whatif-app .whatif-side, body[data-voila] .whatif-app .whatif-side {{flex: none;
+    width: 100%; max-height: 60vh; position: static;}}
+}}
+.whatif-header h1 {{font-size: 20px; line-height: 1.25; margin: 0 0 2px 0; font-weight: 600;}}
+.whatif-header p {{font-size: 12.5px; margin: 0 0 4px 0;}}
+.whatif-title {{display: flex; flex-wrap: wrap; align-items: baseline; column-gap: 12px;}}
+.whatif-title h2 {{font-size: 16px; line-height: 1.3; margin: 2px 0; font-weight: 600;}}
+.whatif-title details, .whatif-notes {{font-size: 12.5px;}}
+.whatif-title details[open] {{flex-basis: 100%;}}
+.whatif-title details p {{margin: 2px 0 4px 0;}}
+.whatif-app summary {{cursor: pointer; color: var(--jp-content-link-color);}}
+.whatif-cards {{display: grid; grid-template-columns: repeat(auto-fill, minmax(190px, 1fr));
+  gap: 4px 6px; margin: 2px 0;}}
+.whatif-card {{border: 1px solid var(--jp-border-color2); border-radius: 4px;
+  padding: 3px 8px; background: var(--jp-layout-color1);}}
+.whatif-card-label {{font-size: 12px; line-height: 1.25;}}
+.whatif-card-figures {{display: flex; flex-wrap: wrap; align-items: baseline;
+  column-gap: 8px;}}
+.whatif-card-value {{font-size: 19px; font-weight: 600; line-height: 1.25;}}
+.whatif-spread {{font-size: 12px;}}
+.whatif-notes ul {{margin: 2px 0; padding-left: 18px;}}
+.whatif-working-slot {{margin: 0; padding: 0;}}
+.whatif-app .widget-tab > .widget-tab-contents, .whatif-app .widget-tab > .lm-TabPanel-stackedPanel
+  {{padding: 6px 4px;}}
+.whatif-charts {{display: grid; grid-template-columns: repeat(auto-fit, minmax(360px, 1fr));
+  gap: 6px 10px;}}
+.whatif-app .whatif-charts, .whatif-app .whatif-chart {{min-width: 0; overflow: visible;}}
+.whatif-app .whatif-chart > .bqplot {{margin: 0;}}
+/* the tabs' names: ipywidgets' grey on grey is below WCAG AA contrast */
+.whatif-app .jupyter-widgets.widget-tab > .lm-TabBar .lm-TabBar-tab {{
+  color: var(--jp-ui-font-color1);}}
+.whatif-chart .g_legend {{display: none;}}
+.whatif-legend ul {{list-style: none; display: flex; flex-wrap: wrap; gap: 2px 14px;
+  margin: 0 0 0 12px; padding: 0; font-size: 12px; line-height: 1.4;}}
+.whatif-key {{display: inline-block; width: 18px; height: 0; margin-right: 5px;
+  vertical-align: middle; border-top: 3px solid;}}
+.whatif-key-dashed {{border-top-style: dashed;}}
+.whatif-key-dotted {{border-top-style: dotted;}}
+.whatif-key-area, .whatif-key-bar {{height: 10px; border-top: none;}}
+.whatif-key-dot {{width: 9px; height: 9px; border-radius: 50%; border-top: none;}}
+.whatif-control {{margin-bottom: 4px;}}
+.whatif-label {{font-size: 13px;}}
+.whatif-sr-label > .widget-label {{position: absolute !important; width: 1px !important;
+  height: 1px; margin: -1px; padding: 0; overflow: hidden; clip: rect(0 0 0 0);
+  clip-path: inset(50%); white-space: nowrap; border: 0;}}
+.whatif-error {{font-size: 90%;}}
+.whatif-warning {{font-size: 90%; color: {look.WARNING}; background: {look.WARNING_BACKGROUND};
+  padding: 2px 6px; border-radius: 4px;}}
+.whatif-status {{min-height: 1.4em;}}
+.whatif-side .jupyter-widget-Collapse-header:focus-visible {{outline: 2px solid
+  var(--jp-brand-color1);}}
 </style>
 """
