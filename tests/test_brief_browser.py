@@ -12,9 +12,11 @@ CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
     pytest.skip("needs Debian's chromium at /usr/bin/chromium", allow_module_level=True)
 
+from chart_layout import MATPLOTLIB_BOXES, chart_problems  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 from pypdf import PdfReader  # noqa: E402
 
+from whatif import presentation as look  # noqa: E402
 from whatif.brief import render  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -63,7 +65,9 @@ def test_brief_offline_charts_visible_and_inert(brief_file, tmp_path):
         page.pdf(path=str(pdf), format="A4")
         browser.close()
     reader = PdfReader(pdf)
-    assert 4 <= len(reader.pages) <= 11  # (the discovery section adds about a page)
+    # (the discovery section adds about a page, the legends below the charts one, the
+    # working appendix two)
+    assert 4 <= len(reader.pages) <= 14
     width, height = (float(v) for v in reader.pages[0].mediabox.upper_right)
     assert abs(width - 595) < 2 and abs(height - 842) < 2  # A4 in points
     text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
@@ -71,3 +75,28 @@ def test_brief_offline_charts_visible_and_inert(brief_file, tmp_path):
     for words in ("Bottom line", "Headline figures", "What drives the spread", "Assumptions",
                   "Reproduce", XSS):
         assert words in text
+
+
+def test_brief_charts_legends_clear_of_data_and_text_inside(brief_file):
+    """Each chart's legend sits outside its axes (on no line, band, bar or point) and no
+    title, axis label or legend text runs past its SVG's edge; each chart is an image named
+    by its title, axes with units and legend."""
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        context = browser.new_context(offline=True, viewport={"width": 1366, "height": 768})
+        page = context.new_page()
+        page.goto(brief_file.as_uri())
+        charts = page.locator("figure.brief-chart svg")
+        assert charts.count() == 10
+        assert page.locator("figure.brief-chart svg g[id^=legend_]").count() == 10
+        assert chart_problems(page, "figure.brief-chart svg", MATPLOTLIB_BOXES) == {}
+        names = charts.evaluate_all("s => s.map(svg => [svg.getAttribute('role'), "
+                                    "svg.getAttribute('aria-label'), "
+                                    "svg.querySelector('title').textContent])")
+        browser.close()
+    for role, label, title in names:
+        assert role == "img" and label == title and " axis: " in label and "[" in label
+    assert names[0][1].startswith(f"{look.PRODUCTION.text.title}. x axis: "
+                                  f"{look.PRODUCTION.text.x_label}; y axis: "
+                                  f"{look.PRODUCTION.text.y_label}. Legend: "
+                                  f"{look.NO_STRIKE_P50}, ")

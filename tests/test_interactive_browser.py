@@ -15,9 +15,12 @@ CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
     pytest.skip("needs Debian's chromium at /usr/bin/chromium", allow_module_level=True)
 
+from chart_layout import VEGA_BOXES, chart_problems  # noqa: E402
+from matplotlib.colors import to_hex  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from whatif import interactive  # noqa: E402
+from whatif import presentation as look  # noqa: E402
 from whatif.interactive import plan_grid, quantize  # noqa: E402
 from whatif.outputs import OUTPUTS  # noqa: E402
 from whatif.scenario import Scenario  # noqa: E402
@@ -122,7 +125,7 @@ def test_offline_drawn_under_its_policy_and_inert(page, brief):
     assert page.problems == [] and page.dialogs == []
     assert page.locator("h1").inner_text() == f"{XSS} Kagan"
     assert page.evaluate("document.querySelectorAll('script').length") == 4
-    assert "<b>bold?</b>" in page.locator("body > p").nth(1).inner_text()
+    assert "<b>bold?</b>" in page.locator("main > p").nth(1).inner_text()
     assert page.locator("td", has_text=XSS).count() == 1  # the stage, in the fixed table
     # the charts are drawn: bands, lines, bars, the table and the success curve
     svg = page.locator("#whatif-charts svg")
@@ -157,8 +160,9 @@ def test_each_control_moves_the_figures_to_the_precomputed_values(page, brief):
         point = int(np.ravel_multi_index(index, grid.shape))
         check_point(page, grid, answers, point)
         seen.add(expected_headline(answers, point))
-        picked = aria(page, r"^missiles per salvo: [\d.]+; P\(success\): [\d.]+%$")
-        assert any(label.startswith(f"missiles per salvo: {sizes[size_index]:g};")
+        picked = aria(page, r"^missiles per salvo \[missiles\]: [\d.]+; "
+                            r"P\(success\) \[% of samples\]: [\d.]+%$")
+        assert any(label.startswith(f"missiles per salvo [missiles]: {sizes[size_index]:g};")
                    for label in picked)
     assert len(seen) >= 4  # the headline did change
     # the command that reproduces the picked point
@@ -167,3 +171,43 @@ def test_each_control_moves_the_figures_to_the_precomputed_values(page, brief):
     assert command.endswith(" ".join(f"--set {k}={v:g}" for k, v in values.items()))
     assert page.problems == [] and page.dialogs == []
     assert page.requests == [brief[0].as_uri()]
+
+
+#: every colour the page's SVG paints with (fill and stroke attributes), as drawn by Vega
+PAINTED = """(svg) => [...new Set([...svg.querySelectorAll("*")].flatMap(el =>
+  ["fill", "stroke"].map(a => el.getAttribute(a)).filter(v => v)))]"""
+
+
+def test_charts_legends_clear_of_data_text_inside_and_palette_only(page):
+    # no legend box on a data mark, no title or label past the SVG's edge
+    assert chart_problems(page, "#whatif-charts svg", VEGA_BOXES) == {}
+    legends = page.locator("#whatif-charts svg g.role-legend")
+    assert legends.count() == 5  # success, production, grid, hits, tornado
+    painted = {c.lower() for c in page.locator("#whatif-charts svg").evaluate(PAINTED)}
+    painted -= {"none", "transparent"}
+    greys = {c for c in painted if to_hex(c)[1:3] == to_hex(c)[3:5] == to_hex(c)[5:7]}
+    assert {to_hex(c) for c in painted - greys} <= {to_hex(c) for c in look.OKABE_ITO}
+    assert {look.NO_STRIKE, look.STRIKE, look.AT_LOW, look.AT_HIGH} <= painted
+
+
+def test_controls_named_with_label_and_unit_and_charts_described(page, brief):
+    _, grid, _ = brief
+    for control in grid.controls:
+        picker = page.get_by_role("combobox", name=control.input_label)
+        assert picker.count() == 1 and "[" in control.input_label  # (the unit)
+    slider = page.get_by_role("slider", name=grid.salvo.input_label)
+    assert slider.count() == 1 and grid.salvo.input_label == "Missiles per salvo [missiles]"
+    # the slider works from the keyboard: each arrow key one salvo step
+    start = float(slider.input_value())
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    assert float(slider.input_value()) == start + grid.salvo.levels[0]
+    svg = page.locator("#whatif-charts svg")
+    assert svg.get_attribute("role") == "graphics-document"
+    assert svg.get_attribute("aria-label").startswith("The interactive brief's charts:")
+    described = page.evaluate("Array.from(document.querySelectorAll('#whatif-charts svg "
+                              "g[aria-roledescription=\"group mark\"]')).map(g => "
+                              "g.getAttribute('aria-label'))")
+    for text in (look.PRODUCTION.text, look.GRID.text, look.HITS):
+        assert any(d and d.startswith(f"{text.title}. x axis: {text.x_label}; y axis: "
+                                      f"{text.y_label}") for d in described), text.title
