@@ -347,7 +347,8 @@ def scores_html(result: DiscoveryResult, top: int = TOP_SCORES,
     return ("<p>What decides it most (feature scores of extra trees; all "
             f"{count} sum to 1, so a score near an equal share, {1 / count:.2f}, may be "
             "noise):</p>"
-            f"<table class='{table_class} whatif-discovery-scores'>{rows}</table>")
+            f"<table class='{table_class} whatif-discovery-scores'><tr><th>Assumption</th>"
+            f"<th>Feature score</th></tr>{rows}</table>")
 
 
 def method_text(runs: Ensemble) -> str:
