@@ -242,6 +242,22 @@ def test_static_brief_charts_use_only_palette_colours(static_brief):
         assert {to_hex(c) for c in colours} & (OKABE_ITO - {"#000000"})
 
 
+def test_plan_brief_sites_chart_uses_only_palette_colours():
+    from whatif import brief, resources
+    from whatif.engine import simulate
+    from whatif.scenario import Scenario
+
+    scenario = Scenario.from_yaml(resources.scenario_path("system-two-lines"))
+    result = simulate(scenario, samples=50, seed=0, series=True)
+    svg = brief.sites_svg(result)
+    colours = {to_hex(c) for c in svg_colours(svg)}
+    assert off_palette(colours) == set()
+    # each site its own palette colour, national output in NATIONAL
+    sites = {to_hex(c) for c in look.SITE_COLORS[:len(scenario.site_names)]}
+    assert len(sites) == len(scenario.site_names) >= 2
+    assert sites | {to_hex(look.NATIONAL)} <= colours
+
+
 def _colour_strings(value, key=""):
     """Every string in a Vega-Lite spec that names a colour (hex, CSS name or scheme)."""
     if isinstance(value, dict):
