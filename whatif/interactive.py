@@ -795,7 +795,7 @@ def success_chart(grid: Grid):
     labels = [look.SUCCESS_LABEL, look.CONFIDENCE_LABEL, look.DEBATE_LABEL]
     color = alt.Color("series:N", title=None, sort=labels,
                       scale=_color(labels, [look.STRIKE, look.TARGET, look.DEBATE]),
-                      legend=alt.Legend(orient="bottom", direction="horizontal"))
+                      legend=alt.Legend(orient="bottom", direction="horizontal", symbolOpacity=1))
     x = alt.X("missiles:Q", title=look.SUCCESS.x_label, scale=alt.Scale(domain=[0, sizes[-1]]))
     y = alt.Y("ok:Q", title=look.SUCCESS.y_label, scale=alt.Scale(domain=[0, 1]),
               axis=alt.Axis(format=".0%"))
