@@ -195,7 +195,7 @@ def test_page_shows_the_headline_on_the_defaults(page, expected):
     assert shown == expected()
     # point estimate: no ranges under the figures
     assert page.locator(".whatif-headline .whatif-spread").count() == 0
-    expect(page.locator(".whatif-app h3")).to_have_text("Baseline — public-figure defaults")
+    expect(page.locator(".whatif-app h2")).to_have_text("Baseline — public-figure defaults")
     expect(value_box(page, "missiles")).to_have_value("30")
     assert page.locator(".bqplot.figure svg text.mainheading").all_text_contents()[:4] == [
         "National Shahed-type production per day",
@@ -278,7 +278,7 @@ def test_scenario_dropdown_then_reset(page):
     before = headline(page)
     picker = page.locator(".widget-dropdown", has_text="Scenario").locator("select")
     picker.select_option(label="kagan-optimistic.yaml")
-    title = page.locator(".whatif-app h3")
+    title = page.locator(".whatif-app h2")
     expect(title).to_have_text(optimistic.title)
     expect(page.locator(".whatif-status")).to_contain_text("Loaded kagan-optimistic.yaml")
     after = wait_for_card_change(page, "capacity_loss", before["capacity_loss"])
@@ -312,7 +312,7 @@ def test_upload_malformed_then_valid_yaml(page, tmp_path, expected):
     expect(page.locator(card_selector("capacity_loss"))).to_have_text(
         expected(missiles=40)["capacity_loss"])
     before = headline(page)
-    title = page.locator(".whatif-app h3").inner_text()
+    title = page.locator(".whatif-app h2").inner_text()
 
     upload(page, bad)
     status = page.locator(".whatif-status")
@@ -322,11 +322,11 @@ def test_upload_malformed_then_valid_yaml(page, tmp_path, expected):
     settle(page)
     assert headline(page) == before
     expect(value_box(page, "missiles")).to_have_value("40")
-    expect(page.locator(".whatif-app h3")).to_have_text(title)
+    expect(page.locator(".whatif-app h2")).to_have_text(title)
 
     upload(page, good)
     expect(status).to_have_text("Loaded uploaded.yaml.")
-    expect(page.locator(".whatif-app h3")).to_have_text("Uploaded test scenario")
+    expect(page.locator(".whatif-app h2")).to_have_text("Uploaded test scenario")
     expect(value_box(page, "missiles")).to_have_value("60")
     expect(page.locator(card_selector("capacity_loss"))).to_have_text(
         expected(missiles=60)["capacity_loss"])
@@ -524,7 +524,8 @@ RECORD_FIGURE_JS = """() => {
   const fig = title.closest('.bqplot.figure');
   const box = fig.getBoundingClientRect();
   return {dots: fig.querySelectorAll('.dot').length, width: box.width, height: box.height,
-          labels: [...fig.querySelectorAll('text.legendtext')].map(t => t.textContent)};
+          labels: [...fig.closest('.whatif-chart').querySelectorAll('.whatif-legend li')]
+              .map(t => t.textContent)};
 }"""
 
 
@@ -652,8 +653,10 @@ TRADE_OFF_JS = """() => {
   if (!title) return null;
   const fig = title.closest('.bqplot.figure');
   const dots = [...fig.querySelectorAll('.dot')].filter(d => !d.closest('.g_legend'));
+  // the legend: HTML below the chart (bqplot's own, inside the plot area, is hidden)
   return {dots: dots.length,
-          labels: [...fig.querySelectorAll('text.legendtext')].map(t => t.textContent)};
+          labels: [...fig.closest('.whatif-chart').querySelectorAll('.whatif-legend li')]
+              .map(t => t.textContent)};
 }"""
 
 

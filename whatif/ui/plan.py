@@ -22,6 +22,7 @@ from whatif.outputs import OBJECTIVES, OUTPUTS
 from whatif.presentation import status_html
 from whatif.scenario import Scenario
 from whatif.ui.charts import ChartBox, _figure, _tooltip
+from whatif.ui.controls import SR_LABEL
 from whatif.views.plan import (
     ROLES,
     SiteRow,
@@ -36,6 +37,14 @@ from whatif.views.plan import (
 SMALL = w.Layout(width="80px")
 TEXT = w.Layout(width="150px")
 WIDE = w.Layout(width="260px")
+
+
+def named(widget: w.Widget, name: str) -> w.Widget:
+    """``widget`` named ``name`` for screen readers only (a column heading says it on
+    screen); returns it."""
+    widget.description = name
+    widget.add_class(SR_LABEL)
+    return widget
 
 
 class _SiteEditor(w.HBox):
@@ -54,6 +63,11 @@ class _SiteEditor(w.HBox):
         for widget, label in ((self.name, "site name"), (self.feeds, "share or supplies"),
                               (self.stages, "stages"), (self.overrides, "own assumptions")):
             widget.tooltip = label
+        named(self.name, "Site name")
+        named(self.role, "Site role")
+        named(self.feeds, "Share of national output [share] or supplied sites")
+        named(self.stages, "Stages [aimpoints each]")
+        named(self.overrides, "Own assumptions")
         super().__init__([self.name, self.role, self.feeds, self.stages, self.overrides, remove])
 
     def row(self) -> SiteRow:
@@ -66,9 +80,11 @@ class _SalvoEditor(w.HBox):
 
     def __init__(self, day: int, counts: dict[str, int], names: list[str],
                  on_remove: Callable[[_SalvoEditor], None]):
-        self.day = w.BoundedIntText(day, min=0, max=10_000, layout=SMALL)
-        self.counts = {name: w.BoundedIntText(counts.get(name, 0), min=0, max=100_000,
-                                              layout=SMALL) for name in names}
+        self.day = named(w.BoundedIntText(day, min=0, max=10_000, layout=SMALL),
+                         "Salvo day [day]")
+        self.counts = {name: named(w.BoundedIntText(counts.get(name, 0), min=0, max=100_000,
+                                                    layout=SMALL), f"Missiles at {name} [missiles]")
+                       for name in names}
         remove = w.Button(icon="trash", tooltip="remove this salvo",
                           layout=w.Layout(width="40px"))
         remove.on_click(lambda _: on_remove(self))

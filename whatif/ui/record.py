@@ -28,8 +28,10 @@ from whatif.views.record import (
     record_dates,
 )
 
-#: a chart's size: its width follows its column (two a row, or one when narrow)
+#: a chart's size: its width follows its column (two a row on a wide screen, else one)
 LAYOUT = {"width": "100%", "height": "320px"}
+#: room on the right for half of the last date's tick label ("Jul 2026")
+DATE_MARGIN = {**MARGIN, "right": 36}
 
 
 def _figure(text: ChartText, marks, x_scale, y_scale, y_format: str) -> bq.Figure:
@@ -37,7 +39,7 @@ def _figure(text: ChartText, marks, x_scale, y_scale, y_format: str) -> bq.Figur
             bq.Axis(scale=y_scale, label=text.y_label, orientation="vertical",
                     tick_format=y_format, label_offset=Y_LABEL_OFFSET)]
     return bq.Figure(marks=marks, axes=axes, title=text.title, animation_duration=0,
-                     fig_margin=dict(MARGIN), layout=dict(LAYOUT))
+                     fig_margin=dict(DATE_MARGIN), layout=dict(LAYOUT))
 
 
 def _fit_band(x, low, high, scales) -> bq.Lines:
@@ -107,6 +109,7 @@ class RecordPanel:
                                             self.backtest_figure)]
         charts = widgets.GridBox(self.boxes)
         charts.add_class("whatif-charts")
+        charts.add_class("whatif-charts-wide")  # long titles: one a row on a laptop
         self.widget = widgets.VBox([widgets.HTML(intro_html(self.calibration)), self.check,
                                     charts, self.backtest_note])
 

@@ -224,6 +224,7 @@ body[data-voila] .jp-OutputArea, body[data-voila] .jp-Cell-outputWrapper {{overf
   {{padding: 6px 4px;}}
 .whatif-charts {{display: grid; grid-template-columns: repeat(auto-fit, minmax(360px, 1fr));
   gap: 6px 10px;}}
+.whatif-app .whatif-charts-wide {{grid-template-columns: repeat(auto-fit, minmax(460px, 1fr));}}
 .whatif-app .whatif-charts, .whatif-app .whatif-chart {{min-width: 0; overflow: visible;}}
 .whatif-app .whatif-chart > .bqplot {{margin: 0;}}
 /* the tabs' names: ipywidgets' grey on grey is below WCAG AA contrast */
@@ -247,6 +248,8 @@ body[data-voila] .jp-OutputArea, body[data-voila] .jp-Cell-outputWrapper {{overf
 .whatif-warning {{font-size: 90%; color: {look.WARNING}; background: {look.WARNING_BACKGROUND};
   padding: 2px 6px; border-radius: 4px;}}
 .whatif-status {{min-height: 1.4em;}}
+/* the closed sections' names: ipywidgets' grey on grey is below WCAG AA contrast */
+.whatif-side .jupyter-widget-Collapse-header {{color: var(--jp-ui-font-color1);}}
 .whatif-side .jupyter-widget-Collapse-header:focus-visible {{outline: 2px solid
   var(--jp-brand-color1);}}
 </style>
