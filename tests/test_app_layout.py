@@ -223,6 +223,19 @@ def test_first_screen_shows_the_headline_and_two_charts(app_url, browser, width,
         if screenshot and (width, height) == (1366, 768):
             page.wait_for_timeout(500)
             page.screenshot(path=str(REPO / screenshot))
+
+        # Monte Carlo: each figure gains its P10–P90, and the first screen still holds
+        page.locator(".jupyter-widget-Collapse-header", has_text="Uncertainty").click()
+        page.get_by_role("button", name="Monte Carlo").click()
+        page.locator(".whatif-card .whatif-spread").nth(6).wait_for()
+        page.wait_for_timeout(500)
+        page.evaluate("() => { document.querySelector('#rendered_cells').scrollTop = 0; }")
+        ranges = page.evaluate(FIRST_SCREEN_JS)
+        assert all(_inside(card, width, height) for card in ranges["cards"])
+        for chart in ranges["charts"]:
+            assert _inside(chart["box"], width, height), (chart["title"], chart)
+        print(f"{width}x{height}, Monte Carlo: charts end at "
+              f"{max(c['box']['y1'] for c in ranges['charts']):.0f} px")
     finally:
         context.close()
 

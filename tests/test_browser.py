@@ -606,8 +606,9 @@ def test_plan_tab_loads_a_system_optimises_and_takes_the_best_plan(page):
           .map(t => t.textContent); }""")
     assert labels[:3] == ["line-a", "line-b", "engines"] and len(labels) == 4
     # optimise 12 missiles on the point estimate
-    panel.locator(".widget-inline-hbox", has_text="Missiles").locator("input").first.fill("12")
-    panel.locator(".widget-inline-hbox", has_text="Samples").locator("input").first.fill("0")
+    # (by name: each salvo's inputs are named "Missiles at <site> [missiles]")
+    panel.get_by_role("spinbutton", name="Missiles", exact=True).fill("12")
+    panel.get_by_role("spinbutton", name="Samples", exact=True).fill("0")
     panel.get_by_role("button", name="Optimise").click()
     report = panel.locator("table.whatif-table")
     expect(report).to_contain_text("Best", timeout=60_000)
