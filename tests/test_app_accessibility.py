@@ -26,10 +26,13 @@ from accessibility import axe_violations, describe  # noqa: E402
 from playwright.sync_api import expect  # noqa: E402
 from test_app_layout import TABS, _show_tab, app_url, browser, open_app  # noqa: E402, F401
 
+from whatif.outputs import OUTPUTS  # noqa: E402
 from whatif.params import GROUPS, REGISTRY  # noqa: E402
+from whatif.ui.working import WORKING_TITLE  # noqa: E402
 
 CARD = "div.whatif-card[data-key=capacity_loss] .whatif-card-value"
 SIDE_SECTIONS = [*GROUPS, "Uncertainty"]
+REGISTRY_OUTPUT_LABEL = OUTPUTS["capacity_loss"].label
 
 
 @pytest.fixture
@@ -195,3 +198,26 @@ def test_side_panel_sections_open_from_the_keyboard(page):
     expect(strike).to_have_attribute("aria-expanded", "true")
     expect(page.get_by_role("slider", name="Missiles per salvo [missiles]", exact=True)
            ).to_be_visible()
+
+
+def test_the_working_opens_from_the_keyboard_and_ends_at_the_headline(page):
+    """"Show the working" is one closed line under the headline strip; Enter opens it, and
+    Enter on a figure's section shows its steps, whose last value is the figure on its card.
+    axe-core finds nothing critical or serious with it open."""
+    header = page.get_by_role("button", name=WORKING_TITLE, exact=True)
+    expect(header).to_have_attribute("aria-expanded", "false")
+    header.focus()
+    page.keyboard.press("Enter")
+    expect(header).to_have_attribute("aria-expanded", "true")
+    section = page.locator(".whatif-working details[data-key=capacity_loss]")
+    expect(section).to_be_visible()
+    card = page.locator(CARD).inner_text()
+    summary = section.locator("summary")
+    assert summary.inner_text() == f"{REGISTRY_OUTPUT_LABEL}: {card}"
+    summary.focus()
+    page.keyboard.press("Enter")
+    last = section.locator("tbody tr").last
+    expect(last).to_be_visible()
+    assert card in last.inner_text()  # the chain's last step is the figure itself
+    violations = axe_violations(page)
+    assert violations == [], describe(violations)

@@ -51,12 +51,14 @@ def app():
     return WhatifApp(immediate=True)
 
 
-def test_working_slot_sits_empty_under_the_headline(app):
+def test_the_working_sits_closed_under_the_headline(app):
     main = next(w for w in _widgets(app) if "whatif-main" in w._dom_classes)
     order = list(main.children)
     assert order.index(app.working_slot) == order.index(app.headline) + 1
     assert order.index(app.tabs) == order.index(app.working_slot) + 1
-    assert app.working_slot.children == ()
+    assert app.working_slot.children == (app.working_section,)
+    assert app.working_section.children == (app.working,)
+    assert app.working_section.selected_index is None and not app.working_shown
     side = next(w for w in _widgets(app) if "whatif-side" in w._dom_classes)
     assert side is app.side_panel and side.tabbable is True
     assert app.settings_panel in side.children and app.scenario_bar in side.children
@@ -206,10 +208,10 @@ def test_first_screen_shows_the_headline_and_two_charts(app_url, browser, width,
             assert chart["figure"]["x1"] - chart["figure"]["x0"] >= 360
         left, right = (c["figure"] for c in shown["charts"])
         assert left["x1"] <= right["x0"] and abs(left["y0"] - right["y0"]) < 1  # side by side
-        # the working's place: right under the headline, empty
+        # the working: right under the headline, one closed line above the charts
         slot = shown["slot"]
-        assert slot["y1"] - slot["y0"] == 0 and slot["y0"] >= shown["headline"]["y1"] - 0.5
-        assert slot["y0"] <= min(c["box"]["y0"] for c in shown["charts"])
+        assert 0 < slot["y1"] - slot["y0"] <= 40 and slot["y0"] >= shown["headline"]["y1"] - 0.5
+        assert slot["y1"] <= min(c["box"]["y0"] for c in shown["charts"]) + 0.5
 
         # the side panel scrolls alone: the headline and charts stay where they are
         page.locator(".whatif-side").evaluate("(el) => { el.scrollTop = 400; }")

@@ -64,3 +64,27 @@ def test_panel_for_a_system_names_its_sites():
     html = panel.sections["capacity_loss"].value
     assert "line-a: Arrivals" in html and "engines: output lost" in html
     assert _summary(html).startswith(escape("Listed sites' output lost (first salvo): "))
+
+
+def test_the_apps_working_opens_on_demand_and_follows_the_sliders():
+    """In the app: closed (nothing computed) until opened; then each figure's chain ends at
+    the figure the headline strip shows, and moving a slider updates it."""
+    from whatif.ui.app import WhatifApp, headline_text
+
+    app = WhatifApp(immediate=True)
+    assert not app.working_shown and app.working.working is None
+    app.working_section.selected_index = 0  # opened
+    assert app.working_shown and app.working.working is not None
+    shown = headline_text(app)  # deterministic by default: the figures are the chain's ends
+    for chain in app.working.working.chains:
+        if chain.output in shown:
+            # (the same number; the working also says its unit)
+            figure = _summary(app.working.sections[chain.output].value).rsplit(": ", 1)[1]
+            assert figure.split(" ")[0] == escape(shown[chain.output]), chain.output
+    app.set_value("missiles", 60)
+    assert "60 missiles" in app.working.sections["capacity_loss"].value
+    assert _summary(app.working.sections["capacity_loss"].value).endswith(
+        f": {escape(headline_text(app)['capacity_loss'])}")
+    app.working_section.selected_index = None  # closed: no longer followed
+    app.set_value("missiles", 40)
+    assert "60 missiles" in app.working.sections["capacity_loss"].value

@@ -13,7 +13,8 @@ Everything it shows comes from :func:`whatif.engine.simulate`,
   export, download the samples, status), then
   :class:`~whatif.ui.controls.ControlsPanel` (the assumptions and the settings)
 - :class:`~whatif.ui.headline.HeadlinePanel`: the headline strip, and under it
-  ``working_slot`` (empty: where "show the working" goes)
+  ``working_slot``: "show the working" (:class:`~whatif.ui.working.WorkingPanel`) in a
+  section that opens on demand
 - tabs: :class:`~whatif.ui.charts.ChartsPanel`,
   :class:`~whatif.ui.sensitivity.SensitivityPanel`,
   :class:`~whatif.ui.discovery.DiscoveryPanel`,
@@ -46,6 +47,7 @@ from whatif.ui.plan import PlanPanel
 from whatif.ui.record import RecordPanel
 from whatif.ui.scenarios import ComparePanel, ScenarioBar, refresh_options
 from whatif.ui.sensitivity import SensitivityPanel
+from whatif.ui.working import WORKING_TITLE, WorkingPanel
 from whatif.views import scenarios
 from whatif.views.controls import shifted
 from whatif.views.headline import HEADER, STYLE, headline_figures, headline_values
@@ -100,9 +102,13 @@ class WhatifApp(w.VBox):
         self.interactive_button.on_click(lambda _: self.export_interactive_brief())
         self.samples_button.on_click(lambda _: self.download_samples())
 
-        #: where the "show the working" panel goes, right under the headline strip (empty,
-        #: no height, until something is put in it)
-        self.working_slot = w.Box([])
+        #: "show the working", right under the headline strip: one closed section (its
+        #: header a single line) holding a section per headline figure, filled when opened
+        self.working = WorkingPanel()
+        self.working_section = w.Accordion(children=[self.working], titles=(WORKING_TITLE,),
+                                           selected_index=None)
+        self.working_section.observe(self._working_toggled, names="selected_index")
+        self.working_slot = w.Box([self.working_section])
         self.working_slot.add_class("whatif-working-slot")
         #: the side panel: scrolls on its own, and from the keyboard (focusable; named
         #: by the app's Voilà template)
@@ -406,10 +412,21 @@ class WhatifApp(w.VBox):
                            day_zero_check(self.scenario))
         self.record_panel.update(self.scenario)
         self.plan_panel.update(self.result)
+        if self.working_shown:
+            self.working.update(self.scenario, self.result)
         self.discovery_panel.follow_goal(settings.objective, settings.at_least)
         self.discovery_panel.show_scenario(self.scenario, settings.seed)
         self._update_sensitivity()
         self.last_refresh_seconds = time.perf_counter() - started
+
+    @property
+    def working_shown(self) -> bool:
+        """Whether "show the working" is open (its numbers are made only then)."""
+        return self.working_section.selected_index == 0
+
+    def _working_toggled(self, change) -> None:
+        if self.working_shown and self.result is not None:
+            self.working.update(self.scenario, self.result)
 
     @property
     def sensitivity_tab_shown(self) -> bool:

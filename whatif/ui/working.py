@@ -13,6 +13,9 @@ from whatif.scenario import Scenario
 from whatif.views.working import WORKING_STYLE, note_html, section_html
 from whatif.working import HEADLINE, working
 
+#: the app's section that holds the panel
+WORKING_TITLE = "Show the working: how each figure is reached"
+
 
 class WorkingPanel(w.VBox):
     """The note, then one native ``<details>`` section per headline figure.

@@ -220,6 +220,11 @@ body[data-voila] .jp-OutputArea, body[data-voila] .jp-Cell-outputWrapper {{overf
 .whatif-spread {{font-size: 12px;}}
 .whatif-notes ul {{margin: 2px 0; padding-left: 18px;}}
 .whatif-working-slot {{margin: 0; padding: 0;}}
+/* "show the working": a one-line header while closed */
+.whatif-working-slot > .widget-accordion {{margin: 0; width: 100%;}}
+.whatif-working-slot .jupyter-widget-Collapse-header {{padding: 2px 8px; font-size: 12.5px;
+  line-height: 1.4;}}
+.whatif-working-slot .jupyter-widget-Collapse-contents {{padding: 4px 8px;}}
 .whatif-app .widget-tab > .widget-tab-contents, .whatif-app .widget-tab > .lm-TabPanel-stackedPanel
   {{padding: 6px 4px;}}
 .whatif-charts {{display: grid; grid-template-columns: repeat(auto-fit, minmax(360px, 1fr));
@@ -249,8 +254,10 @@ body[data-voila] .jp-OutputArea, body[data-voila] .jp-Cell-outputWrapper {{overf
   padding: 2px 6px; border-radius: 4px;}}
 .whatif-status {{min-height: 1.4em;}}
 /* the closed sections' names: ipywidgets' grey on grey is below WCAG AA contrast */
-.whatif-side .jupyter-widget-Collapse-header {{color: var(--jp-ui-font-color1);}}
-.whatif-side .jupyter-widget-Collapse-header:focus-visible {{outline: 2px solid
+.whatif-side .jupyter-widget-Collapse-header,
+.whatif-working-slot .jupyter-widget-Collapse-header {{color: var(--jp-ui-font-color1);}}
+.whatif-side .jupyter-widget-Collapse-header:focus-visible,
+.whatif-working-slot .jupyter-widget-Collapse-header:focus-visible {{outline: 2px solid
   var(--jp-brand-color1);}}
 </style>
 """
