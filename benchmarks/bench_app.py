@@ -361,7 +361,7 @@ def set_mode(page, mode: str, samples: int, quiet_ms: float) -> None:
     buttons = page.get_by_role("button", name="Monte Carlo")
     if not buttons.is_visible():
         header.click()
-    picker = page.locator(".widget-dropdown", has_text="Samples").locator("select")
+    picker = page.get_by_role("combobox", name="Samples", exact=True)  # (the Uncertainty one)
     if picker.input_value() != str(samples):
         picker.select_option(str(samples))
     page.get_by_role("button", name="Monte Carlo" if mode == "mc" else "Point estimate").click()
