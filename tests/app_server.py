@@ -115,3 +115,30 @@ def stop(proc: subprocess.Popen) -> None:
                 child.kill()
         except Exception:
             pass
+
+
+# --- the browser the tests drive --------------------------------------------------------------
+#: Debian's Chromium (apt); Playwright never downloads a browser
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def chromium():
+    """Debian's Chromium driven by Playwright, for a module-scoped fixture to ``yield from``."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def local_only(route) -> None:
+    """A Playwright route handler: requests to this machine go through, all others fail."""
+    url = route.request.url
+    if url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
+        route.continue_()
+    else:
+        route.abort()

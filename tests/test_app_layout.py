@@ -29,7 +29,6 @@ from whatif.ui.charts import ChartBox, legend_entries
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 FIRST_LOAD_MS = 180_000  # the first kernel may compile the numba model
 STEP_MS = 20_000
 SIZES = [(1366, 768), (1280, 720)]
@@ -114,20 +113,15 @@ def app_url(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
+    import app_server as server
 
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield b
-        b.close()
+    yield from server.chromium()
 
 
 def _local_only(route) -> None:
-    url = route.request.url
-    if url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
-        route.continue_()
-    else:
-        route.abort()
+    import app_server as server
+
+    server.local_only(route)
 
 
 def open_app(browser, url: str, width: int, height: int):

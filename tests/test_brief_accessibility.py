@@ -19,13 +19,11 @@ if not CHROMIUM.exists():
     pytest.skip("needs Debian's chromium at /usr/bin/chromium", allow_module_level=True)
 
 from accessibility import axe_violations, describe  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
 
 from whatif import interactive  # noqa: E402
 from whatif.brief import render  # noqa: E402
 from whatif.scenario import Scenario  # noqa: E402
 
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 EVERY_IMPACT = ("critical", "serious", "moderate", "minor")
 
 
@@ -44,10 +42,9 @@ def files(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield b
-        b.close()
+    import app_server as server
+
+    yield from server.chromium()
 
 
 def open_offline(browser, path: Path):

@@ -36,13 +36,12 @@ if not CHROMIUM.exists():
                 "chromium); no browser is downloaded", allow_module_level=True)
 
 import app_server as server  # noqa: E402  (tests/app_server.py)
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Page, expect  # noqa: E402
 
 from whatif.params import REGISTRY  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIOS = REPO / "data" / "scenarios"
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 FIRST_LOAD_MS = 180_000  # the first kernel may compile the numba model
 STEP_MS = 15_000  # anything after the page is up
 SERVER_START_S = 120
@@ -78,18 +77,10 @@ def app_server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield b
-        b.close()
+    yield from server.chromium()
 
 
-def _local_only(route) -> None:
-    url = route.request.url
-    if url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
-        route.continue_()
-    else:
-        route.abort()
+_local_only = server.local_only
 
 
 def _open(browser, url: str):

@@ -13,7 +13,6 @@ if not CHROMIUM.exists():
     pytest.skip("needs Debian's chromium at /usr/bin/chromium", allow_module_level=True)
 
 from accessibility import axe_violations, describe  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
 
 from whatif.brief import page as brief_page  # noqa: E402
 from whatif.engine import simulate  # noqa: E402
@@ -22,15 +21,12 @@ from whatif.scenario import Scenario  # noqa: E402
 from whatif.views.working import WORKING_STYLE, brief_appendix, working_html  # noqa: E402
 from whatif.working import HEADLINE, working  # noqa: E402
 
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
+    import app_server as server
+
+    yield from server.chromium()
 
 
 @pytest.fixture(scope="module")
