@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -415,12 +414,4 @@ def test_layout_holds_in_jupyterlab(browser, tmp_path):
             assert figure["x1"] <= shown["notebook"]["x1"] + 0.5
         context.close()
     finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+        server.stop(proc)  # (its kernels too: they run in their own sessions)
