@@ -24,7 +24,14 @@ if not CHROMIUM.exists():
 
 from accessibility import axe_violations, describe  # noqa: E402
 from playwright.sync_api import expect  # noqa: E402
-from test_app_layout import TABS, _show_tab, app_url, browser, open_app  # noqa: E402, F401
+from test_app_layout import (  # noqa: E402, F401
+    FIRST_LOAD_MS,
+    TABS,
+    _show_tab,
+    app_url,
+    browser,
+    open_app,
+)
 
 from whatif.outputs import OUTPUTS  # noqa: E402
 from whatif.params import GROUPS, REGISTRY  # noqa: E402
@@ -210,7 +217,8 @@ def test_the_working_opens_from_the_keyboard_and_ends_at_the_headline(page):
     page.keyboard.press("Enter")
     expect(header).to_have_attribute("aria-expanded", "true")
     section = page.locator(".whatif-working details[data-key=capacity_loss]")
-    expect(section).to_be_visible()
+    # the first working after a fresh checkout compiles the model's step-by-step run
+    expect(section).to_be_visible(timeout=FIRST_LOAD_MS)
     card = page.locator(CARD).inner_text()
     summary = section.locator("summary")
     assert summary.inner_text() == f"{REGISTRY_OUTPUT_LABEL}: {card}"

@@ -88,3 +88,28 @@ def test_the_apps_working_opens_on_demand_and_follows_the_sliders():
     app.working_section.selected_index = None  # closed: no longer followed
     app.set_value("missiles", 40)
     assert "60 missiles" in app.working.sections["capacity_loss"].value
+
+
+def test_panel_says_it_is_working_while_the_first_working_is_made(monkeypatch):
+    """The first working after an install compiles the model's step-by-step run (seconds):
+    the panel says so meanwhile, then shows the working; later updates go straight there."""
+    import whatif.ui.working as ui_working
+
+    scenario = Scenario.from_yaml(scenario_path("baseline"))
+    result = simulate(scenario, samples=0)
+    panel = WorkingPanel()
+    notes_while_working = []
+    real_working = ui_working.working
+
+    def recording(*args, **kwargs):
+        notes_while_working.append(panel.note.value)
+        return real_working(*args, **kwargs)
+
+    monkeypatch.setattr(ui_working, "working", recording)
+    panel.update(scenario, result)
+    assert ui_working.FIRST_WORKING_NOTE in notes_while_working[0]
+    assert "role='status'" in notes_while_working[0]
+    assert ui_working.FIRST_WORKING_NOTE not in panel.note.value
+    assert "each chain ends at the headline figure" in panel.note.value
+    panel.update(scenario.with_values(missiles=60), simulate(scenario, samples=0))
+    assert ui_working.FIRST_WORKING_NOTE not in notes_while_working[1]  # no flicker later

@@ -16,6 +16,11 @@ from whatif.working import HEADLINE, working
 #: the app's section that holds the panel
 WORKING_TITLE = "Show the working: how each figure is reached"
 
+#: shown while the first working is made (after an install the model's step-by-step run is
+#: compiled on first use: 16 s on the 2-core development machine, 2026-12-01)
+FIRST_WORKING_NOTE = ("Working it out… The first time after installing, the model's "
+                      "step-by-step run is compiled: this can take up to a minute.")
+
 
 class WorkingPanel(w.VBox):
     """The note, then one native ``<details>`` section per headline figure.
@@ -34,6 +39,9 @@ class WorkingPanel(w.VBox):
     def update(self, scenario: Scenario, result: SimulationResult) -> None:
         """The working of ``scenario`` beside ``result``, the headline's run (its samples,
         and in Monte Carlo its P50)."""
+        if self.working is None:
+            self.note.value = (WORKING_STYLE
+                               + f"<p role='status'>{FIRST_WORKING_NOTE}</p>")
         try:
             work = working(scenario, samples=result.samples)
         except WhatifError as exc:  # (the run on screen already passed these checks)
