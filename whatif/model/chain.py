@@ -83,7 +83,13 @@ from whatif.model.layout import (
 )
 from whatif.model.production import TREND_MONTH_DAYS, _scatter_factor, trend_path_into
 from whatif.model.rng import normal_pair, row_key, sub_key
-from whatif.model.strike import expected_salvo_loss, sampled_salvo_loss_into
+from whatif.model.strike import (
+    expected_salvo_loss,
+    sampled_salvo_loss_at,
+    sampled_salvo_loss_into,
+    targeted_aimpoint_count,
+    targeted_stage,
+)
 from whatif.model.system import system_available_into, system_national_lost
 
 INPUTS = INPUT_NAMES  # names of theta's columns
@@ -254,22 +260,24 @@ def _strike_system(row, shared, key, work, out, n_salvos):
         work.site_repair[i] = site_value(row, shared, i, 5, REPAIR_DAYS)
         work.site_exponential[i] = int(site_value(row, shared, i, 6, RECOVERY)
                                        == RECOVERY_EXPONENTIAL)
-    for k in range(n_salvos):
-        # site 0 draws from salvo k's stream as the single plant does; the others from
-        # sub-streams of it
-        salvo_key = sub_key(key, k)
-        for i in range(n_sites):
+    for i in range(n_sites):  # site by site: its assumptions and aimpoints once
+        strike = site_strike_params(row, shared, i)
+        stages = shared.stage_aimpoints[i, :shared.stage_count[i]]
+        target = targeted_stage(stages, strike.bottleneck)
+        n_slots = targeted_aimpoint_count(stages, target)
+        for k in range(n_salvos):
             missiles = shared.plan_missiles[k, i]
             fired += missiles
             if missiles == 0:
                 work.site_loss[k, i] = 0.0
                 continue
-            strike = site_strike_params(row, shared, i)
-            stages = shared.stage_aimpoints[i, :shared.stage_count[i]]
             if shared.stochastic:
+                # site 0 draws from salvo k's stream as the single plant does; the others
+                # from sub-streams of it
+                salvo_key = sub_key(key, k)
                 site_key = salvo_key if i == 0 else sub_key(salvo_key, SITE_STREAM + i)
-                work.site_loss[k, i] = sampled_salvo_loss_into(
-                    site_key, missiles, strike, stages, work.strike)
+                work.site_loss[k, i] = sampled_salvo_loss_at(
+                    site_key, missiles, strike, stages, target, n_slots, work.strike)
             else:
                 work.site_loss[k, i] = expected_salvo_loss(missiles, strike, stages)
     for i in range(n_sites):

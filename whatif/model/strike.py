@@ -265,10 +265,18 @@ def sampled_salvo_loss_into(key, missiles, strike, stage_aimpoints, work):
     ``work`` is a :class:`~whatif.model.layout.StrikeWork` whose ``slot_stage`` and
     ``destroyed`` hold at least the total aimpoints and ``stage_lost`` one value per stage.
     """
+    target = targeted_stage(stage_aimpoints, strike.bottleneck)
+    return sampled_salvo_loss_at(key, missiles, strike, stage_aimpoints, target,
+                                 targeted_aimpoint_count(stage_aimpoints, target), work)
+
+
+@scalar
+def sampled_salvo_loss_at(key, missiles, strike, stage_aimpoints, target, n_slots, work):
+    """:func:`sampled_salvo_loss_into` with the targeted stage ``target``
+    (:func:`targeted_stage`) and its ``n_slots`` aimpoints (:func:`targeted_aimpoint_count`)
+    given: a site struck by several salvos works them out once."""
     slot_stage, destroyed, lost = work.slot_stage, work.destroyed, work.stage_lost
     n_stages = stage_aimpoints.shape[0]
-    target = targeted_stage(stage_aimpoints, strike.bottleneck)
-    n_slots = targeted_aimpoint_count(stage_aimpoints, target)
     # stage of each slot, shuffled (Fisher-Yates with this outcome's own draws)
     pos = 0
     for j in range(n_stages):
@@ -309,9 +317,8 @@ def sampled_salvo_loss_into(key, missiles, strike, stage_aimpoints, work):
         intercepted = engaged & (u2 < intercept_probability)
         destroyed[slot] |= is_launched & (not intercepted) & (u1 < kill_threshold)
     lost[:n_stages] = 0.0
-    for s in range(reached):
-        if destroyed[s]:
-            lost[slot_stage[s]] += 1.0
+    for s in range(reached):  # (branch-free: which slots are destroyed is random)
+        lost[slot_stage[s]] += 1.0 if destroyed[s] else 0.0
     kept = 1.0
     for j in range(n_stages):
         share = 1.0 - lost[j] / stage_aimpoints[j]
