@@ -148,6 +148,7 @@ def daily_chain(inputs, path, salvo_day, salvo_loss, series, record, sites):
     stock = stock_start
     hold = x.stock_policy == STOCK_POLICY_HOLD
     refill_share = x.rebuild_share if x.stock_policy == STOCK_POLICY_REBUILD else 0.0
+    drawdown = not hold and refill_share == 0.0  # the stock only covers shortfalls
     stock_at_horizon = stock
     drones_denied = 0.0
     days_disrupted = 0
@@ -199,7 +200,16 @@ def daily_chain(inputs, path, salvo_day, salvo_loss, series, record, sites):
         # the stock: covers the shortfall (drawdown, rebuild), is refilled from a share of
         # output while below its start (rebuild), or is kept whole (hold)
         deficit = shortfall  # launches below the no-strike launches [drones/day]
-        if not hold:
+        if drawdown:  # the general rule below with no refill, as branches: while the
+            # stock lasts the chain from day to day is one subtraction, not a min and a
+            # subtraction (the same numbers: taken is the shortfall, or all the stock)
+            if shortfall <= stock:
+                stock = stock - shortfall
+                deficit = 0.0
+            else:
+                deficit = shortfall - stock
+                stock = 0.0
+        elif not hold:
             refill = refill_share * (base - shortfall) if stock < stock_start else 0.0
             if refill <= shortfall:  # the stock covers what the refill does not
                 taken = min(shortfall - refill, stock)
