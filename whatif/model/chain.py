@@ -82,7 +82,7 @@ from whatif.model.layout import (
     Work,
 )
 from whatif.model.production import TREND_MONTH_DAYS, _scatter_factor, trend_path_into
-from whatif.model.rng import normal_pair, row_key, sub_key
+from whatif.model.rng import mix64, normal_pair, row_key, sub_key
 from whatif.model.strike import (
     expected_salvo_loss,
     sampled_salvo_loss_at,
@@ -123,7 +123,7 @@ def scratch(shared, max_salvos, max_days):
                 np.empty(max_salvos), np.ones(months), np.empty(max(max_days, 1)), strike,
                 np.zeros((max_salvos, sites)), np.empty(sites),
                 np.empty(sites, dtype=np.int64), np.empty(sites), np.empty(sites),
-                np.empty((sites + 1, max(max_days, 1))))
+                np.empty((sites + 1, max(max_days, 1))), np.empty(max_salvos, dtype=np.uint64))
 
 
 @scalar
@@ -260,11 +260,15 @@ def _strike_system(row, shared, key, work, out, n_salvos):
         work.site_repair[i] = site_value(row, shared, i, 5, REPAIR_DAYS)
         work.site_exponential[i] = int(site_value(row, shared, i, 6, RECOVERY)
                                        == RECOVERY_EXPONENTIAL)
+    if shared.stochastic:  # salvo k's stream, once
+        for k in range(n_salvos):
+            work.salvo_key[k] = sub_key(key, k)
     for i in range(n_sites):  # site by site: its assumptions and aimpoints once
         strike = site_strike_params(row, shared, i)
         stages = shared.stage_aimpoints[i, :shared.stage_count[i]]
         target = targeted_stage(stages, strike.bottleneck)
         n_slots = targeted_aimpoint_count(stages, target)
+        site_stream = mix64(np.uint64(SITE_STREAM + i))  # (sub_key's hash of the index)
         for k in range(n_salvos):
             missiles = shared.plan_missiles[k, i]
             fired += missiles
@@ -273,9 +277,9 @@ def _strike_system(row, shared, key, work, out, n_salvos):
                 continue
             if shared.stochastic:
                 # site 0 draws from salvo k's stream as the single plant does; the others
-                # from sub-streams of it
-                salvo_key = sub_key(key, k)
-                site_key = salvo_key if i == 0 else sub_key(salvo_key, SITE_STREAM + i)
+                # from sub-streams of it: sub_key(salvo key, SITE_STREAM + i)
+                salvo_key = work.salvo_key[k]
+                site_key = salvo_key if i == 0 else mix64(salvo_key ^ site_stream)
                 work.site_loss[k, i] = sampled_salvo_loss_at(
                     site_key, missiles, strike, stages, target, n_slots, work.strike)
             else:

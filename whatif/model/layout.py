@@ -329,3 +329,4 @@ class Work(NamedTuple):
     site_lost: np.ndarray  # float64 (sites,): each site's own share out of action on a day
     site_available: np.ndarray  # float64 (sites,): each site's capacity in action on a day
     site_lost_days: np.ndarray  # float64 (sites + 1, days)
+    salvo_key: np.ndarray  # uint64 (salvos,): each salvo's outcome stream
