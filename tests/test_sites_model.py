@@ -343,3 +343,43 @@ def test_system_days_equal_the_one_day_rule_day_by_day():
     out, direct = both(70, salvo_day, site_loss, repair, exponential, suppliers, counts, order,
                        share)
     np.testing.assert_array_equal(out, direct)
+
+
+def test_each_site_draws_from_its_own_stream():
+    """Site 0 draws a salvo's outcome from the salvo's stream, as the single plant does; site
+    ``i > 0`` from its sub-stream ``SITE_STREAM + i`` (MODEL.md §6). Two identical sites
+    struck alike therefore fall independently, and each sample's loss is exactly
+    :func:`sampled_salvo_loss` on that key."""
+    from whatif.engine import compile_scenario
+    from whatif.model import chain
+    from whatif.model.layout import StrikeParams
+    from whatif.model.rng import sub_key
+    from whatif.model.strike import sampled_salvo_loss
+
+    twins = [{"name": name, "role": "assembly", "share": 0.3, "stages": "airframes:3;assembly:3"}
+             for name in ("twin-a", "twin-b", "twin-c")]
+    plan = [{"day": 0, "missiles": {"twin-a": 4, "twin-b": 4, "twin-c": 4}},
+            {"day": 30, "missiles": {"twin-a": 2, "twin-b": 0, "twin-c": 5}}]
+    scenario = Scenario.default().with_values(launch_reliability=0.8, defense_engagements=3,
+                                              intercept_probability=0.5,
+                                              aimpoint_kill_probability=0.7,
+                                              allocation="even").with_plan(sites=twins,
+                                                                           plan=plan)
+    samples = 2_000
+    result = simulate(scenario, samples=samples, seed=11)
+    lost = result.site_outputs.to_numpy()  # the first salvo's loss at each (unsupplied) site
+    for i, j in ((0, 1), (0, 2), (1, 2)):
+        assert np.mean(lost[:, i] != lost[:, j]) > 0.3
+        assert abs(np.corrcoef(lost[:, i], lost[:, j])[0, 1]) < 0.1
+    compiled, inputs = compile_scenario(scenario, samples, 11)
+    stages = np.array([3, 3], dtype=np.int64)
+    for s in (0, 1, 517, samples - 1):
+        row = inputs.iloc[s]
+        strike = StrikeParams(float(row["launch_reliability"]), float(row["defense_engagements"]),
+                              float(row["intercept_probability"]),
+                              float(row["aimpoint_kill_probability"]), False)
+        salvo_key = np.uint64(sub_key(np.uint64(chain._row_key(compiled.shared, s)), 0))
+        for site in range(3):
+            site_key = salvo_key if site == 0 else np.uint64(
+                sub_key(salvo_key, chain.SITE_STREAM + site))
+            assert lost[s, site] == sampled_salvo_loss(site_key, 4, strike, stages)
