@@ -78,6 +78,8 @@ def test_optimise_then_use_the_best_plan(app):
     panel.samples.value = 0
     result = panel.optimise()
     assert result is not None and "Best" in panel.report.value
+    assert "<th>Candidate</th>" in panel.report.value
+    assert "<th></th>" not in panel.report.value  # (axe: empty-table-header)
     expected = optimise_plan(app.scenario.with_plan(plan=None), 12, samples=0)
     assert result.best.plan == expected.best.plan
     assert result.best.value == expected.best.value

@@ -56,6 +56,7 @@ def test_check_html_escapes_and_formats():
     html = check_html(calibration.check({"production_now": 99, "defeat_rate": 0.86}))
     assert "<td>99</td>" in html and "<td>86.0%</td>" in html
     assert "83.8 – 117" in html and "83.3% – 88.7%" in html
+    assert "<th>verdict</th>" in html and "<th></th>" not in html  # (axe: empty-table-header)
 
 
 def test_app_has_a_live_record_tab(tmp_path):

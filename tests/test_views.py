@@ -258,6 +258,7 @@ def test_picked_scenario_and_compare_table(tmp_path):
     table = scenarios.compare_table_html(current, other, *figures)
     assert table.count("<tr>") == 9 and "A: &lt;i&gt;now&lt;/i&gt;" in table
     assert "<td><b>66.1%</b>" in table
+    assert "<th>Figure</th>" in table and "<th></th>" not in table  # (axe: empty-table-header)
 
 
 # --- sensitivity ------------------------------------------------------------------------

@@ -165,5 +165,5 @@ def optimise_html(result) -> str:
         for name, item, worse in rows)
     return (f"<p>Maximising {escape(objective_words(result))}: {escape(result.method)}, "
             f"{result.evaluations:,} plans run on the same draws ({escape(run_mode(result))})."
-            "</p><table class='whatif-table'><tr><th></th><th>Plan</th><th>Objective</th>"
+            "</p><table class='whatif-table'><tr><th>Candidate</th><th>Plan</th><th>Objective</th>"
             f"<th>{escape(label)}: P10 – P90</th><th>Worse by</th></tr>{body}</table>")

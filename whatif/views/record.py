@@ -64,7 +64,7 @@ def check_html(check) -> str:
     return ("<style>.whatif-record-check td, .whatif-record-check th {padding: 2px 10px;}"
             "</style><table class='whatif-record-check' style='border-collapse:collapse'>"
             "<tr><th style='text-align:left'>assumption</th><th>scenario</th><th>fitted</th>"
-            "<th>90% interval</th><th></th></tr>" + "".join(rows) + "</table>")
+            "<th>90% interval</th><th>verdict</th></tr>" + "".join(rows) + "</table>")
 
 
 #: Monte Carlo draws per origin and path for the Record tab's backtest chart (a fraction

@@ -111,7 +111,7 @@ def compare_table_html(a: Scenario, b: Scenario, figures_a: list[Figure],
         for fa, fb in zip(figures_a, figures_b, strict=True)
     )
     return ("<table class='whatif-compare' style='border-collapse:collapse'>"
-            f"<tr><th></th><th>A: {escape(a.title)}</th><th>B: {escape(b.title)}</th></tr>"
+            f"<tr><th>Figure</th><th>A: {escape(a.title)}</th><th>B: {escape(b.title)}</th></tr>"
             f"{rows}</table>")
 
 
