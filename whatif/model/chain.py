@@ -82,7 +82,7 @@ from whatif.model.layout import (
     Work,
 )
 from whatif.model.production import TREND_MONTH_DAYS, _scatter_factor, trend_path_into
-from whatif.model.rng import mix64, normal_pair, row_key, sub_key
+from whatif.model.rng import normal_pair, row_key, stream_index, sub_key, sub_key_of
 from whatif.model.strike import (
     expected_salvo_loss,
     sampled_salvo_loss_at,
@@ -268,7 +268,7 @@ def _strike_system(row, shared, key, work, out, n_salvos):
         stages = shared.stage_aimpoints[i, :shared.stage_count[i]]
         target = targeted_stage(stages, strike.bottleneck)
         n_slots = targeted_aimpoint_count(stages, target)
-        site_stream = mix64(np.uint64(SITE_STREAM + i))  # (sub_key's hash of the index)
+        site_stream = stream_index(SITE_STREAM + i)
         for k in range(n_salvos):
             missiles = shared.plan_missiles[k, i]
             fired += missiles
@@ -277,9 +277,9 @@ def _strike_system(row, shared, key, work, out, n_salvos):
                 continue
             if shared.stochastic:
                 # site 0 draws from salvo k's stream as the single plant does; the others
-                # from sub-streams of it: sub_key(salvo key, SITE_STREAM + i)
+                # from sub-streams of it (sub_key(salvo key, SITE_STREAM + i))
                 salvo_key = work.salvo_key[k]
-                site_key = salvo_key if i == 0 else mix64(salvo_key ^ site_stream)
+                site_key = salvo_key if i == 0 else sub_key_of(salvo_key, site_stream)
                 work.site_loss[k, i] = sampled_salvo_loss_at(
                     site_key, missiles, strike, stages, target, n_slots, work.strike)
             else:

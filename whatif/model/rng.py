@@ -38,9 +38,22 @@ def mix64(z):
 
 
 @njit(inline="always", **JIT_OPTIONS)
+def stream_index(index):
+    """Sub-stream ``index`` hashed, as :func:`sub_key` takes it (hashed once by a caller that
+    derives many keys of the same index: :func:`sub_key_of`)."""
+    return mix64(np.uint64(index))
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def sub_key_of(key, hashed_index):
+    """:func:`sub_key` of an index already hashed by :func:`stream_index`."""
+    return mix64(key ^ hashed_index)
+
+
+@njit(inline="always", **JIT_OPTIONS)
 def sub_key(key, index):
     """The key of a sub-stream, e.g. one sample or one salvo."""
-    return mix64(key ^ mix64(np.uint64(index)))
+    return sub_key_of(key, stream_index(index))
 
 
 @njit(inline="always", **JIT_OPTIONS)
